@@ -1,0 +1,44 @@
+/**
+ * Configuration from environment variables, validated once, with the defaults of the workshop.
+ * A bad value stops with a message naming the variable and what it should be.
+ */
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const schema = z.object({
+  PORT: port.default(3000),
+  KINESIS_PORT: port.default(4567),
+  ORGANISER_STORE_PORT: port.default(8000),
+  RUNTIME_PORT: port.default(3001),
+  /** First port tried for teams' DynamoDB Local processes (each team takes the next free one). */
+  TEAM_PORT_BASE: port.default(8100),
+  WORKSHOP_DATA_DIR: z.string().min(1).default('.workshop'),
+  SHARD_COUNT: positiveInt.max(50).default(4),
+  ROUND_INTERVAL_SECONDS: positiveInt.default(60),
+  ROUND_MESSAGES: positiveInt.max(100_000).default(10_000),
+  ROUND_DEADLINE_SECONDS: positiveInt.default(30),
+  /** Organiser store: a DynamoDB endpoint (local) or empty for AWS in AWS_REGION. */
+  ORGANISER_STORE_ENDPOINT: z.string().url().optional(),
+  ORGANISER_TABLE: z.string().min(3).default('WorkshopOrganiser'),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  ORGANISER_SECRET: z.string().min(8, 'ORGANISER_SECRET must be at least 8 characters').optional(),
+  /** Local function runtime's HTTP endpoint (logs), as the web app reaches it. */
+  RUNTIME_URL: z.string().url().optional(),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the configuration from an environment (process.env by default). */
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(present);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,94 @@
+/**
+ * Starting the local emulators: Amazon's DynamoDB Local (from the amplify-dynamodb-simulator package)
+ * and kinesalite for Kinesis, each as a supervised child process, waiting until each answers.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
+import { dynamoDbClient, kinesisClient } from '../aws/clients';
+import { startProcess, type ManagedProcess } from './processes';
+
+const require = createRequire(import.meta.url);
+export const LOCAL_REGION = 'us-east-1';
+
+function dynamoDbLocalDirectory(): string {
+  return path.join(path.dirname(require.resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
+}
+
+export interface Emulator {
+  process: ManagedProcess;
+  endpoint: string;
+  port: number;
+}
+
+export interface DynamoDbLocalOptions {
+  port: number;
+  /** Keep data on disk in this directory; in memory when absent. */
+  dataDirectory?: string;
+  logFile?: string;
+  /** Java heap limit, e.g. "512m". */
+  maxHeap?: string;
+}
+
+/** Polls `probe` until it resolves, the process exits, or the timeout passes. */
+export async function waitUntilReady(
+  emulator: { process: ManagedProcess },
+  probe: () => Promise<unknown>,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (!emulator.process.running) {
+      throw new Error(`${what} exited while starting:\n${emulator.process.recentOutput()}`);
+    }
+    try {
+      await probe();
+      return;
+    } catch (error) {
+      lastError = error;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+  }
+  await emulator.process.stop();
+  throw new Error(`${what} did not answer within ${timeoutMs / 1000} s (${String(lastError)}):\n${emulator.process.recentOutput()}`);
+}
+
+/** Starts one DynamoDB Local process (shared database, so every client sees the same tables). */
+export async function startDynamoDbLocal(name: string, options: DynamoDbLocalOptions): Promise<Emulator> {
+  const directory = dynamoDbLocalDirectory();
+  const storage = options.dataDirectory ? ['-dbPath', options.dataDirectory] : ['-inMemory'];
+  const args = [
+    `-Xmx${options.maxHeap ?? '768m'}`,
+    '-XX:+UseSerialGC',
+    `-Djava.library.path=${path.join(directory, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    path.join(directory, 'DynamoDBLocal.jar'),
+    ...storage,
+    '-sharedDb',
+    '-port',
+    String(options.port),
+  ];
+  const managed = startProcess(name, 'java', args, { logFile: options.logFile, cwd: directory });
+  const emulator = { process: managed, endpoint: `http://127.0.0.1:${options.port}`, port: options.port };
+  const client = dynamoDbClient({ region: LOCAL_REGION, dynamodbEndpoint: emulator.endpoint });
+  await waitUntilReady(emulator, () => client.send(new ListTablesCommand({ Limit: 1 })), `DynamoDB Local (${name}, port ${options.port})`);
+  return emulator;
+}
+
+/** Starts the Kinesis emulator (kinesalite, in memory; streams become ACTIVE at once). */
+export async function startKinesisEmulator(name: string, options: { port: number; logFile?: string }): Promise<Emulator> {
+  const cli = path.join(path.dirname(require.resolve('kinesalite/package.json')), 'cli.js');
+  const managed = startProcess(
+    name,
+    process.execPath,
+    [cli, '--port', String(options.port), '--createStreamMs', '0', '--deleteStreamMs', '0', '--updateStreamMs', '0', '--shardLimit', '1000'],
+    { logFile: options.logFile },
+  );
+  const emulator = { process: managed, endpoint: `http://127.0.0.1:${options.port}`, port: options.port };
+  const client = kinesisClient({ region: LOCAL_REGION, kinesisEndpoint: emulator.endpoint });
+  await waitUntilReady(emulator, () => client.send(new ListStreamsCommand({ Limit: 1 })), `Kinesis emulator (port ${options.port})`);
+  return emulator;
+}

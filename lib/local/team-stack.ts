@@ -1,0 +1,53 @@
+/**
+ * One local team's pipeline resources: its own DynamoDB Local process with the four tables created
+ * at start, and its stream in the shared Kinesis emulator. Reset = stop and start again.
+ */
+import { DEFAULT_RESOURCES, type PipelineResources } from '../pipeline-resources';
+import type { Connection } from '../aws/clients';
+import { LOCAL_REGION, startDynamoDbLocal, type Emulator } from './emulators';
+import { createTables, deleteStream, recreateStream } from './team-resources';
+
+export interface LocalTeamStack {
+  slug: string;
+  connection: Connection;
+  resources: PipelineResources;
+  dynamodb: Emulator;
+  /** Stops the team's DynamoDB Local and deletes its stream. */
+  stop(): Promise<void>;
+}
+
+export interface LocalTeamOptions {
+  slug: string;
+  /** Port for the team's DynamoDB Local. */
+  port: number;
+  kinesisEndpoint: string;
+  shardCount: number;
+  logFile?: string;
+}
+
+/** The resource names of a local team: standard table names, a stream name prefixed with the slug. */
+export function localResources(slug: string): PipelineResources {
+  return { ...DEFAULT_RESOURCES, streamName: `${slug}-${DEFAULT_RESOURCES.streamName}` };
+}
+
+export async function startLocalTeam(options: LocalTeamOptions): Promise<LocalTeamStack> {
+  const resources = localResources(options.slug);
+  const dynamodb = await startDynamoDbLocal(`dynamodb-${options.slug}`, { port: options.port, logFile: options.logFile });
+  const connection: Connection = { region: LOCAL_REGION, dynamodbEndpoint: dynamodb.endpoint, kinesisEndpoint: options.kinesisEndpoint };
+  try {
+    await createTables(connection, resources);
+    await recreateStream(connection, resources.streamName, options.shardCount);
+  } catch (error) {
+    await dynamodb.process.stop();
+    throw error;
+  }
+  return {
+    slug: options.slug,
+    connection,
+    resources,
+    dynamodb,
+    async stop() {
+      await Promise.all([dynamodb.process.stop(), deleteStream(connection, resources.streamName).catch(() => undefined)]);
+    },
+  };
+}
