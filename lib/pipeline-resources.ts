@@ -41,6 +41,11 @@ export const DEFAULT_RESOURCES: PipelineResources = {
   parameterTable: 'ParameterTable',
 };
 
+/** The resource names of a local team: standard table names, a stream name prefixed with the slug. */
+export function localResources(slug: string): PipelineResources {
+  return { ...DEFAULT_RESOURCES, streamName: `${slug}-${DEFAULT_RESOURCES.streamName}` };
+}
+
 /** The table name of a role within a team's resources. */
 export function tableName(resources: PipelineResources, role: TableSpec['role']): string {
   return { state: resources.stateTable, reduce: resources.reduceTable, aggregate: resources.aggregateTable, parameter: resources.parameterTable }[role];

@@ -2,7 +2,7 @@
  * One local team's pipeline resources: its own DynamoDB Local process with the four tables created
  * at start, and its stream in the shared Kinesis emulator. Reset = stop and start again.
  */
-import { DEFAULT_RESOURCES, type PipelineResources } from '../pipeline-resources';
+import { localResources, type PipelineResources } from '../pipeline-resources';
 import type { Connection } from '../aws/clients';
 import { LOCAL_REGION, startDynamoDbLocal, type Emulator } from './emulators';
 import { createTables, deleteStream, recreateStream } from './team-resources';
@@ -23,11 +23,6 @@ export interface LocalTeamOptions {
   kinesisEndpoint: string;
   shardCount: number;
   logFile?: string;
-}
-
-/** The resource names of a local team: standard table names, a stream name prefixed with the slug. */
-export function localResources(slug: string): PipelineResources {
-  return { ...DEFAULT_RESOURCES, streamName: `${slug}-${DEFAULT_RESOURCES.streamName}` };
 }
 
 export async function startLocalTeam(options: LocalTeamOptions): Promise<LocalTeamStack> {

@@ -1,0 +1,64 @@
+/**
+ * Making team records: slug rules, and the initial record of a local or an AWS team. Used by the
+ * supervisor (the default teams) and the organiser's API (teams added during the event).
+ */
+import { z } from 'zod';
+import { DEFAULT_RESOURCES, localResources, type PipelineResources } from '../pipeline-resources';
+import type { LocalPipeline, Team } from './types';
+
+/** A short, URL-safe team identifier: lower-case letters, digits and dashes, 2–32 characters. */
+export const teamSlugSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])$/, 'slug must be 2–32 lower-case letters, digits or dashes, starting and ending with a letter or digit');
+
+/** The teams a fresh local workshop starts with. */
+export const DEFAULT_LOCAL_TEAMS: ReadonlyArray<{ slug: string; name: string; pipeline: LocalPipeline }> = [
+  { slug: 'reference', name: 'Reference solution', pipeline: 'solution' },
+  { slug: 'my-team', name: 'My team', pipeline: 'handlers' },
+];
+
+function baseRecord(slug: string, name: string, now: string) {
+  return {
+    slug,
+    name,
+    active: true,
+    lab: 1 as const,
+    labOverride: null,
+    failurePercentages: null,
+    score: 0,
+    scoreReachedAt: now,
+    createdAt: now,
+  };
+}
+
+/** A local team: its endpoints are filled in by the supervisor once its resources run. */
+export function newLocalTeam(slug: string, name: string, pipeline: LocalPipeline, region: string): Team {
+  const now = new Date().toISOString();
+  return {
+    ...baseRecord(slug, name, now),
+    kind: 'local',
+    connection: { region },
+    resources: localResources(slug),
+    local: { pipeline, status: 'starting' },
+  };
+}
+
+export interface AwsTeamSettings {
+  slug: string;
+  name: string;
+  region: string;
+  roleArn: string;
+  externalId?: string;
+  resources?: Partial<PipelineResources>;
+}
+
+/** A team whose pipeline runs in an AWS account, reached by assuming a role. */
+export function newAwsTeam(settings: AwsTeamSettings): Team {
+  const now = new Date().toISOString();
+  return {
+    ...baseRecord(settings.slug, settings.name, now),
+    kind: 'aws',
+    connection: { region: settings.region, roleArn: settings.roleArn, externalId: settings.externalId },
+    resources: { ...DEFAULT_RESOURCES, ...settings.resources },
+  };
+}
