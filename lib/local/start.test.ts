@@ -1,0 +1,108 @@
+/**
+ * `npm start` end to end: the whole stack reaches healthy and serves the web app; Ctrl-C (SIGINT to
+ * the process group), or SIGTERM to npm alone, leaves no process behind; a taken port is reported.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from './ports';
+import { descendantsOf, isAlive } from './process-tree';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const started: ChildProcess[] = [];
+const dataDirectories: string[] = [];
+
+async function stackEnvironment(): Promise<NodeJS.ProcessEnv> {
+  const dataDirectory = mkdtempSync(path.join(os.tmpdir(), 'workshop-start-'));
+  dataDirectories.push(dataDirectory);
+  return {
+    ...process.env,
+    PORT: String(await freePort()),
+    KINESIS_PORT: String(await freePort()),
+    ORGANISER_STORE_PORT: String(await freePort()),
+    RUNTIME_PORT: String(await freePort()),
+    TEAM_PORT_BASE: String(20_000 + Math.floor(Math.random() * 20_000)),
+    WORKSHOP_DATA_DIR: dataDirectory,
+    ORGANISER_SECRET: 'start-test-secret',
+    ROUND_INTERVAL_SECONDS: '3600',
+  };
+}
+
+function startWorkshop(env: NodeJS.ProcessEnv): { npm: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const npm = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(npm);
+  let output = '';
+  npm.stdout!.on('data', (chunk) => (output += chunk));
+  npm.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+  return { npm, output: () => output, exited };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number, what: string, details: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${details()}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function startHealthyWorkshop() {
+  const env = await stackEnvironment();
+  const workshop = startWorkshop(env);
+  let exitCode: number | null | undefined;
+  void workshop.exited.then((code) => (exitCode = code));
+  await waitFor(() => workshop.output().includes('workshop is running') || exitCode !== undefined, 400_000, 'the banner', workshop.output);
+  expect(exitCode, workshop.output()).toBeUndefined();
+  return { ...workshop, env };
+}
+
+afterEach(() => {
+  for (const child of started.splice(0)) {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  for (const directory of dataDirectories.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  it('reaches healthy, serves the web app, and leaves no process after Ctrl-C', async () => {
+    const { npm, env, output, exited } = await startHealthyWorkshop();
+    expect(output()).toContain(`http://localhost:${env.PORT}`);
+    const page = await fetch(`http://127.0.0.1:${env.PORT}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    const health = await fetch(`http://127.0.0.1:${env.RUNTIME_PORT}/health`);
+    expect(health.status).toBe(200);
+
+    const descendants = descendantsOf(npm.pid!);
+    expect(descendants.length).toBeGreaterThanOrEqual(6);
+    process.kill(-npm.pid!, 'SIGINT');
+    await exited;
+    await waitFor(() => descendants.every((pid) => !isAlive(pid)), 30_000, 'every child to stop', () => descendants.filter(isAlive).join(' '));
+  });
+
+  it('notices when SIGTERM reaches only npm, and stops everything', async () => {
+    const { npm } = await startHealthyWorkshop();
+    const descendants = descendantsOf(npm.pid!);
+    process.kill(npm.pid!, 'SIGTERM');
+    await waitFor(() => descendants.every((pid) => !isAlive(pid)), 30_000, 'every child to stop', () => descendants.filter(isAlive).join(' '));
+  });
+
+  it('refuses to start when a port is taken, naming the port and the variable', async () => {
+    const env = await stackEnvironment();
+    const blocker = net.createServer().listen(Number(env.KINESIS_PORT), '0.0.0.0');
+    try {
+      const workshop = startWorkshop(env);
+      expect(await workshop.exited).toBe(1);
+      expect(workshop.output()).toContain(`port ${env.KINESIS_PORT} (KINESIS_PORT) is already in use`);
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * `npm start`: checks prerequisites and ports, starts the whole local workshop under the supervisor,
+ * prints one banner, and stops every part on Ctrl-C, SIGTERM, SIGHUP, a crash, or when the process
+ * that started us goes away.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, readConfig, type Config } from '../config';
+import { watchForOrphaning } from './ancestry';
+import { isPortFree } from './ports';
+import { prerequisiteProblems } from './prerequisites';
+import { killAllProcessesNow } from './processes';
+import { StartupError, Supervisor } from './supervisor';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function fatal(message: string, code = 1): never {
+  process.stderr.write(`\n✖ ${message}\n`);
+  process.exit(code);
+}
+
+async function portProblems(config: Config): Promise<string[]> {
+  const ports: Array<[number, string]> = [
+    [config.PORT, 'PORT'],
+    [config.KINESIS_PORT, 'KINESIS_PORT'],
+    [config.ORGANISER_STORE_PORT, 'ORGANISER_STORE_PORT'],
+    [config.RUNTIME_PORT, 'RUNTIME_PORT'],
+  ];
+  const problems: string[] = [];
+  for (const [port, variable] of ports) {
+    if (!(await isPortFree(port))) {
+      problems.push(`port ${port} (${variable}) is already in use: stop what uses it (is another workshop running?) or choose another with ${variable}=…`);
+    }
+  }
+  return problems;
+}
+
+function lanAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .filter((address) => address && address.family === 'IPv4' && !address.internal)
+    .map((address) => address!.address);
+}
+
+function banner(supervisor: Supervisor, config: Config, secret: string, secretGenerated: boolean): string {
+  const { addresses } = supervisor;
+  const lan = lanAddresses().map((address) => `http://${address}:${config.PORT}`);
+  const teams = supervisor.localTeams();
+  const width = Math.max(...teams.map((team) => team.slug.length), 8);
+  const lines = [
+    '',
+    '  ▶ The stream aggregation workshop is running',
+    '',
+    `  Scoreboard       ${addresses.webUrl}${lan.length ? `   (participants on your network: ${lan.join(', ')})` : ''}`,
+    `  Organiser        ${addresses.webUrl}/admin   secret: ${secret}${secretGenerated ? '   (generated for this run; set ORGANISER_SECRET to choose one)' : ''}`,
+    '  Teams',
+    ...teams.map(
+      (team) =>
+        `    ${team.slug.padEnd(width)}  code: pipeline/${team.pipeline}/   DynamoDB Local: ${team.dynamodbEndpoint}   stream: ${team.streamName}`,
+    ),
+    `  Kinesis          ${addresses.kinesisEndpoint} (kinesalite, ${config.SHARD_COUNT} shards per team stream)`,
+    `  Organiser store  ${addresses.organiserStoreEndpoint} (DynamoDB Local, data in ${path.relative(root, addresses.dataDirectory) || '.'}/organiser)`,
+    `  Function logs    ${addresses.runtimeUrl}/logs   or: npm run logs -- --team my-team --function state --follow`,
+    `  Rounds           every ${config.ROUND_INTERVAL_SECONDS} s, ${config.ROUND_MESSAGES.toLocaleString('en')} messages, deadline ${config.ROUND_DEADLINE_SECONDS} s (change them in /admin)`,
+    `  Process logs     ${path.relative(root, addresses.logDirectory)}/`,
+    '',
+    '  Press Ctrl-C to stop everything.',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = readConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fatal(error.message, 2);
+    throw error;
+  }
+  const problems = [...prerequisiteProblems(), ...(await portProblems(config))];
+  if (problems.length) fatal(problems.join('\n✖ '));
+
+  const secretGenerated = !config.ORGANISER_SECRET;
+  const secret = config.ORGANISER_SECRET ?? randomBytes(12).toString('base64url');
+  const supervisor = new Supervisor({ config, root, organiserSecret: secret, report: (line) => say(`  … ${line}`) });
+
+  let exiting = false;
+  const shutdown = (reason: string, code: number) => {
+    if (exiting) return;
+    exiting = true;
+    say(`\n  ${reason}: stopping every part of the workshop…`);
+    const forced = setTimeout(() => {
+      killAllProcessesNow();
+      process.exit(code);
+    }, 20_000);
+    void supervisor.stop().finally(() => {
+      clearTimeout(forced);
+      say('  stopped.');
+      process.exit(code);
+    });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(`received ${signal}`, signal === 'SIGINT' ? 0 : 1));
+  watchForOrphaning(() => shutdown('the process that started the workshop went away', 1));
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(`unexpected error: ${error.stack ?? error.message}\n`);
+    shutdown('the supervisor crashed', 1);
+  });
+  process.on('exit', () => killAllProcessesNow());
+
+  say('  Starting the stream aggregation workshop…');
+  try {
+    await supervisor.start();
+  } catch (error) {
+    if (error instanceof StartupError) fatal(`the workshop could not start: ${error.message}`);
+    throw error;
+  }
+  say(banner(supervisor, config, secret, secretGenerated));
+}
+
+void main();
