@@ -1,0 +1,20 @@
+/**
+ * Entity tags for the shared snapshots: a strong ETag from the exact bytes served, and the
+ * `If-None-Match` check that lets a polling viewer get a 304 without a body.
+ */
+import { createHash } from 'node:crypto';
+
+/** A strong ETag of a response body. */
+export function etagOf(body: string): string {
+  return `"${createHash('sha1').update(body).digest('base64url')}"`;
+}
+
+/** Whether an `If-None-Match` header names this ETag (weak comparison, as RFC 9110 asks for GET). */
+export function matchesIfNoneMatch(header: string | null, etag: string): boolean {
+  if (!header) return false;
+  const wanted = etag.replace(/^W\//, '');
+  return header
+    .split(',')
+    .map((tag) => tag.trim())
+    .some((tag) => tag === '*' || tag.replace(/^W\//, '') === wanted);
+}
