@@ -8,6 +8,8 @@ const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
 const schema = z.object({
+  /** local: emulators and local teams on this machine; aws: teams' stacks and the organiser store on AWS. */
+  WORKSHOP_MODE: z.enum(['local', 'aws']).default('local'),
   PORT: port.default(3000),
   KINESIS_PORT: port.default(4567),
   ORGANISER_STORE_PORT: port.default(8000),

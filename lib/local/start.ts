@@ -26,12 +26,10 @@ function fatal(message: string, code = 1): never {
 }
 
 async function portProblems(config: Config): Promise<string[]> {
-  const ports: Array<[number, string]> = [
-    [config.PORT, 'PORT'],
-    [config.KINESIS_PORT, 'KINESIS_PORT'],
-    [config.ORGANISER_STORE_PORT, 'ORGANISER_STORE_PORT'],
-    [config.RUNTIME_PORT, 'RUNTIME_PORT'],
-  ];
+  const ports: Array<[number, string]> = [[config.PORT, 'PORT']];
+  if (config.WORKSHOP_MODE === 'local') {
+    ports.push([config.KINESIS_PORT, 'KINESIS_PORT'], [config.ORGANISER_STORE_PORT, 'ORGANISER_STORE_PORT'], [config.RUNTIME_PORT, 'RUNTIME_PORT']);
+  }
   const problems: string[] = [];
   for (const [port, variable] of ports) {
     if (!(await isPortFree(port))) {
@@ -53,12 +51,26 @@ function banner(supervisor: Supervisor, config: Config, secret: string, secretGe
   const lan = lanAddresses().map((address) => `http://${address}:${config.PORT}`);
   const teams = supervisor.localTeams();
   const width = Math.max(...teams.map((team) => team.slug.length), 8);
-  const lines = [
+  const head = [
     '',
     '  ▶ The stream aggregation workshop is running',
     '',
     `  Scoreboard       ${addresses.webUrl}${lan.length ? `   (participants on your network: ${lan.join(', ')})` : ''}`,
     `  Organiser        ${addresses.webUrl}/admin   secret: ${secret}${secretGenerated ? '   (generated for this run; set ORGANISER_SECRET to choose one)' : ''}`,
+  ];
+  const rounds = `  Rounds           every ${config.ROUND_INTERVAL_SECONDS} s, ${config.ROUND_MESSAGES.toLocaleString('en')} messages, deadline ${config.ROUND_DEADLINE_SECONDS} s (change them in /admin)`;
+  const tail = [`  Process logs     ${path.relative(root, addresses.logDirectory)}/`, '', '  Press Ctrl-C to stop everything.', ''];
+  if (config.WORKSHOP_MODE === 'aws') {
+    return [
+      ...head,
+      `  Organiser store  DynamoDB table ${config.ORGANISER_TABLE} in ${config.AWS_REGION}${config.ORGANISER_STORE_ENDPOINT ? ` at ${config.ORGANISER_STORE_ENDPOINT}` : ''}`,
+      '  Teams            AWS stacks, added in /admin (region, role ARN, external id)',
+      rounds,
+      ...tail,
+    ].join('\n');
+  }
+  const lines = [
+    ...head,
     '  Teams',
     ...teams.map(
       (team) =>
@@ -67,11 +79,8 @@ function banner(supervisor: Supervisor, config: Config, secret: string, secretGe
     `  Kinesis          ${addresses.kinesisEndpoint} (kinesalite, ${config.SHARD_COUNT} shards per team stream)`,
     `  Organiser store  ${addresses.organiserStoreEndpoint} (DynamoDB Local, data in ${path.relative(root, addresses.dataDirectory) || '.'}/organiser)`,
     `  Function logs    ${addresses.runtimeUrl}/logs   or: npm run logs -- --team my-team --function state --follow`,
-    `  Rounds           every ${config.ROUND_INTERVAL_SECONDS} s, ${config.ROUND_MESSAGES.toLocaleString('en')} messages, deadline ${config.ROUND_DEADLINE_SECONDS} s (change them in /admin)`,
-    `  Process logs     ${path.relative(root, addresses.logDirectory)}/`,
-    '',
-    '  Press Ctrl-C to stop everything.',
-    '',
+    rounds,
+    ...tail,
   ];
   return lines.join('\n');
 }
@@ -84,7 +93,7 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fatal(error.message, 2);
     throw error;
   }
-  const problems = [...prerequisiteProblems(), ...(await portProblems(config))];
+  const problems = [...(config.WORKSHOP_MODE === 'local' ? prerequisiteProblems() : []), ...(await portProblems(config))];
   if (problems.length) fatal(problems.join('\n✖ '));
 
   const secretGenerated = !config.ORGANISER_SECRET;

@@ -67,14 +67,18 @@ export class Supervisor {
     };
   }
 
+  private get local(): boolean {
+    return this.options.config.WORKSHOP_MODE === 'local';
+  }
+
   /** Environment shared by the Node children (scheduler, web app, runtime). */
   private childEnvironment(): NodeJS.ProcessEnv {
     const { config } = this.options;
     return {
       ...process.env,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      AWS_REGION: LOCAL_REGION,
-      ORGANISER_STORE_ENDPOINT: this.addresses.organiserStoreEndpoint,
+      WORKSHOP_MODE: config.WORKSHOP_MODE,
+      ...(this.local ? { AWS_REGION: LOCAL_REGION, ORGANISER_STORE_ENDPOINT: this.addresses.organiserStoreEndpoint } : { AWS_REGION: config.AWS_REGION }),
       ORGANISER_TABLE: config.ORGANISER_TABLE,
       ORGANISER_SECRET: this.options.organiserSecret,
       RUNTIME_URL: this.addresses.runtimeUrl,
@@ -95,66 +99,73 @@ export class Supervisor {
 
   /** Starts everything; throws StartupError (after stopping what started) if a part fails. */
   async start(): Promise<void> {
-    const { config, report } = this.options;
     mkdirSync(this.logDirectory, { recursive: true });
     try {
       const build = this.buildWebApp();
-      report('starting the organiser store and the Kinesis emulator…');
-      const [organiserDb, kinesis] = await Promise.all([
-        startDynamoDbLocal('organiser-store', {
-          port: config.ORGANISER_STORE_PORT,
-          dataDirectory: mkdirp(path.join(this.dataDirectory, 'organiser')),
-          logFile: this.logFile('organiser-store'),
-          maxHeap: '256m',
-        }),
-        startKinesisEmulator('kinesis', { port: config.KINESIS_PORT, logFile: this.logFile('kinesis') }),
-      ]);
-      this.watchCritical(organiserDb, 'the organiser store (DynamoDB Local)');
-      this.watchCritical(kinesis, 'the Kinesis emulator');
-      await this.openStore();
-
-      report('starting the function runtime…');
-      const runtimeChannel = await this.startRuntime();
-      this.teams = new LocalTeamManager({
-        store: this.store,
-        runtime: runtimeChannel,
-        kinesisEndpoint: kinesis.endpoint,
-        shardCount: config.SHARD_COUNT,
-        portBase: config.TEAM_PORT_BASE,
-        reservedPorts: [config.PORT, config.KINESIS_PORT, config.ORGANISER_STORE_PORT, config.RUNTIME_PORT],
-        logDirectory: this.logDirectory,
-        codeDirectoryOf: (pipeline) => this.codeDirectoryOf(pipeline),
-      });
-      report('starting each team’s DynamoDB Local and stream…');
-      await this.teams.reconcile(await this.store.listTeams());
-
-      report('starting the round scheduler…');
+      if (this.local) await this.startLocalParts();
+      else await this.openStore();
+      this.options.report('starting the round scheduler…');
       this.scheduler = this.startScheduler();
-
       await build;
-      report('starting the web app…');
+      this.options.report('starting the web app…');
       this.web = await this.startWebApp();
-      this.reconcileTimer = setInterval(() => void this.reconcileTeams(), RECONCILE_INTERVAL_MS);
+      if (this.local) this.reconcileTimer = setInterval(() => void this.reconcileTeams(), RECONCILE_INTERVAL_MS);
     } catch (error) {
       await this.stop();
       throw error instanceof StartupError ? error : new StartupError(error instanceof Error ? error.message : String(error));
     }
   }
 
+  /** Local mode: organiser store and Kinesis emulators, the function runtime and the local teams. */
+  private async startLocalParts(): Promise<void> {
+    const { config, report } = this.options;
+    report('starting the organiser store and the Kinesis emulator…');
+    const [organiserDb, kinesis] = await Promise.all([
+      startDynamoDbLocal('organiser-store', {
+        port: config.ORGANISER_STORE_PORT,
+        dataDirectory: mkdirp(path.join(this.dataDirectory, 'organiser')),
+        logFile: this.logFile('organiser-store'),
+        maxHeap: '256m',
+      }),
+      startKinesisEmulator('kinesis', { port: config.KINESIS_PORT, logFile: this.logFile('kinesis') }),
+    ]);
+    this.watchCritical(organiserDb, 'the organiser store (DynamoDB Local)');
+    this.watchCritical(kinesis, 'the Kinesis emulator');
+    await this.openStore();
+
+    report('starting the function runtime…');
+    const runtimeChannel = await this.startRuntime();
+    this.teams = new LocalTeamManager({
+      store: this.store,
+      runtime: runtimeChannel,
+      kinesisEndpoint: kinesis.endpoint,
+      shardCount: config.SHARD_COUNT,
+      portBase: config.TEAM_PORT_BASE,
+      reservedPorts: [config.PORT, config.KINESIS_PORT, config.ORGANISER_STORE_PORT, config.RUNTIME_PORT],
+      logDirectory: this.logDirectory,
+      codeDirectoryOf: (pipeline) => this.codeDirectoryOf(pipeline),
+    });
+    report('starting each team’s DynamoDB Local and stream…');
+    await this.teams.reconcile(await this.store.listTeams());
+  }
+
   /** The local teams running now (for the banner). */
   localTeams() {
-    return this.teams.summaries();
+    return this.teams?.summaries() ?? [];
   }
 
   private async openStore(): Promise<void> {
     const { config } = this.options;
-    this.store = new OrganiserStore({ region: LOCAL_REGION, dynamodbEndpoint: this.addresses.organiserStoreEndpoint }, config.ORGANISER_TABLE, {
+    const connection = this.local
+      ? { region: LOCAL_REGION, dynamodbEndpoint: this.addresses.organiserStoreEndpoint }
+      : { region: config.AWS_REGION, dynamodbEndpoint: config.ORGANISER_STORE_ENDPOINT };
+    this.store = new OrganiserStore(connection, config.ORGANISER_TABLE, {
       roundIntervalSeconds: config.ROUND_INTERVAL_SECONDS,
       roundMessages: config.ROUND_MESSAGES,
       roundDeadlineSeconds: config.ROUND_DEADLINE_SECONDS,
     });
     await this.store.ensureTable();
-    if (await this.store.claimFirstStart()) {
+    if (this.local && (await this.store.claimFirstStart())) {
       for (const team of DEFAULT_LOCAL_TEAMS) {
         await this.store.createTeam(newLocalTeam(team.slug, team.name, team.pipeline, LOCAL_REGION));
       }
