@@ -1,0 +1,48 @@
+/**
+ * Turning stored rounds into what the pages show: summaries without per-key detail, the phase of a
+ * running round, the round a team's live table is measured against, and the latest diagnosis.
+ */
+import type { Round } from '../store/types';
+import { hintFor } from './hints';
+import type { RoundSummary, RunningRound, TeamDiagnosis } from './views';
+
+export function summariseRound(round: Round): RoundSummary {
+  return {
+    number: round.number,
+    lab: round.lab,
+    status: round.status,
+    passed: round.status === 'passed',
+    points: round.points ?? 0,
+    startedAt: round.startedAt,
+    endedAt: round.endedAt ?? null,
+    timeToCorrectMs: round.status === 'passed' ? (round.timeToCorrectMs ?? null) : null,
+    diagnosis: round.diagnosis ?? null,
+    voidReason: round.voidReason ?? null,
+    counts: round.counts ?? null,
+  };
+}
+
+export function isClosed(round: Pick<Round, 'status'>): boolean {
+  return round.status !== 'running';
+}
+
+/** What a running round is doing: reading the baseline, sending, or waiting for the pipeline. */
+export function runningRoundOf(round: Round): RunningRound {
+  const phase = !round.baseline ? 'baseline' : !round.sentAt ? 'sending' : 'waiting';
+  return { number: round.number, phase, startedAt: round.startedAt, deadlineAt: round.deadlineAt ?? null };
+}
+
+/** The newest round with a baseline (rounds in any order): the change of the live table is measured from it. */
+export function referenceRound(rounds: readonly Round[]): Round | null {
+  let best: Round | null = null;
+  for (const round of rounds) if (round.baseline && (!best || round.number > best.number)) best = round;
+  return best;
+}
+
+/** The diagnosis of the newest failed round, when it is the newest closed round. */
+export function latestDiagnosis(closedNewestFirst: readonly RoundSummary[]): TeamDiagnosis | null {
+  const latest = closedNewestFirst.find((round) => round.status !== 'void');
+  if (!latest || latest.passed || !latest.diagnosis) return null;
+  const { code, message, labStep } = latest.diagnosis;
+  return { round: latest.number, code, message, labStep: labStep ?? null, hint: hintFor(code) };
+}

@@ -1,0 +1,158 @@
+/**
+ * The JSON the scoreboard serves (and its pages render): the public standings, one team's page, and
+ * the organiser's live view. Shared by the server (which builds them) and the React components.
+ */
+import type { Announcement, Diagnosis, DiagnosisCode, FailurePercentages, Lab, LocalStatus, LocalPipeline, RoundCounts, RoundStatus } from '../store/types';
+import type { ScoreSeries } from './stats';
+
+/** One round of a team, without its per-key details. */
+export interface RoundSummary {
+  number: number;
+  lab: Lab;
+  status: RoundStatus;
+  passed: boolean;
+  points: number;
+  startedAt: string;
+  endedAt: string | null;
+  /** From the first record sent until the table first matched; null unless passed. */
+  timeToCorrectMs: number | null;
+  diagnosis: Diagnosis | null;
+  /** Why a void round was not scored (a problem on the organiser's side). */
+  voidReason: string | null;
+  counts: RoundCounts | null;
+}
+
+/** What the scheduler is doing in a round right now. */
+export type RoundPhase = 'baseline' | 'sending' | 'waiting';
+
+export interface RunningRound {
+  number: number;
+  phase: RoundPhase;
+  startedAt: string;
+  /** When the team's pipeline must have caught up (known once every record was sent). */
+  deadlineAt: string | null;
+}
+
+export interface StandingsTeam {
+  slug: string;
+  name: string;
+  kind: 'local' | 'aws';
+  active: boolean;
+  rank: number;
+  score: number;
+  scoreReachedAt: string;
+  lab: Lab;
+  /** The latest closed rounds (at most 10), oldest first. */
+  rounds: RoundSummary[];
+  roundsPlayed: number;
+  roundsPassed: number;
+  medianTimeToCorrectMs: number | null;
+  /** The round being played now, if any. */
+  running: RunningRound | null;
+}
+
+/** No timestamp of its own, so an unchanged board keeps its ETag and pollers get 304s. */
+export interface ScoreboardView {
+  teams: StandingsTeam[];
+  /** Cumulative scores of the top 10 teams per round number. */
+  scoreHistory: ScoreSeries;
+  nextRoundAt: string | null;
+  paused: boolean;
+  frozen: boolean;
+  frozenAt: string | null;
+  announcement: Announcement | null;
+  roundIntervalSeconds: number;
+  roundMessages: number;
+  roundDeadlineSeconds: number;
+  /** The newest round being played by any team. */
+  runningRound: RunningRound | null;
+  /** Something that keeps the board from being current, in words (e.g. the organiser store is down). */
+  problem: string | null;
+}
+
+/** One of the 18 keys on a team's page: the change since the round's baseline against the expected change. */
+export interface LiveKey {
+  key: string;
+  depth: 0 | 1 | 2;
+  /** Expected change (2 decimals); null while the round's expected totals are not known yet. */
+  expected: string | null;
+  /** Observed change: current value − baseline (exact decimal). */
+  actual: string;
+  /** actual − expected; null when expected is unknown. */
+  delta: string | null;
+  matches: boolean | null;
+}
+
+export type LiveTableState = 'ok' | 'unreachable' | 'starting' | 'failed' | 'waiting';
+
+export interface LiveTable {
+  state: LiveTableState;
+  /** Why the table could not be read, or what the team's resources are doing. */
+  message: string | null;
+  /** When the values shown were read, set only while the latest read failed (so a healthy view's ETag stays stable). */
+  readAt: string | null;
+  /** The round the change is measured against (its baseline and expected totals); null before any round. */
+  round: { number: number; status: RoundStatus; phase: RoundPhase | null } | null;
+  keys: LiveKey[];
+  /** Messages counted since the baseline (the informative `message_count` item). */
+  messageCount: string | null;
+  matching: number;
+}
+
+export interface TeamDiagnosis {
+  round: number;
+  code: DiagnosisCode;
+  message: string;
+  labStep: string | null;
+  /** What to look at, in the workshop's terms. */
+  hint: string;
+}
+
+export interface TeamView {
+  team: {
+    slug: string;
+    name: string;
+    kind: 'local' | 'aws';
+    active: boolean;
+    score: number;
+    rank: number;
+    lab: Lab;
+    region: string;
+    aggregateTable: string;
+    local: { pipeline: LocalPipeline; status: LocalStatus; message: string | null } | null;
+  };
+  live: LiveTable;
+  /** Every round, newest first. */
+  rounds: RoundSummary[];
+  running: RunningRound | null;
+  lastDiagnosis: TeamDiagnosis | null;
+  medianTimeToCorrectMs: number | null;
+  /** Score and rank come from the frozen board while the organiser keeps the standings frozen. */
+  frozen: boolean;
+}
+
+export interface AdminTeam {
+  slug: string;
+  name: string;
+  kind: 'local' | 'aws';
+  active: boolean;
+  score: number;
+  rank: number;
+  lab: Lab;
+  labOverride: Lab | null;
+  failurePercentages: FailurePercentages | null;
+  region: string;
+  roleArn: string | null;
+  externalId: string | null;
+  resources: { streamName: string; stateTable: string; reduceTable: string; aggregateTable: string; parameterTable: string };
+  local: { pipeline: LocalPipeline; status: LocalStatus; message: string | null; resetPending: boolean } | null;
+  lastRound: RoundSummary | null;
+  tableState: LiveTableState;
+}
+
+export interface AdminView {
+  /** The live standings, even while the public board is frozen. */
+  live: ScoreboardView;
+  teams: AdminTeam[];
+  defaultFailurePercentages: FailurePercentages;
+}
