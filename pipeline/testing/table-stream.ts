@@ -53,9 +53,13 @@ export function lambdaRecordOf(record: SdkStreamRecord, streamArn: string): Dyna
   };
 }
 
-/** Follows every shard of a table's stream from its start; `next()` returns the records not yet returned. */
+/**
+ * Follows every shard of a table's stream from its start; `next()` returns the records not yet
+ * returned. Each call starts a fresh iterator after the last record seen (DynamoDB Local may refuse
+ * an iterator kept from an earlier empty read with TrimmedDataAccessException).
+ */
 export class TableStreamReader {
-  private readonly iterators = new Map<string, string | undefined>();
+  private readonly lastSequence = new Map<string, string>();
 
   private constructor(
     private readonly connection: Connection,
@@ -75,16 +79,22 @@ export class TableStreamReader {
     const records: DynamoDBRecord[] = [];
     for (const shard of stream.StreamDescription?.Shards ?? []) {
       const shardId = shard.ShardId as string;
-      if (!this.iterators.has(shardId)) {
-        const start = await client.send(new GetShardIteratorCommand({ StreamArn: this.streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
-        this.iterators.set(shardId, start.ShardIterator);
-      }
-      let iterator = this.iterators.get(shardId);
+      const after = this.lastSequence.get(shardId);
+      const start = await client.send(
+        new GetShardIteratorCommand({
+          StreamArn: this.streamArn,
+          ShardId: shardId,
+          ShardIteratorType: after ? 'AFTER_SEQUENCE_NUMBER' : 'TRIM_HORIZON',
+          SequenceNumber: after,
+        }),
+      );
+      let iterator = start.ShardIterator;
       while (iterator) {
         const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-        records.push(...(page.Records ?? []).map((record) => lambdaRecordOf(record, this.streamArn)));
-        this.iterators.set(shardId, page.NextShardIterator);
-        if (!page.Records?.length) break;
+        const pageRecords = page.Records ?? [];
+        if (pageRecords.length === 0) break;
+        records.push(...pageRecords.map((record) => lambdaRecordOf(record, this.streamArn)));
+        this.lastSequence.set(shardId, pageRecords[pageRecords.length - 1].dynamodb?.SequenceNumber as string);
         iterator = page.NextShardIterator;
       }
     }
