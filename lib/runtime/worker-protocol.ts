@@ -1,0 +1,45 @@
+/** Messages between the runtime and a function's worker thread (one Lambda execution environment). */
+
+export interface WorkerSetup {
+  /** The handler's bundle (ESM). */
+  bundleFile: string;
+  /** e.g. "state.ts" (for error messages). */
+  handlerLabel: string;
+  functionName: string;
+  memoryLimitInMB: number;
+  region: string;
+  accountId: string;
+}
+
+export interface InvocationError {
+  type: string;
+  message: string;
+  stack?: string;
+}
+
+export interface InvokeMessage {
+  type: 'invoke';
+  requestId: string;
+  event: unknown;
+  /** Epoch ms after which the invocation is timed out. */
+  deadline: number;
+}
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'init-error'; error: InvocationError }
+  | { type: 'log'; requestId?: string; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'result'; requestId: string; error?: InvocationError };
+
+/** An error (or any thrown value) as the Lambda runtime reports it: type, message, stack. */
+export function describeError(error: unknown): InvocationError {
+  if (error instanceof Error) return { type: error.name, message: error.message, stack: error.stack };
+  if (typeof error === 'string') return { type: 'string', message: error };
+  let message: string;
+  try {
+    message = JSON.stringify(error) ?? String(error);
+  } catch {
+    message = String(error);
+  }
+  return { type: typeof error, message };
+}
