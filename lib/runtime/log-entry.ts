@@ -34,4 +34,8 @@ export interface LogEntry {
   outcome?: 'success' | 'error' | 'timeout';
   /** end (error): the error's stack. */
   stack?: string;
+  /** start/end: the shard the batch came from. */
+  shardId?: string;
+  /** start/end: 1 for the first delivery of a batch, 2 for its first retry, … */
+  attempt?: number;
 }

@@ -1,0 +1,213 @@
+/**
+ * Reads one shard for one trigger the way Lambda's event source mapping does: in order, one batch
+ * at a time (batch size, batching window, 6 MB cap), retrying the identical batch until it succeeds
+ * (or its retry attempts run out), and advancing the checkpoint only then.
+ */
+import type { FunctionRuntime } from './function-runtime';
+import { EVENT_ENVELOPE_BYTES, MAX_PAYLOAD_BYTES } from './events';
+import { readProblem, type ShardPosition, type SourceRecord, type StreamSource } from './stream-sources';
+import type { TriggerConfig } from './wiring';
+import type { NewLogEntry } from './log-buffer';
+
+/** How often an idle shard is polled (Lambda: 1/s for Kinesis, 4/s for DynamoDB Streams). */
+export const IDLE_POLL_MS = 200;
+const MAX_READ_BACKOFF_MS = 5_000;
+const MAX_RETRY_DELAY_MS = 1_000;
+
+export type ShardState = 'reading' | 'invoking' | 'retrying' | 'finished' | 'stopped';
+
+export interface ShardStatus {
+  shardId: string;
+  state: ShardState;
+  /** Sequence number of the last record of the last batch that succeeded. */
+  checkpoint?: string;
+  /** Records read but not yet delivered successfully (including the batch in flight). */
+  pending: number;
+  /** Attempts at the current batch so far (0 when none is in flight). */
+  attempt: number;
+}
+
+export interface ShardReaderOptions {
+  shardId: string;
+  source: StreamSource;
+  fn: FunctionRuntime;
+  /** The trigger's current settings (they can change while the reader runs). */
+  settings: () => TriggerConfig;
+  start: ShardPosition;
+  log: (entry: Omit<NewLogEntry, 'function'>) => void;
+  /** The stream seems gone (deleted or recreated): the trigger should look again. */
+  onStreamGone: () => void;
+}
+
+/** Sleeps `ms`, or less if `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** The longest prefix of `records` that fits the batch size and the invoke payload limit (at least one). */
+export function batchLength(records: readonly SourceRecord[], batchSize: number): number {
+  let bytes = EVENT_ENVELOPE_BYTES;
+  let count = 0;
+  while (count < records.length && count < batchSize) {
+    bytes += records[count].bytes;
+    if (bytes > MAX_PAYLOAD_BYTES && count > 0) break;
+    count++;
+  }
+  return count;
+}
+
+export class ShardReader {
+  state: ShardState = 'reading';
+  checkpoint?: string;
+  attempt = 0;
+  readonly done: Promise<void>;
+  private readonly buffer: SourceRecord[] = [];
+  private inFlight = 0;
+  private iterator: string | null | undefined;
+  private position: ShardPosition;
+  private exhausted = false;
+  private readFailures = 0;
+  private readonly controller = new AbortController();
+
+  constructor(private readonly options: ShardReaderOptions) {
+    this.position = options.start;
+    this.done = this.run();
+  }
+
+  get shardId(): string {
+    return this.options.shardId;
+  }
+
+  status(): ShardStatus {
+    return { shardId: this.shardId, state: this.state, checkpoint: this.checkpoint, pending: this.buffer.length + this.inFlight, attempt: this.attempt };
+  }
+
+  async stop(): Promise<void> {
+    this.controller.abort();
+    await this.done;
+  }
+
+  private get stopped(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      await this.fill();
+      if (this.stopped) break;
+      if (this.buffer.length === 0) {
+        if (this.exhausted) {
+          this.state = 'finished';
+          return;
+        }
+        continue;
+      }
+      const batch = this.buffer.splice(0, batchLength(this.buffer, this.options.settings().batchSize));
+      this.inFlight = batch.length;
+      const delivered = await this.deliver(batch);
+      this.inFlight = 0;
+      if (!delivered) break;
+      this.checkpoint = batch[batch.length - 1].sequenceNumber;
+    }
+    this.state = 'stopped';
+  }
+
+  /**
+   * Reads until a batch is due: the batch size is reached, or the batching window (from when the first
+   * buffered record was read) has passed; with no window, whatever one read returned is due.
+   */
+  private async fill(): Promise<void> {
+    this.state = 'reading';
+    while (!this.stopped) {
+      const { batchSize, maximumBatchingWindowInSeconds } = this.options.settings();
+      if (this.buffer.length >= batchSize) return;
+      const read = this.exhausted ? 0 : await this.readOnce();
+      if (this.buffer.length >= batchSize) return;
+      const caughtUp = read < this.options.source.readLimit;
+      if (this.buffer.length > 0) {
+        const due = this.buffer[0].readAt + maximumBatchingWindowInSeconds * 1000 - Date.now();
+        if (due <= 0 || this.exhausted) return;
+        if (caughtUp) await sleep(Math.min(IDLE_POLL_MS, due), this.controller.signal);
+      } else {
+        if (this.exhausted) return;
+        if (caughtUp) await sleep(IDLE_POLL_MS, this.controller.signal);
+      }
+    }
+  }
+
+  /** One GetRecords call (getting an iterator first if needed); returns how many records arrived. */
+  private async readOnce(): Promise<number> {
+    const { source, shardId } = this.options;
+    try {
+      if (this.iterator === undefined) {
+        this.iterator = await source.shardIterator(shardId, this.position);
+      }
+      if (this.iterator === null) {
+        this.exhausted = true;
+        return 0;
+      }
+      const page = await source.read(shardId, this.iterator);
+      if (this.stopped) return 0;
+      this.iterator = page.nextIterator;
+      if (page.nextIterator === null) this.exhausted = true;
+      if (page.records.length > 0) {
+        this.buffer.push(...page.records);
+        this.position = { kind: 'after', sequenceNumber: page.records[page.records.length - 1].sequenceNumber };
+      }
+      if (this.readFailures > 0) this.options.log({ kind: 'system', level: 'info', message: `reading ${shardId} of the ${source.label} again` });
+      this.readFailures = 0;
+      return page.records.length;
+    } catch (error) {
+      this.iterator = undefined;
+      const problem = readProblem(error);
+      if (problem === 'expired-iterator') return 0;
+      if (problem === 'trimmed') {
+        this.options.log({ kind: 'system', level: 'warn', message: `${shardId} of the ${source.label}: records were trimmed; reading from the trim horizon` });
+        this.position = { kind: 'trim-horizon' };
+        return 0;
+      }
+      if (problem === 'not-found') this.options.onStreamGone();
+      if (this.readFailures === 0) {
+        this.options.log({ kind: 'system', level: 'warn', message: `cannot read ${shardId} of the ${source.label} (retrying): ${(error as Error).message}` });
+      }
+      this.readFailures++;
+      await sleep(Math.min(MAX_READ_BACKOFF_MS, 100 * 2 ** this.readFailures), this.controller.signal);
+      return 0;
+    }
+  }
+
+  /** Invokes with the same batch until it succeeds; false if stopped first. */
+  private async deliver(batch: SourceRecord[]): Promise<boolean> {
+    const event = { Records: batch.map((item) => item.record) };
+    for (let attempt = 1; ; attempt++) {
+      this.attempt = attempt;
+      this.state = 'invoking';
+      const result = await this.options.fn.invoke({ event, records: batch.length, shardId: this.shardId, attempt }, this.controller.signal);
+      if (!result || this.stopped) return false;
+      if (result.outcome === 'success') break;
+      const { maximumRetryAttempts } = this.options.settings();
+      if (maximumRetryAttempts >= 0 && attempt > maximumRetryAttempts) {
+        this.options.log({
+          kind: 'system',
+          level: 'warn',
+          message: `${this.shardId}: retry attempts exhausted after ${attempt} attempts; ${batch.length} records skipped (${batch[0].sequenceNumber} to ${batch[batch.length - 1].sequenceNumber})`,
+        });
+        break;
+      }
+      this.state = 'retrying';
+      await sleep(Math.min(MAX_RETRY_DELAY_MS, 100 * 2 ** (attempt - 1)), this.controller.signal);
+      if (this.stopped) return false;
+    }
+    this.attempt = 0;
+    return true;
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * One team in the local runtime: applies its wiring file (functions and triggers), watches its code
+ * and wiring for edits (rebuilding and swapping code, adding or removing triggers without losing
+ * checkpoints), and gives handlers the environment they would have on AWS Lambda.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { PIPELINE_FUNCTIONS, tableEnvironment, type PipelineFunction } from '../pipeline-resources';
+import { LOCAL_CREDENTIALS } from '../aws/clients';
+import { FunctionRuntime, MEMORY_LIMIT_MB, type FunctionStatus, type TeamContext } from './function-runtime';
+import type { LogBuffer } from './log-buffer';
+import type { RuntimeTeam } from './runtime';
+import { TriggerRuntime, type TriggerStatus } from './trigger';
+import { parseWiring, triggerKey, WIRING_FILE, type TriggerConfig, type Wiring } from './wiring';
+
+/** Edits arriving within this time are handled together (an editor's save can be several events). */
+const CHANGE_DEBOUNCE_MS = 100;
+
+export interface TeamFunctionStatus extends FunctionStatus {
+  triggers: TriggerStatus[];
+}
+
+export interface TeamStatus {
+  slug: string;
+  codeDirectory: string;
+  wiring: { valid: boolean; problem?: string };
+  functions: Partial<Record<PipelineFunction, TeamFunctionStatus>>;
+}
+
+export interface SharedRuntimeFiles {
+  bundleDirectory: string;
+  workerHostFile: string;
+}
+
+function describeTrigger(trigger: TriggerConfig): string {
+  const window = trigger.maximumBatchingWindowInSeconds ? `, window ${trigger.maximumBatchingWindowInSeconds} s` : '';
+  const retries = trigger.maximumRetryAttempts >= 0 ? `, at most ${trigger.maximumRetryAttempts} retries` : '';
+  return `batch size ${trigger.batchSize}${window}, starting at ${trigger.startingPosition}${retries}`;
+}
+
+/** Host variables handlers must not see (credentials, profiles, endpoints of the machine). */
+function hostEnvironment(): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !name.startsWith('AWS_')) environment[name] = value;
+  }
+  return environment;
+}
+
+export class TeamRuntime {
+  private team: RuntimeTeam;
+  private readonly context: TeamContext;
+  private wiringText?: string;
+  private wiringProblem?: string;
+  private readonly functions = new Map<PipelineFunction, FunctionRuntime>();
+  private readonly triggers = new Map<string, TriggerRuntime>();
+  private watcher?: FSWatcher;
+  private readonly changedFiles = new Set<string>();
+  private changeTimer?: NodeJS.Timeout;
+  /** Wiring and code changes are applied one after another. */
+  private changes: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    team: RuntimeTeam,
+    private readonly shared: SharedRuntimeFiles,
+    readonly logs: LogBuffer,
+  ) {
+    this.team = team;
+    this.context = { slug: team.slug, connection: team.connection, logs, ...shared };
+  }
+
+  get slug(): string {
+    return this.team.slug;
+  }
+
+  get definition(): RuntimeTeam {
+    return this.team;
+  }
+
+  /** Loads the wiring, builds the functions, starts the triggers and the file watcher. */
+  async start(): Promise<void> {
+    await this.enqueue(() => this.reloadWiring());
+    await this.watchCode();
+  }
+
+  /** Same team, new code directory or environment: checkpoints are kept. */
+  async update(team: RuntimeTeam): Promise<void> {
+    const movedCode = team.codeDirectory !== this.team.codeDirectory;
+    this.team = team;
+    for (const fn of this.functions.values()) fn.setEnvironment(this.handlerEnvironment(fn));
+    if (movedCode) {
+      await this.watcher?.close();
+      this.wiringText = undefined;
+      await this.enqueue(() => this.reloadWiring());
+      await this.watchCode();
+    }
+  }
+
+  private enqueue(change: () => Promise<void>): Promise<void> {
+    this.changes = this.changes.then(() => (this.stopped ? undefined : change()));
+    return this.changes;
+  }
+
+  /** Environment variables of a handler: what Lambda sets, the SDK endpoint, table names, extras. */
+  private handlerEnvironment(fn: FunctionRuntime): Record<string, string> {
+    const { connection, resources, environment } = this.team;
+    const local = connection.dynamodbEndpoint
+      ? {
+          AWS_ENDPOINT_URL: connection.dynamodbEndpoint,
+          AWS_ENDPOINT_URL_DYNAMODB: connection.dynamodbEndpoint,
+          ...(connection.kinesisEndpoint && { AWS_ENDPOINT_URL_KINESIS: connection.kinesisEndpoint }),
+          AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        }
+      : {};
+    return {
+      ...hostEnvironment(),
+      AWS_REGION: connection.region,
+      AWS_DEFAULT_REGION: connection.region,
+      ...local,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
+      AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(MEMORY_LIMIT_MB),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
+      ...tableEnvironment(resources),
+      ...environment,
+    };
+  }
+
+  private get wiringFile(): string {
+    return path.join(this.team.codeDirectory, WIRING_FILE);
+  }
+
+  /** A team-wide message goes to every function's log, so a per-function view shows it too. */
+  announce(level: 'info' | 'warn' | 'error', message: string): void {
+    const functions = this.functions.size > 0 ? [...this.functions.keys()] : PIPELINE_FUNCTIONS;
+    for (const name of functions) this.logs.append({ function: name, kind: 'system', level, message });
+  }
+
+  private async reloadWiring(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(this.wiringFile, 'utf8');
+    } catch (error) {
+      this.wiringProblem = `cannot read ${this.wiringFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+      this.wiringText = undefined;
+      this.announce('error', `${this.wiringProblem}; the previous wiring stays in effect`);
+      return;
+    }
+    if (text === this.wiringText) return;
+    const parsed = parseWiring(text);
+    if (!parsed.ok) {
+      this.wiringProblem = parsed.problem;
+      this.wiringText = undefined;
+      this.announce('error', `${parsed.problem}; the previous wiring stays in effect`);
+      return;
+    }
+    if (this.wiringProblem) this.announce('info', `${WIRING_FILE} is valid again`);
+    this.wiringProblem = undefined;
+    this.wiringText = text;
+    await this.applyWiring(parsed.wiring);
+  }
+
+  private async applyWiring(wiring: Wiring): Promise<void> {
+    const wanted = new Map(wiring.triggers.map((trigger) => [triggerKey(trigger), trigger]));
+    for (const [key, trigger] of this.triggers) {
+      if (wanted.has(key)) continue;
+      this.triggers.delete(key);
+      void trigger.stop();
+      this.functions.get(trigger.settings.function)?.log({ kind: 'system', level: 'info', message: `trigger from ${trigger.settings.source} removed` });
+    }
+    const builds: Promise<void>[] = [];
+    for (const name of PIPELINE_FUNCTIONS) {
+      const config = wiring.functions[name];
+      const existing = this.functions.get(name);
+      if (!config) {
+        if (existing) {
+          this.functions.delete(name);
+          existing.log({ kind: 'system', level: 'info', message: `function removed from ${WIRING_FILE}` });
+          await existing.stop();
+        }
+        continue;
+      }
+      if (existing) {
+        builds.push(existing.configure(config, this.team.codeDirectory));
+      } else {
+        const fn = new FunctionRuntime(this.context, name, config, this.team.codeDirectory, {});
+        fn.setEnvironment(this.handlerEnvironment(fn));
+        this.functions.set(name, fn);
+        builds.push(fn.build());
+      }
+    }
+    await Promise.all(builds);
+    for (const [key, config] of wanted) {
+      const fn = this.functions.get(config.function)!;
+      const existing = this.triggers.get(key);
+      if (!existing) {
+        this.triggers.set(key, new TriggerRuntime(config, fn, this.context, this.team.resources));
+        fn.log({ kind: 'system', level: 'info', message: `trigger from ${config.source} added (${describeTrigger(config)})` });
+      } else if (JSON.stringify(existing.settings) !== JSON.stringify(config)) {
+        existing.update(config);
+        fn.log({ kind: 'system', level: 'info', message: `trigger from ${config.source} changed (${describeTrigger(config)}); checkpoints kept` });
+      }
+    }
+  }
+
+  private async watchCode(): Promise<void> {
+    if (this.stopped) return;
+    const watcher = watch(this.team.codeDirectory, {
+      ignoreInitial: true,
+      ignored: /(^|[/\\])(node_modules|\.git)([/\\]|$)/,
+    });
+    this.watcher = watcher;
+    watcher.on('all', (_event, file) => this.noteChange(path.resolve(file)));
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    this.watchInputs();
+  }
+
+  /** Also watch the files a bundle pulls in from outside the code directory (shared code). */
+  private watchInputs(): void {
+    const inside = this.team.codeDirectory + path.sep;
+    const outside = [...this.functions.values()].flatMap((fn) => [...fn.inputs]).filter((file) => !file.startsWith(inside));
+    if (outside.length > 0) this.watcher?.add(outside);
+  }
+
+  private noteChange(file: string): void {
+    this.changedFiles.add(file);
+    clearTimeout(this.changeTimer);
+    this.changeTimer = setTimeout(() => {
+      const files = new Set(this.changedFiles);
+      this.changedFiles.clear();
+      void this.enqueue(() => this.applyChanges(files));
+    }, CHANGE_DEBOUNCE_MS);
+  }
+
+  private async applyChanges(files: Set<string>): Promise<void> {
+    if (files.has(this.wiringFile)) await this.reloadWiring();
+    const builds = [...this.functions.values()]
+      .filter((fn) => fn.codeState.state === 'build-error' || [...files].some((file) => fn.inputs.has(file)))
+      .map((fn) => fn.build());
+    await Promise.all(builds);
+    this.watchInputs();
+  }
+
+  status(): TeamStatus {
+    const functions: TeamStatus['functions'] = {};
+    for (const [name, fn] of this.functions) {
+      const triggers = [...this.triggers.values()].filter((trigger) => trigger.settings.function === name).map((trigger) => trigger.status());
+      functions[name] = { ...fn.status(), triggers };
+    }
+    return {
+      slug: this.team.slug,
+      codeDirectory: this.team.codeDirectory,
+      wiring: { valid: !this.wiringProblem, problem: this.wiringProblem },
+      functions,
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.changeTimer);
+    await this.watcher?.close();
+    await this.changes;
+    const triggersStopped = Promise.all([...this.triggers.values()].map((trigger) => trigger.stop()));
+    this.triggers.clear();
+    await Promise.all([...this.functions.values()].map((fn) => fn.stop()));
+    this.functions.clear();
+    await triggersStopped;
+  }
+}
