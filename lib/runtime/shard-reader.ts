@@ -14,7 +14,8 @@ export const IDLE_POLL_MS = 200;
 const MAX_READ_BACKOFF_MS = 5_000;
 const MAX_RETRY_DELAY_MS = 1_000;
 
-export type ShardState = 'reading' | 'invoking' | 'retrying' | 'finished' | 'stopped';
+/** starting: not yet positioned in the shard (a LATEST trigger skips what arrives before that). */
+export type ShardState = 'starting' | 'reading' | 'invoking' | 'retrying' | 'finished' | 'stopped';
 
 export interface ShardStatus {
   shardId: string;
@@ -66,7 +67,7 @@ export function batchLength(records: readonly SourceRecord[], batchSize: number)
 }
 
 export class ShardReader {
-  state: ShardState = 'reading';
+  state: ShardState = 'starting';
   checkpoint?: string;
   attempt = 0;
   readonly done: Promise<void>;
@@ -126,7 +127,7 @@ export class ShardReader {
    * buffered record was read) has passed; with no window, whatever one read returned is due.
    */
   private async fill(): Promise<void> {
-    this.state = 'reading';
+    if (this.state !== 'starting') this.state = 'reading';
     while (!this.stopped) {
       const { batchSize, maximumBatchingWindowInSeconds } = this.options.settings();
       if (this.buffer.length >= batchSize) return;
@@ -150,6 +151,7 @@ export class ShardReader {
     try {
       if (this.iterator === undefined) {
         this.iterator = await source.shardIterator(shardId, this.position);
+        if (this.state === 'starting') this.state = 'reading';
       }
       if (this.iterator === null) {
         this.exhausted = true;

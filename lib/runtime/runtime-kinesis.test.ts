@@ -1,0 +1,268 @@
+/**
+ * The local runtime against a real Kinesis emulator: per-shard order, identical retries, the
+ * concurrency limit, the batching window, exactly-once success under random errors, hot reload,
+ * build errors and timeouts (SPEC §6).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { LOCAL_REGION, startKinesisEmulator, type Emulator } from '../local/emulators';
+import { freePort } from '../local/ports';
+import type { Connection } from '../aws/clients';
+import { LocalRuntime } from './runtime';
+import type { ShardStatus } from './shard-reader';
+import { createTestTeam, putRecords, readReports, reportingHandler, waitFor, type Report, type TestTeam } from './runtime-test-kit';
+
+let kinesis: Emulator;
+let connection: Connection;
+const runtime = new LocalRuntime();
+const teams: TestTeam[] = [];
+
+beforeAll(async () => {
+  kinesis = await startKinesisEmulator('kinesis-runtime-test', { port: await freePort() });
+  connection = { region: LOCAL_REGION, kinesisEndpoint: kinesis.endpoint, dynamodbEndpoint: 'http://127.0.0.1:1' };
+});
+
+afterAll(async () => {
+  await runtime.stop();
+  await kinesis?.process.stop();
+  for (const team of teams) team.remove();
+});
+
+type TestWiring = Parameters<typeof createTestTeam>[4];
+
+async function startTeam(slug: string, shardCount: number, files: Record<string, string>, wiring: TestWiring, before?: (team: TestTeam) => Promise<unknown>) {
+  const team = await createTestTeam(slug, connection, shardCount, files, wiring);
+  teams.push(team);
+  await before?.(team);
+  await runtime.upsertTeam(team.team);
+  return team;
+}
+
+function trigger(fn: 'state' | 'map' | 'reduce', settings: Partial<TestWiring['triggers'][number]> = {}): TestWiring['triggers'][number] {
+  return { function: fn, source: 'IncomingDataStream', batchSize: 100, startingPosition: 'TRIM_HORIZON', maximumBatchingWindowInSeconds: 0, maximumRetryAttempts: -1, ...settings };
+}
+
+function functionStatus(slug: string, fn: 'state' | 'map' | 'reduce') {
+  const status = runtime.status().teams[slug]?.functions[fn];
+  if (!status) throw new Error(`no status for ${slug}/${fn}`);
+  return status;
+}
+
+function successfulRecords(reports: Report[], label?: string): string[] {
+  return reports.filter((report) => report.outcome === 'success' && (label === undefined || report.label === label)).flatMap((report) => report.records);
+}
+
+async function waitForSuccesses(team: TestTeam, count: number, fn?: string): Promise<Report[]> {
+  return waitFor(`${count} records delivered`, () => {
+    const reports = readReports<Report>(team.reportDirectory).filter((report) => !fn || report.fn.endsWith(fn));
+    return successfulRecords(reports).length >= count && reports;
+  });
+}
+
+function records(count: number, prefix = 'r'): Array<{ data: string; partitionKey: string }> {
+  return Array.from({ length: count }, (_, index) => ({ data: `${prefix}${index}`, partitionKey: `key-${index % 97}` }));
+}
+
+const bySequence = (a: string, b: string) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0);
+
+describe('local runtime on Kinesis', () => {
+  it('delivers each shard in sequence order, one batch of a shard at a time', async () => {
+    const team = await startTeam('order', 4, { 'state.ts': reportingHandler({ body: 'await new Promise((r) => setTimeout(r, 2));' }) }, {
+      functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } },
+      triggers: [trigger('state')],
+    });
+    const sent = await putRecords(connection, team.team.resources.streamName, records(4000));
+    const reports = await waitForSuccesses(team, sent.length);
+    const shards = new Map<string, Report[]>();
+    for (const report of reports) shards.set(report.shardId, [...(shards.get(report.shardId) ?? []), report]);
+    expect(shards.size).toBe(4);
+    for (const shardReports of shards.values()) {
+      shardReports.sort((a, b) => a.started - b.started);
+      const sequence = shardReports.flatMap((report) => report.records);
+      expect(sequence).toEqual([...sequence].sort(bySequence));
+      expect(new Set(sequence).size).toBe(sequence.length);
+      for (let index = 1; index < shardReports.length; index++) {
+        expect(shardReports[index].started).toBeGreaterThanOrEqual(shardReports[index - 1].ended);
+      }
+      expect(Math.max(...shardReports.map((report) => report.records.length))).toBeLessThanOrEqual(100);
+    }
+    expect(reports.flatMap((report) => report.records).sort(bySequence)).toEqual([...sent].sort(bySequence));
+  });
+
+  it('retries the identical batch after errors and moves the checkpoint only after success', async () => {
+    const handler = `
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+export const handler = async (event: any) => {
+  const directory = process.env.REPORT_DIR!;
+  const counter = path.join(directory, 'attempts');
+  const attempt = (existsSync(counter) ? Number(readFileSync(counter, 'utf8')) : 0) + 1;
+  writeFileSync(counter, String(attempt));
+  writeFileSync(path.join(directory, 'attempt-' + attempt + '.event'), JSON.stringify(event));
+  if (attempt <= 2) throw new Error('failing attempt ' + attempt);
+  while (!existsSync(path.join(directory, 'release'))) await new Promise((resolve) => setTimeout(resolve, 20));
+};`;
+    let sent: string[] = [];
+    const team = await startTeam('retry', 1, { 'state.ts': handler }, { functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } }, triggers: [trigger('state', { batchSize: 50 })] }, async (created) => {
+      sent = await putRecords(connection, created.team.resources.streamName, records(30));
+    });
+    const eventFile = (attempt: number) => path.join(team.reportDirectory, `attempt-${attempt}.event`);
+    await waitFor('the third attempt', () => existsSync(eventFile(3)));
+    const shard = () => functionStatus('retry', 'state').triggers[0].shards[0] as ShardStatus;
+    expect(shard().checkpoint).toBeUndefined();
+    expect(shard().attempt).toBe(3);
+    expect(functionStatus('retry', 'state').stats.errors).toBe(2);
+
+    const events = [1, 2, 3].map((attempt) => JSON.parse(readFileSync(eventFile(attempt), 'utf8')) as KinesisStreamEvent);
+    expect(events[0].Records.map((record) => record.kinesis.sequenceNumber)).toEqual(sent);
+    expect(events[1]).toEqual(events[0]);
+    expect(events[2]).toEqual(events[0]);
+
+    writeFileSync(path.join(team.reportDirectory, 'release'), '');
+    await waitFor('the checkpoint', () => shard().checkpoint === sent[sent.length - 1]);
+    expect(functionStatus('retry', 'state').stats).toMatchObject({ invocations: 3, errors: 2, records: 30 });
+    const ends = runtime.logs({ team: 'retry', function: 'state' }).filter((entry) => entry.kind === 'end');
+    expect(ends.map((entry) => [entry.attempt, entry.outcome])).toEqual([[1, 'error'], [2, 'error'], [3, 'success']]);
+    expect(ends[0].message).toContain('failing attempt 1');
+    expect(ends[0].stack).toContain('state.ts');
+  });
+
+  it('never overlaps two invocations of a function with reserved concurrency 1, across shards', async () => {
+    const team = await startTeam('limited', 4, { 'reduce.ts': reportingHandler({ body: 'await new Promise((r) => setTimeout(r, 15));' }) }, {
+      functions: { reduce: { handler: 'reduce.ts', timeoutSeconds: 30, reservedConcurrency: 1 } },
+      triggers: [trigger('reduce', { batchSize: 25 })],
+    });
+    const sent = await putRecords(connection, team.team.resources.streamName, records(800));
+    const reports = (await waitForSuccesses(team, sent.length)).sort((a, b) => a.started - b.started);
+    expect(new Set(reports.map((report) => report.shardId)).size).toBe(4);
+    for (let index = 1; index < reports.length; index++) {
+      expect(reports[index].started).toBeGreaterThanOrEqual(reports[index - 1].ended);
+    }
+  });
+
+  it('waits up to the batching window to fill a batch', async () => {
+    const team = await startTeam('window', 1, { 'map.ts': reportingHandler() }, {
+      functions: { map: { handler: 'map.ts', timeoutSeconds: 30 } },
+      triggers: [trigger('map', { batchSize: 1000, maximumBatchingWindowInSeconds: 2 })],
+    });
+    const firstPut = Date.now();
+    for (let index = 0; index < 6; index++) {
+      await putRecords(connection, team.team.resources.streamName, records(1, `w${index}-`));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const [first] = (await waitForSuccesses(team, 6)).sort((a, b) => a.started - b.started);
+    expect(first.started - firstPut).toBeGreaterThanOrEqual(2000);
+    expect(first.records.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...first.arrivals) - Math.min(...first.arrivals)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('delivers every record of 50,000 to exactly one successful invocation despite random errors', async () => {
+    const team = await startTeam('exactly-once', 4, { 'state.ts': reportingHandler({ body: "if (Math.random() < 0.25) throw new Error('random failure');" }) }, {
+      functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } },
+      triggers: [trigger('state', { batchSize: 500 })],
+    });
+    const sent = await putRecords(connection, team.team.resources.streamName, records(50_000));
+    const reports = await waitForSuccesses(team, sent.length);
+    const delivered = new Map<string, number>();
+    for (const sequenceNumber of successfulRecords(reports)) delivered.set(sequenceNumber, (delivered.get(sequenceNumber) ?? 0) + 1);
+    expect(delivered.size).toBe(sent.length);
+    expect([...delivered.values()].every((count) => count === 1)).toBe(true);
+    expect(sent.every((sequenceNumber) => delivered.has(sequenceNumber))).toBe(true);
+    expect(reports.some((report) => report.outcome === 'error')).toBe(true);
+  }, 180_000);
+
+  it('picks up an edited handler and an edited imported file without a restart, keeping checkpoints', async () => {
+    const handler = (suffix: string) => reportingHandler({ imports: "import { LABEL } from './label';", label: `LABEL + '${suffix}'` });
+    const team = await startTeam('reload', 2, { 'label.ts': "export const LABEL = 'v1';", 'state.ts': handler('') }, {
+      functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } },
+      triggers: [trigger('state')],
+    });
+    const first = await putRecords(connection, team.team.resources.streamName, records(300, 'a'));
+    await waitForSuccesses(team, first.length);
+    const version = () => {
+      const code = functionStatus('reload', 'state').code;
+      return code.state === 'ready' ? code.version : 0;
+    };
+    expect(version()).toBe(1);
+
+    team.writeFile('label.ts', "export const LABEL = 'v2';");
+    await waitFor('version 2', () => version() === 2);
+    const second = await putRecords(connection, team.team.resources.streamName, records(300, 'b'));
+    await waitForSuccesses(team, first.length + second.length);
+
+    team.writeFile('state.ts', handler('-edited'));
+    await waitFor('version 3', () => version() === 3);
+    const third = await putRecords(connection, team.team.resources.streamName, records(300, 'c'));
+    const reports = await waitForSuccesses(team, first.length + second.length + third.length);
+
+    expect(successfulRecords(reports, 'v1').sort(bySequence)).toEqual([...first].sort(bySequence));
+    expect(successfulRecords(reports, 'v2').sort(bySequence)).toEqual([...second].sort(bySequence));
+    expect(successfulRecords(reports, 'v2-edited').sort(bySequence)).toEqual([...third].sort(bySequence));
+  });
+
+  it('reports a syntax error in the logs and stops only that function until it is fixed', async () => {
+    const team = await startTeam('broken', 1, { 'state.ts': reportingHandler(), 'map.ts': reportingHandler() }, {
+      functions: { state: { handler: 'state.ts', timeoutSeconds: 30 }, map: { handler: 'map.ts', timeoutSeconds: 30 } },
+      triggers: [trigger('state'), trigger('map')],
+    });
+    team.writeFile('state.ts', 'export const handler = async (event: any) => {\n  return event.Records.length\n');
+    await waitFor('the build error', () => functionStatus('broken', 'state').code.state === 'build-error');
+    const problem = runtime.logs({ team: 'broken', function: 'state' }).find((entry) => entry.kind === 'system' && entry.level === 'error');
+    expect(problem?.message).toMatch(/state\.ts:\d+:\d+/);
+
+    const sent = await putRecords(connection, team.team.resources.streamName, records(200));
+    await waitForSuccesses(team, sent.length, 'MapLambda');
+    await waitFor('state to hold the records', () => (functionStatus('broken', 'state').triggers[0].shards[0] as ShardStatus).pending === sent.length);
+    expect(functionStatus('broken', 'state').stats.invocations).toBe(0);
+
+    team.writeFile('state.ts', reportingHandler());
+    const reports = await waitForSuccesses(team, sent.length, 'StateLambda');
+    expect(successfulRecords(reports).sort(bySequence)).toEqual([...sent].sort(bySequence));
+  });
+
+  it('times out a hanging handler and retries it while other functions keep running', async () => {
+    const hangOnce = `
+      const marker = path.join(process.env.REPORT_DIR!, 'hung');
+      if (!existsSync(marker)) { writeFileSync(marker, ''); while (true) {} }`;
+    const team = await startTeam('hang', 1, { 'state.ts': reportingHandler({ imports: "import { existsSync } from 'node:fs';", body: hangOnce }), 'map.ts': reportingHandler() }, {
+      functions: { state: { handler: 'state.ts', timeoutSeconds: 1 }, map: { handler: 'map.ts', timeoutSeconds: 30 } },
+      triggers: [trigger('state'), trigger('map')],
+    });
+    const sent = await putRecords(connection, team.team.resources.streamName, records(50));
+    const stateReports = await waitForSuccesses(team, sent.length, 'StateLambda');
+    const mapReports = await waitForSuccesses(team, sent.length, 'MapLambda');
+    expect(successfulRecords(stateReports)).toEqual(sent);
+    expect(functionStatus('hang', 'state').stats).toMatchObject({ timeouts: 1, records: sent.length });
+    const timeout = runtime.logs({ team: 'hang', function: 'state' }).find((entry) => entry.outcome === 'timeout');
+    expect(timeout?.message).toContain('Task timed out after 1.00 seconds');
+    expect(Math.max(...mapReports.map((report) => report.ended))).toBeLessThan(Date.parse(timeout!.time));
+  });
+
+  it('applies wiring edits live and keeps the previous wiring when the file is invalid', async () => {
+    const wiring: TestWiring = {
+      functions: { state: { handler: 'state.ts', timeoutSeconds: 30 }, map: { handler: 'map.ts', timeoutSeconds: 30 } },
+      triggers: [trigger('state')],
+    };
+    const team = await startTeam('wiring', 1, { 'state.ts': reportingHandler(), 'map.ts': reportingHandler() }, wiring);
+    const first = await putRecords(connection, team.team.resources.streamName, records(100, 'a'));
+    await waitForSuccesses(team, first.length, 'StateLambda');
+
+    team.writeWiring({ ...wiring, triggers: [trigger('state', { batchSize: 0 })] });
+    await waitFor('the wiring problem', () => runtime.status().teams.wiring.wiring.problem);
+    expect(runtime.status().teams.wiring.wiring.problem).toContain('triggers.0.batchSize');
+    const second = await putRecords(connection, team.team.resources.streamName, records(100, 'b'));
+    await waitForSuccesses(team, first.length + second.length, 'StateLambda');
+
+    team.writeWiring({ ...wiring, triggers: [trigger('map', { startingPosition: 'LATEST' })] });
+    await waitFor('the map trigger', () => functionStatus('wiring', 'map').triggers[0]?.shards.some((shard) => shard.state === 'reading'));
+    expect(functionStatus('wiring', 'state').triggers).toEqual([]);
+    const third = await putRecords(connection, team.team.resources.streamName, records(100, 'c'));
+    const reports = await waitForSuccesses(team, third.length, 'MapLambda');
+    expect(successfulRecords(reports.filter((report) => report.fn.endsWith('MapLambda')))).toEqual(third);
+    expect(successfulRecords(readReports<Report>(team.reportDirectory).filter((report) => report.fn.endsWith('StateLambda'))).length).toBe(first.length + second.length);
+    const messages = runtime.logs({ team: 'wiring', function: 'map' }).map((entry) => entry.message);
+    expect(messages.some((message) => message.includes('trigger from IncomingDataStream added'))).toBe(true);
+  });
+});
