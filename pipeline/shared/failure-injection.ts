@@ -26,7 +26,7 @@ export function seededRandom(seed: string): RandomSource {
 }
 
 /** The random source of one function: seeded by FAILURE_INJECTION_SEED and the function's name when set. */
-export function failureRandom(fn: PipelineFunction, env: NodeJS.ProcessEnv = process.env): RandomSource {
+export function failureRandom(fn: PipelineFunction, env: Readonly<Record<string, string | undefined>> = process.env): RandomSource {
   const seed = env[FAILURE_INJECTION_SEED_ENV];
   return seed ? seededRandom(`${seed}:${fn}`) : Math.random;
 }

@@ -12,7 +12,7 @@ export interface PipelineTables {
 }
 
 /** Table names from STATE_TABLE_NAME, REDUCE_TABLE_NAME, AGGREGATE_TABLE_NAME and PARAMETER_TABLE_NAME. */
-export function pipelineTables(env: NodeJS.ProcessEnv = process.env): PipelineTables {
+export function pipelineTables(env: Readonly<Record<string, string | undefined>> = process.env): PipelineTables {
   return {
     state: env.STATE_TABLE_NAME || DEFAULT_RESOURCES.stateTable,
     reduce: env.REDUCE_TABLE_NAME || DEFAULT_RESOURCES.reduceTable,
