@@ -1,0 +1,72 @@
+/**
+ * `npm run pipeline:synth`: writes the CloudFormation templates (and bundled function code) of a
+ * team's stack, both variants by default, into a cloud assembly that `cdk deploy --app <dir>` deploys.
+ */
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_SHARD_COUNT } from '../../lib/pipeline-resources';
+import { teamSlugSchema } from '../../lib/store/team-records';
+import { buildPipelineApp } from './app';
+import { PIPELINE_DIRECTORY, PIPELINE_VARIANTS, type PipelineVariant } from './wiring';
+
+export const DEFAULT_OUTDIR = path.join(PIPELINE_DIRECTORY, 'infra', 'cdk.out');
+export const EXAMPLE_EXTERNAL_ID = 'aggregation-workshop';
+
+function prefixOption(value: string, previous: string[]): string[] {
+  const result = teamSlugSchema.safeParse(value);
+  if (!result.success) throw new InvalidArgumentError(`prefix ${result.error.issues[0].message}`);
+  return [...previous, value];
+}
+
+function shardsOption(value: string): number {
+  const shards = Number(value);
+  if (!Number.isInteger(shards) || shards < 1 || shards > 500) throw new InvalidArgumentError('must be a whole number from 1 to 500');
+  return shards;
+}
+
+function accountOption(value: string): string {
+  if (!/^\d{12}$/.test(value)) throw new InvalidArgumentError('must be a 12-digit AWS account id');
+  return value;
+}
+
+function externalIdOption(value: string): string {
+  if (!/^[\w+=,.@:/-]{2,1224}$/.test(value)) throw new InvalidArgumentError('must be 2–1224 characters of letters, digits and +=,.@:/-_');
+  return value;
+}
+
+const program = new Command()
+  .name('npm run pipeline:synth --')
+  .description('Synthesises the CloudFormation templates of a team pipeline stack (offline, no AWS account needed).')
+  .option('--prefix <prefix>', 'resource name prefix of a team (repeat for several teams in one account); none = the SPEC names', prefixOption, [])
+  .option('--shards <count>', 'shards of the Kinesis stream', shardsOption, DEFAULT_SHARD_COUNT)
+  .option('--organiser-account <id>', 'AWS account the scoreboard runs in (default: the team’s own account)', accountOption)
+  .option('--external-id <id>', 'external id the scoreboard passes when assuming the role', externalIdOption, EXAMPLE_EXTERNAL_ID)
+  .addOption(new Option('--variant <variant>', 'which variant(s) to synthesise').choices(['starting', 'solution', 'both']).default('both'))
+  .option('--out <dir>', 'output directory (a CDK cloud assembly)', DEFAULT_OUTDIR)
+  .action((options: { prefix: string[]; shards: number; organiserAccount?: string; externalId: string; variant: string; out: string }) => {
+    const outdir = path.resolve(options.out);
+    const variants = options.variant === 'both' ? PIPELINE_VARIANTS : [options.variant as PipelineVariant];
+    const { app, stacks } = buildPipelineApp({
+      prefixes: options.prefix.length > 0 ? options.prefix : [''],
+      variants,
+      shardCount: options.shards,
+      organiserAccountId: options.organiserAccount,
+      externalId: options.externalId,
+      outdir,
+    });
+    const assembly = app.synth();
+    console.log(`Cloud assembly written to ${path.relative(process.cwd(), outdir) || '.'}`);
+    for (const stack of stacks) {
+      const artifact = assembly.getStackByName(stack.stackName);
+      console.log(`  ${stack.stackName}: ${path.relative(process.cwd(), path.join(outdir, artifact.templateFile))}`);
+    }
+    if (options.externalId === EXAMPLE_EXTERNAL_ID) {
+      console.log(`External id: "${EXAMPLE_EXTERNAL_ID}" (the example; pass --external-id <secret> for a real event).`);
+    }
+    console.log(`Deploy one with: npx aws-cdk@2 deploy --app ${path.relative(process.cwd(), outdir) || '.'} <stack name>`);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(`pipeline:synth failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

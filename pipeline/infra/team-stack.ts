@@ -1,0 +1,210 @@
+/**
+ * One team's pipeline on AWS as a CDK stack (SPEC §5, §8): the Kinesis stream, the four tables, the
+ * State, Map and Reduce functions bundled with esbuild, their triggers, a least-privilege role per
+ * function, and the role the scoreboard assumes from the organiser's account. The `starting`
+ * variant leaves the Lab 1 exercises undone; `solution` has them done.
+ */
+import path from 'node:path';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { DEFAULT_RESOURCES, TABLE_SPECS, tableEnvironment, type PipelineFunction, type PipelineResources, type TableSpec } from '../../lib/pipeline-resources';
+import { deployedWiring, PIPELINE_DIRECTORY, variantDirectory, type PipelineVariant, type TriggerSettings } from './wiring';
+
+export interface TeamPipelineProps extends StackProps {
+  variant: PipelineVariant;
+  /** Prefix of every resource name (`team01` → `team01-StateTable`); empty for the SPEC's names (one team per account). */
+  prefix: string;
+  /** Shards of the Kinesis stream. */
+  shardCount: number;
+  /** The account the scoreboard runs in; the team's own account when absent. */
+  organiserAccountId?: string;
+  /** The external id the scoreboard passes when it assumes the role. */
+  externalId: string;
+}
+
+/** The resource names of a team's stack. */
+export function awsResources(prefix: string): PipelineResources {
+  const named = (name: string) => (prefix ? `${prefix}-${name}` : name);
+  return {
+    streamName: named(DEFAULT_RESOURCES.streamName),
+    stateTable: named(DEFAULT_RESOURCES.stateTable),
+    reduceTable: named(DEFAULT_RESOURCES.reduceTable),
+    aggregateTable: named(DEFAULT_RESOURCES.aggregateTable),
+    parameterTable: named(DEFAULT_RESOURCES.parameterTable),
+  };
+}
+
+/** The deployed name of a function (`StateLambda`, as in the workshop, with the team's prefix). */
+export function functionName(prefix: string, fn: PipelineFunction): string {
+  const name = { state: 'StateLambda', map: 'MapLambda', reduce: 'ReduceLambda' }[fn];
+  return prefix ? `${prefix}-${name}` : name;
+}
+
+/** The name of the role the scoreboard assumes. */
+export function scoreboardRoleName(prefix: string): string {
+  return prefix ? `${prefix}-AggregationScoreboard` : 'AggregationScoreboard';
+}
+
+const REPOSITORY_ROOT = path.resolve(PIPELINE_DIRECTORY, '..');
+
+export class TeamPipelineStack extends Stack {
+  readonly resources: PipelineResources;
+
+  constructor(scope: Construct, id: string, props: TeamPipelineProps) {
+    super(scope, id, props);
+    const { variant, prefix } = props;
+    const wiring = deployedWiring(variant);
+    this.resources = awsResources(prefix);
+
+    const stream = new kinesis.Stream(this, 'IncomingDataStream', {
+      streamName: this.resources.streamName,
+      shardCount: props.shardCount,
+      streamMode: kinesis.StreamMode.PROVISIONED,
+      retentionPeriod: Duration.hours(24),
+      encryption: kinesis.StreamEncryption.MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const table = (spec: TableSpec, name: string) =>
+      new dynamodb.Table(this, spec.defaultName, {
+        tableName: name,
+        partitionKey: { name: spec.hashKey, type: dynamodb.AttributeType.STRING },
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        stream: spec.stream ? dynamodb.StreamViewType[spec.stream] : undefined,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+    const specOf = (role: TableSpec['role']) => TABLE_SPECS.find((spec) => spec.role === role) as TableSpec;
+    const stateTable = table(specOf('state'), this.resources.stateTable);
+    const reduceTable = table(specOf('reduce'), this.resources.reduceTable);
+    const aggregateTable = table(specOf('aggregate'), this.resources.aggregateTable);
+    const parameterTable = table(specOf('parameter'), this.resources.parameterTable);
+
+    const streamRead = (sid: string, tableWithStream: dynamodb.Table) =>
+      new iam.PolicyStatement({
+        sid,
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+        resources: [tableWithStream.tableStreamArn as string],
+      });
+    const readFailurePercentage = () =>
+      new iam.PolicyStatement({ sid: 'ReadFailurePercentage', actions: ['dynamodb:GetItem'], resources: [parameterTable.tableArn] });
+
+    const permissions: Record<PipelineFunction, iam.PolicyStatement[]> = {
+      state: [
+        new iam.PolicyStatement({
+          sid: 'ReadIncomingDataStream',
+          actions: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards', 'kinesis:ListStreams'],
+          resources: [stream.streamArn],
+        }),
+        new iam.PolicyStatement({ sid: 'WriteStateTable', actions: ['dynamodb:PutItem'], resources: [stateTable.tableArn] }),
+        readFailurePercentage(),
+      ],
+      map: [
+        streamRead('ReadStateTableStream', stateTable),
+        new iam.PolicyStatement({ sid: 'WriteReduceTable', actions: ['dynamodb:PutItem'], resources: [reduceTable.tableArn] }),
+        readFailurePercentage(),
+      ],
+      reduce: [
+        // Lab 1: the starting Reduce may neither read the ReduceTable's stream nor update the AggregateTable.
+        ...(variant === 'solution'
+          ? [
+              streamRead('ReadReduceTableStream', reduceTable),
+              new iam.PolicyStatement({ sid: 'UpdateAggregateTable', actions: ['dynamodb:UpdateItem'], resources: [aggregateTable.tableArn] }),
+            ]
+          : []),
+        readFailurePercentage(),
+      ],
+    };
+
+    const functions = {} as Record<PipelineFunction, NodejsFunction>;
+    for (const fn of ['state', 'map', 'reduce'] as const) {
+      const settings = wiring.functions[fn];
+      const name = functionName(prefix, fn);
+      const logGroup = new logs.LogGroup(this, `${name}Logs`, {
+        logGroupName: `/aws/lambda/${name}`,
+        retention: logs.RetentionDays.ONE_WEEK,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const role = new iam.Role(this, `${fn}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `${name}: least privilege for the ${fn} stage`,
+      });
+      role.addToPolicy(
+        new iam.PolicyStatement({ sid: 'WriteLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+      );
+      for (const statement of permissions[fn]) role.addToPolicy(statement);
+
+      functions[fn] = new NodejsFunction(this, `${fn}Function`, {
+        functionName: name,
+        entry: path.join(variantDirectory(variant), settings.handler),
+        handler: 'handler',
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: 512,
+        timeout: Duration.seconds(settings.timeoutSeconds),
+        reservedConcurrentExecutions: settings.reservedConcurrency,
+        role,
+        logGroup,
+        environment: tableEnvironment(this.resources),
+        projectRoot: REPOSITORY_ROOT,
+        depsLockFilePath: path.join(REPOSITORY_ROOT, 'package-lock.json'),
+        // Readable, unminified CommonJS (the AWS SDK comes from the runtime), so the code shown in the
+        // Lambda console is the team's own and can be edited there.
+        bundling: { format: OutputFormat.CJS, target: 'node22', minify: false, sourceMap: false },
+      });
+    }
+
+    const sourceArn = (trigger: TriggerSettings) =>
+      ({ IncomingDataStream: stream.streamArn, StateTable: stateTable.tableStreamArn as string, ReduceTable: reduceTable.tableStreamArn as string })[trigger.source];
+    for (const trigger of wiring.triggers) {
+      const target = functions[trigger.function];
+      const mapping = new lambda.EventSourceMapping(this, `${trigger.source}To${trigger.function}`, {
+        target,
+        eventSourceArn: sourceArn(trigger),
+        batchSize: trigger.batchSize,
+        maxBatchingWindow: trigger.maximumBatchingWindowInSeconds ? Duration.seconds(trigger.maximumBatchingWindowInSeconds) : undefined,
+        startingPosition: lambda.StartingPosition[trigger.startingPosition],
+        retryAttempts: trigger.maximumRetryAttempts !== undefined && trigger.maximumRetryAttempts >= 0 ? trigger.maximumRetryAttempts : undefined,
+      });
+      // The trigger is checked against the role's permissions when it is created.
+      if (target.role) mapping.node.addDependency(target.role);
+    }
+
+    const scoreboardRole = new iam.Role(this, 'ScoreboardRole', {
+      roleName: scoreboardRoleName(prefix),
+      assumedBy: new iam.AccountPrincipal(props.organiserAccountId ?? Aws.ACCOUNT_ID),
+      externalIds: [props.externalId],
+      description: 'Assumed by the workshop scoreboard: sends rounds, reads totals, sets failure percentages',
+    });
+    scoreboardRole.addToPolicy(new iam.PolicyStatement({ sid: 'ReadTotals', actions: ['dynamodb:Scan'], resources: [aggregateTable.tableArn] }));
+    scoreboardRole.addToPolicy(
+      new iam.PolicyStatement({ sid: 'SetFailurePercentages', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [parameterTable.tableArn] }),
+    );
+    scoreboardRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SendRounds',
+        actions: ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
+        resources: [stream.streamArn],
+      }),
+    );
+
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output('Variant', variant, 'starting (Lab 1 to do) or solution');
+    output('Region', Aws.REGION, 'Region of this team’s pipeline');
+    output('ScoreboardRoleArn', scoreboardRole.roleArn, 'Role the scoreboard assumes (with the external id)');
+    output('ExternalId', props.externalId, 'External id the scoreboard passes when assuming the role');
+    output('StreamName', stream.streamName, 'Kinesis stream the generator sends rounds to');
+    output('StateTableName', stateTable.tableName, 'StateTable');
+    output('ReduceTableName', reduceTable.tableName, 'ReduceTable');
+    output('AggregateTableName', aggregateTable.tableName, 'AggregateTable the scoreboard reads');
+    output('ParameterTableName', parameterTable.tableName, 'ParameterTable holding the failure percentages');
+    output('StateFunctionName', functions.state.functionName, 'State function');
+    output('MapFunctionName', functions.map.functionName, 'Map function');
+    output('ReduceFunctionName', functions.reduce.functionName, 'Reduce function');
+  }
+}

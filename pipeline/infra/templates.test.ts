@@ -1,0 +1,287 @@
+/**
+ * Tests of the synthesized CloudFormation templates of a team stack (both variants): resources,
+ * stream view types, trigger settings equal to the wiring files, Reduce's concurrency, IAM scoped
+ * to resource ARNs, and the starting variant missing exactly the Lab 1 pieces.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_SPECS } from '../../lib/pipeline-resources';
+import { buildPipelineApp } from './app';
+import { deployedWiring, readWiringFile, wiringFileOf, PIPELINE_DIRECTORY } from './wiring';
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown }>;
+interface Statement {
+  Sid?: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+const ORGANISER = '123456789012';
+const EXTERNAL_ID = 'event-2024-secret';
+let outdir: string;
+const templates = {} as Record<'starting' | 'solution', Template>;
+let defaultNames: Template;
+
+beforeAll(() => {
+  outdir = mkdtempSync(path.join(os.tmpdir(), 'pipeline-synth-'));
+  const { stacks } = buildPipelineApp({
+    prefixes: ['team01', ''],
+    variants: ['starting', 'solution'],
+    shardCount: 6,
+    organiserAccountId: ORGANISER,
+    externalId: EXTERNAL_ID,
+    outdir,
+  });
+  for (const stack of stacks) {
+    const prefixed = stack.resources.stateTable.startsWith('team01-');
+    const variant = stack.stackName.endsWith('solution') ? 'solution' : 'starting';
+    if (prefixed) templates[variant] = Template.fromStack(stack);
+    else if (variant === 'solution') defaultNames = Template.fromStack(stack);
+  }
+});
+
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+function resources(template: Template): Resources {
+  return template.toJSON().Resources as Resources;
+}
+
+function logicalIdOf(template: Template, type: string, property: string, value: string): string {
+  const entry = Object.entries(resources(template)).find(([, resource]) => resource.Type === type && resource.Properties?.[property] === value);
+  if (!entry) throw new Error(`no ${type} with ${property} = ${value}`);
+  return entry[0];
+}
+
+function getAtt(logicalId: string, attribute: string) {
+  return { 'Fn::GetAtt': [logicalId, attribute] };
+}
+
+/** The triggers of a template as wiring entries (function, source, batch size, window, starting position). */
+function triggersOf(template: Template) {
+  const functions = Object.fromEntries(
+    ['state', 'map', 'reduce'].map((fn) => [logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionName', `team01-${fn[0].toUpperCase()}${fn.slice(1)}Lambda`), fn]),
+  );
+  const sources: Record<string, string> = {
+    [JSON.stringify(getAtt(logicalIdOf(template, 'AWS::Kinesis::Stream', 'Name', 'team01-IncomingDataStream'), 'Arn'))]: 'IncomingDataStream',
+    [JSON.stringify(getAtt(logicalIdOf(template, 'AWS::DynamoDB::Table', 'TableName', 'team01-StateTable'), 'StreamArn'))]: 'StateTable',
+    [JSON.stringify(getAtt(logicalIdOf(template, 'AWS::DynamoDB::Table', 'TableName', 'team01-ReduceTable'), 'StreamArn'))]: 'ReduceTable',
+  };
+  return Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map((resource) => {
+    const properties = resource.Properties as Record<string, unknown>;
+    return {
+      function: functions[(properties.FunctionName as { Ref: string }).Ref],
+      source: sources[JSON.stringify(properties.EventSourceArn)],
+      batchSize: properties.BatchSize,
+      ...(properties.MaximumBatchingWindowInSeconds !== undefined ? { maximumBatchingWindowInSeconds: properties.MaximumBatchingWindowInSeconds } : {}),
+      startingPosition: properties.StartingPosition,
+    };
+  });
+}
+
+function statementsOf(template: Template): Array<Statement & { policy: string }> {
+  return Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([policy, resource]) =>
+    ((resource.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement).map((statement) => ({ ...statement, policy })),
+  );
+}
+
+describe.each(['starting', 'solution'] as const)('%s variant', (variant) => {
+  it('has the stream, the four tables, three functions with their log groups, and four roles', () => {
+    const template = templates[variant];
+    template.resourceCountIs('AWS::Kinesis::Stream', 1);
+    template.resourceCountIs('AWS::DynamoDB::Table', 4);
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    template.resourceCountIs('AWS::IAM::Role', 4);
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', variant === 'solution' ? 3 : 1);
+    template.hasResourceProperties('AWS::Kinesis::Stream', { Name: 'team01-IncomingDataStream', ShardCount: 6 });
+    for (const fn of ['StateLambda', 'MapLambda', 'ReduceLambda']) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: `team01-${fn}`,
+        Runtime: 'nodejs22.x',
+        Handler: 'index.handler',
+        Timeout: 60,
+        Environment: {
+          Variables: {
+            STATE_TABLE_NAME: 'team01-StateTable',
+            REDUCE_TABLE_NAME: 'team01-ReduceTable',
+            AGGREGATE_TABLE_NAME: 'team01-AggregateTable',
+            PARAMETER_TABLE_NAME: 'team01-ParameterTable',
+          },
+        },
+        LoggingConfig: { LogGroup: Match.anyValue() },
+      });
+      template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/lambda/team01-${fn}` });
+    }
+  });
+
+  it('gives each table its key and the stream view type of the SPEC', () => {
+    for (const spec of TABLE_SPECS) {
+      templates[variant].hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: `team01-${spec.defaultName}`,
+        KeySchema: [{ AttributeName: spec.hashKey, KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: spec.hashKey, AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: spec.stream ? { StreamViewType: spec.stream } : Match.absent(),
+      });
+    }
+  });
+
+  it('deploys the trigger settings of its wiring', () => {
+    expect(triggersOf(templates[variant])).toEqual(readWiringFile(wiringFileOf(variant)).triggers);
+    expect(deployedWiring(variant)).toEqual(readWiringFile(wiringFileOf(variant)));
+  });
+
+  it('limits Reduce to one concurrent execution only in the solution', () => {
+    const limited = Object.values(templates[variant].findResources('AWS::Lambda::Function')).filter(
+      (resource) => (resource.Properties as Record<string, unknown>).ReservedConcurrentExecutions !== undefined,
+    );
+    if (variant === 'solution') {
+      expect(limited.map((resource) => resource.Properties)).toEqual([expect.objectContaining({ FunctionName: 'team01-ReduceLambda', ReservedConcurrentExecutions: 1 })]);
+    } else {
+      expect(limited).toEqual([]);
+    }
+  });
+
+  it('scopes every IAM statement to a resource ARN of this stack, with no managed policies', () => {
+    const template = templates[variant];
+    const statements = statementsOf(template);
+    expect(statements.length).toBeGreaterThan(10);
+    const logicalIds = new Set(Object.keys(resources(template)));
+    for (const statement of statements) {
+      const list = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+      for (const resource of list) {
+        expect(JSON.stringify(resource), `${statement.policy} ${statement.Sid}`).not.toMatch(/"\*"|^"\*/);
+        const [logicalId] = (resource as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+        expect(logicalIds.has(logicalId), `${statement.Sid} → ${logicalId}`).toBe(true);
+      }
+    }
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect((role.Properties as Record<string, unknown>).ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('lets the scoreboard assume a role from the organiser account with the external id, for exactly its calls', () => {
+    const template = templates[variant];
+    const aggregate = logicalIdOf(template, 'AWS::DynamoDB::Table', 'TableName', 'team01-AggregateTable');
+    const parameter = logicalIdOf(template, 'AWS::DynamoDB::Table', 'TableName', 'team01-ParameterTable');
+    const stream = logicalIdOf(template, 'AWS::Kinesis::Stream', 'Name', 'team01-IncomingDataStream');
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'team01-AggregationScoreboard',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${ORGANISER}:root`]] } },
+            Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } },
+          },
+        ],
+      },
+    });
+    const scoreboardPolicy = Object.keys(template.findResources('AWS::IAM::Policy')).find((id) => id.startsWith('ScoreboardRole'));
+    const statements = statementsOf(template).filter((statement) => statement.policy === scoreboardPolicy);
+    expect(statements.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual([
+      { Action: 'dynamodb:Scan', Resource: getAtt(aggregate, 'Arn') },
+      { Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: getAtt(parameter, 'Arn') },
+      { Action: ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'], Resource: getAtt(stream, 'Arn') },
+    ]);
+  });
+
+  it('outputs what the organiser hands on: role ARN, external id, names and region', () => {
+    const outputs = templates[variant].toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(
+      [
+        'AggregateTableName',
+        'ExternalId',
+        'MapFunctionName',
+        'ParameterTableName',
+        'ReduceFunctionName',
+        'ReduceTableName',
+        'Region',
+        'ScoreboardRoleArn',
+        'StateFunctionName',
+        'StateTableName',
+        'StreamName',
+        'Variant',
+      ].sort(),
+    );
+    expect(outputs.Region.Value).toEqual({ Ref: 'AWS::Region' });
+    expect(outputs.ExternalId.Value).toBe(EXTERNAL_ID);
+    expect(outputs.Variant.Value).toBe(variant);
+  });
+});
+
+describe('starting versus solution', () => {
+  it('the starting template is the solution without exactly the Lab 1 pieces', () => {
+    const solution = structuredClone(templates.solution.toJSON());
+    const starting = structuredClone(templates.starting.toJSON());
+    const solutionResources = solution.Resources as Resources;
+    const reduceFunction = logicalIdOf(templates.solution, 'AWS::Lambda::Function', 'FunctionName', 'team01-ReduceLambda');
+    const reducePolicy = Object.keys(solutionResources).find((id) => id.startsWith('reduceRoleDefaultPolicy')) as string;
+
+    // Lab 1: the State trigger, the Reduce trigger, Reduce's concurrency limit and Reduce's two permissions.
+    const lab1Triggers = triggersOf(templates.solution).filter((trigger) => trigger.function !== 'map');
+    expect(lab1Triggers.map((trigger) => `${trigger.source}->${trigger.function}`)).toEqual(['IncomingDataStream->state', 'ReduceTable->reduce']);
+    for (const [id, resource] of Object.entries(solutionResources)) {
+      const target = (resource.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref;
+      if (resource.Type === 'AWS::Lambda::EventSourceMapping' && target !== logicalIdOf(templates.solution, 'AWS::Lambda::Function', 'FunctionName', 'team01-MapLambda')) {
+        delete solutionResources[id];
+      }
+    }
+    delete solutionResources[reduceFunction].Properties?.ReservedConcurrentExecutions;
+    const document = (solutionResources[reducePolicy].Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument;
+    const removed = document.Statement.filter((statement) => ['ReadReduceTableStream', 'UpdateAggregateTable'].includes(statement.Sid ?? ''));
+    expect(removed.map((statement) => statement.Action)).toEqual([
+      ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+      'dynamodb:UpdateItem',
+    ]);
+    document.Statement = document.Statement.filter((statement) => !removed.includes(statement));
+
+    // What remains differs only in the handler code and the variant's name.
+    for (const template of [solution, starting]) {
+      for (const resource of Object.values(template.Resources as Resources)) {
+        if (resource.Type === 'AWS::Lambda::Function') delete resource.Properties?.Code;
+      }
+      delete template.Outputs.Variant;
+      delete template.Description;
+    }
+    expect(starting).toEqual(solution);
+  });
+
+  it('without a prefix, resources carry the names of the SPEC and the scoreboard trusts the team’s own account when no organiser is given', () => {
+    defaultNames.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'AggregateTable' });
+    defaultNames.hasResourceProperties('AWS::Kinesis::Stream', { Name: 'IncomingDataStream' });
+    defaultNames.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'ReduceLambda', ReservedConcurrentExecutions: 1 });
+    defaultNames.hasResourceProperties('AWS::IAM::Role', { RoleName: 'AggregationScoreboard' });
+  });
+});
+
+describe('npm run pipeline:synth', () => {
+  const run = promisify(execFile);
+  const tsx = path.join(PIPELINE_DIRECTORY, '..', 'node_modules', '.bin', 'tsx');
+  const synth = path.join(PIPELINE_DIRECTORY, 'infra', 'synth.ts');
+
+  it('writes the templates of both variants and says where', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'pipeline-synth-cli-'));
+    try {
+      const { stdout } = await run(tsx, [synth, '--prefix', 'team07', '--shards', '2', '--out', out], { cwd: out });
+      expect(stdout).toContain('team07-AggregationPipeline-starting: team07-AggregationPipeline-starting.template.json');
+      expect(stdout).toContain('team07-AggregationPipeline-solution: team07-AggregationPipeline-solution.template.json');
+      expect(existsSync(path.join(out, 'team07-AggregationPipeline-solution.template.json'))).toBe(true);
+      expect(existsSync(path.join(out, 'manifest.json'))).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a bad option with a line saying what to fix', async () => {
+    const failure = await run(tsx, [synth, '--organiser-account', '12345']).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 1 });
+    expect((failure as { stderr: string }).stderr).toContain('must be a 12-digit AWS account id');
+  });
+});
