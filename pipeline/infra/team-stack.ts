@@ -14,7 +14,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULT_RESOURCES, TABLE_SPECS, tableEnvironment, type PipelineFunction, type PipelineResources, type TableSpec } from '../../lib/pipeline-resources';
-import { deployedWiring, PIPELINE_DIRECTORY, variantDirectory, type PipelineVariant, type TriggerSettings } from './wiring';
+import { deployedWiring, functionSettings, PIPELINE_DIRECTORY, variantDirectory, type PipelineVariant, type TriggerConfig } from './wiring';
 
 export interface TeamPipelineProps extends StackProps {
   variant: PipelineVariant;
@@ -123,7 +123,7 @@ export class TeamPipelineStack extends Stack {
 
     const functions = {} as Record<PipelineFunction, NodejsFunction>;
     for (const fn of ['state', 'map', 'reduce'] as const) {
-      const settings = wiring.functions[fn];
+      const settings = functionSettings(wiring)[fn];
       const name = functionName(prefix, fn);
       const logGroup = new logs.LogGroup(this, `${name}Logs`, {
         logGroupName: `/aws/lambda/${name}`,
@@ -159,7 +159,7 @@ export class TeamPipelineStack extends Stack {
       });
     }
 
-    const sourceArn = (trigger: TriggerSettings) =>
+    const sourceArn = (trigger: TriggerConfig) =>
       ({ IncomingDataStream: stream.streamArn, StateTable: stateTable.tableStreamArn as string, ReduceTable: reduceTable.tableStreamArn as string })[trigger.source];
     for (const trigger of wiring.triggers) {
       const target = functions[trigger.function];
@@ -169,7 +169,7 @@ export class TeamPipelineStack extends Stack {
         batchSize: trigger.batchSize,
         maxBatchingWindow: trigger.maximumBatchingWindowInSeconds ? Duration.seconds(trigger.maximumBatchingWindowInSeconds) : undefined,
         startingPosition: lambda.StartingPosition[trigger.startingPosition],
-        retryAttempts: trigger.maximumRetryAttempts !== undefined && trigger.maximumRetryAttempts >= 0 ? trigger.maximumRetryAttempts : undefined,
+        retryAttempts: trigger.maximumRetryAttempts >= 0 ? trigger.maximumRetryAttempts : undefined,
       });
       // The trigger is checked against the role's permissions when it is created.
       if (target.role) mapping.node.addDependency(target.role);

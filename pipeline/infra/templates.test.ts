@@ -77,8 +77,9 @@ function triggersOf(template: Template) {
       function: functions[(properties.FunctionName as { Ref: string }).Ref],
       source: sources[JSON.stringify(properties.EventSourceArn)],
       batchSize: properties.BatchSize,
-      ...(properties.MaximumBatchingWindowInSeconds !== undefined ? { maximumBatchingWindowInSeconds: properties.MaximumBatchingWindowInSeconds } : {}),
+      maximumBatchingWindowInSeconds: properties.MaximumBatchingWindowInSeconds ?? 0,
       startingPosition: properties.StartingPosition,
+      maximumRetryAttempts: properties.MaximumRetryAttempts ?? -1,
     };
   });
 }

@@ -6,9 +6,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import { parseWiring, WIRING_FILE, type FunctionConfig, type TriggerConfig, type Wiring } from '../../lib/runtime/wiring';
 import { PIPELINE_FUNCTIONS, type PipelineFunction } from '../../lib/pipeline-resources';
 
+export type { FunctionConfig, TriggerConfig, Wiring };
 export type PipelineVariant = 'starting' | 'solution';
 export const PIPELINE_VARIANTS: readonly PipelineVariant[] = ['starting', 'solution'];
 
@@ -20,47 +21,32 @@ export function variantDirectory(variant: PipelineVariant): string {
   return path.join(PIPELINE_DIRECTORY, variant === 'solution' ? 'solution' : 'handlers');
 }
 
-const functionSchema = z.object({
-  handler: z.string().min(1),
-  timeoutSeconds: z.number().int().min(1).max(900),
-  reservedConcurrency: z.number().int().min(0).optional(),
-});
-
-const triggerSchema = z.object({
-  function: z.enum(PIPELINE_FUNCTIONS as [PipelineFunction, ...PipelineFunction[]]),
-  source: z.enum(['IncomingDataStream', 'StateTable', 'ReduceTable']),
-  batchSize: z.number().int().min(1).max(10_000),
-  maximumBatchingWindowInSeconds: z.number().int().min(0).max(300).optional(),
-  startingPosition: z.enum(['TRIM_HORIZON', 'LATEST']),
-  maximumRetryAttempts: z.number().int().min(-1).max(10_000).optional(),
-});
-
-const wiringSchema = z.object({
-  functions: z.object({ state: functionSchema, map: functionSchema, reduce: functionSchema }),
-  triggers: z.array(triggerSchema),
-});
-
-export type FunctionSettings = z.infer<typeof functionSchema>;
-export type TriggerSettings = z.infer<typeof triggerSchema>;
-export type Wiring = z.infer<typeof wiringSchema>;
-
-/** Reads and validates a triggers.json file. */
+/** Reads and validates a triggers.json file with the local runtime's parser (same schema, same defaults). */
 export function readWiringFile(file: string): Wiring {
-  const result = wiringSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!result.success) {
-    throw new Error(`${file} is invalid: ${result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-  }
-  return result.data;
+  const parsed = parseWiring(readFileSync(file, 'utf8'));
+  if (!parsed.ok) throw new Error(`${file}: ${parsed.problem}`);
+  return parsed.wiring;
+}
+
+/** The settings of each function; a deployment needs all three. */
+export function functionSettings(wiring: Wiring): Record<PipelineFunction, FunctionConfig> {
+  return Object.fromEntries(
+    PIPELINE_FUNCTIONS.map((fn) => {
+      const settings = wiring.functions[fn];
+      if (!settings) throw new Error(`${WIRING_FILE} defines no "${fn}" function`);
+      return [fn, settings];
+    }),
+  ) as Record<PipelineFunction, FunctionConfig>;
 }
 
 /** The wiring file a variant's directory holds. */
 export function wiringFileOf(variant: PipelineVariant): string {
-  return path.join(variantDirectory(variant), 'triggers.json');
+  return path.join(variantDirectory(variant), WIRING_FILE);
 }
 
 /** The solution's wiring without the Lab 1 pieces: only Map's trigger, and no concurrency limit on Reduce. */
 export function withoutLab1(solution: Wiring): Wiring {
-  const { reservedConcurrency: _limit, ...reduce } = solution.functions.reduce;
+  const { reservedConcurrency: _limit, ...reduce } = functionSettings(solution).reduce;
   return {
     functions: { ...solution.functions, reduce },
     triggers: solution.triggers.filter((trigger) => trigger.function === 'map'),
