@@ -187,13 +187,22 @@ export class ShardReader {
     }
   }
 
-  /** Invokes with the same batch until it succeeds; false if stopped first. */
+  /** Invokes with the same batch until it succeeds (or its retries run out); false if stopped first. */
   private async deliver(batch: SourceRecord[]): Promise<boolean> {
     const event = { Records: batch.map((item) => item.record) };
-    for (let attempt = 1; ; attempt++) {
+    let attempt = 1;
+    for (;;) {
       this.attempt = attempt;
       this.state = 'invoking';
-      const result = await this.options.fn.invoke({ event, records: batch.length, shardId: this.shardId, attempt }, this.controller.signal);
+      let result;
+      try {
+        result = await this.options.fn.invoke({ event, records: batch.length, shardId: this.shardId, attempt }, this.controller.signal);
+      } catch (error) {
+        this.options.log({ kind: 'system', level: 'error', message: `${this.shardId}: could not invoke (the batch waits and is tried again): ${(error as Error).message}` });
+        await sleep(MAX_RETRY_DELAY_MS, this.controller.signal);
+        if (this.stopped) return false;
+        continue;
+      }
       if (!result || this.stopped) return false;
       if (result.outcome === 'success') break;
       const { maximumRetryAttempts } = this.options.settings();
@@ -208,6 +217,7 @@ export class ShardReader {
       this.state = 'retrying';
       await sleep(Math.min(MAX_RETRY_DELAY_MS, 100 * 2 ** (attempt - 1)), this.controller.signal);
       if (this.stopped) return false;
+      attempt++;
     }
     this.attempt = 0;
     return true;

@@ -99,7 +99,9 @@ export class TeamRuntime {
   }
 
   private enqueue(change: () => Promise<void>): Promise<void> {
-    this.changes = this.changes.then(() => (this.stopped ? undefined : change()));
+    this.changes = this.changes
+      .then(() => (this.stopped ? undefined : change()))
+      .catch((error: Error) => this.announce('error', `could not apply a change of the code or wiring: ${error.message}`));
     return this.changes;
   }
 
