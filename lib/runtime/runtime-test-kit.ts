@@ -86,14 +86,14 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 }
 
 /**
- * A handler that reports each invocation as `<REPORT_DIR>/<requestId>.json` with its records'
+ * A handler that reports each invocation as `<REPORT_DIR>/<requestId>.json` (written whole, by rename) with its records'
  * sequence numbers, arrival times, shard, start/end times and outcome; `body` runs before the report
  * is written (it may throw or wait); `label` is a TypeScript expression (e.g. an imported constant).
  */
 export function reportingHandler(options: { label?: string; body?: string; imports?: string } = {}): string {
   const label = options.label ?? "''";
   return `
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 ${options.imports ?? ''}
 export const handler = async (event: any, context: any) => {
@@ -107,11 +107,13 @@ export const handler = async (event: any, context: any) => {
     outcome = 'error';
     throw error;
   } finally {
-    writeFileSync(path.join(process.env.REPORT_DIR!, context.awsRequestId + '.json'), JSON.stringify({
+    const report = path.join(process.env.REPORT_DIR!, context.awsRequestId + '.json');
+    writeFileSync(report + '.tmp', JSON.stringify({
       label: ${label}, requestId: context.awsRequestId, fn: context.functionName, shardId, records,
       arrivals: event.Records.map((record: any) => record.kinesis?.approximateArrivalTimestamp),
       started, ended: Date.now(), outcome, remaining: context.getRemainingTimeInMillis(),
     }));
+    renameSync(report + '.tmp', report);
   }
 };
 `;
