@@ -1,0 +1,196 @@
+/**
+ * Sending a round's records into a team's Kinesis stream: PutRecords calls of at most 500 records,
+ * one lane of calls per shard (records keep their send order within a shard), lanes concurrent,
+ * rejected records retried with backoff until acknowledged or their attempts run out.
+ */
+import { createHash } from 'node:crypto';
+import { ListShardsCommand, PutRecordsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
+import { kinesisClient, type Connection } from '../lib/aws/clients';
+import type { StreamRecord } from './messages';
+
+/** PutRecords takes at most 500 records. */
+export const MAX_RECORDS_PER_CALL = 500;
+/** Attempts per record before the round is given up (void). */
+export const DEFAULT_MAX_ATTEMPTS = 10;
+/** Lanes used when the stream's shards cannot be listed. */
+const LANES_WITHOUT_SHARD_MAP = 4;
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_CAP_MS = 2000;
+
+export type SendFailureKind = 'missing-stream' | 'access-denied' | 'not-acknowledged' | 'aborted';
+
+/** Why a round's records could not all be put on the stream. */
+export class SendError extends Error {
+  constructor(
+    readonly kind: SendFailureKind,
+    message: string,
+    readonly acknowledged: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface SendOptions {
+  maxAttempts?: number;
+  /** Called after every call with the number of records acknowledged so far. */
+  onProgress?: (acknowledged: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface SendReport {
+  records: number;
+  calls: number;
+  /** Record attempts that had to be repeated (rejected records and failed calls). */
+  retries: number;
+  lanes: number;
+  durationMs: number;
+}
+
+const MISSING = new Set(['ResourceNotFoundException']);
+const DENIED = new Set(['AccessDeniedException', 'UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'AccessDenied', 'KMSAccessDeniedException']);
+const FATAL = new Set(['ValidationException', 'InvalidArgumentException', 'SerializationException']);
+
+function errorName(error: unknown): string {
+  return (error as { name?: string })?.name ?? '';
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Turns a call's exception into a SendError when retrying cannot help; null when it may. */
+function fatalSendError(error: unknown, streamName: string, acknowledged: number): SendError | null {
+  const name = errorName(error);
+  if (MISSING.has(name)) return new SendError('missing-stream', `stream ${streamName} not found`, acknowledged, { cause: error });
+  if (DENIED.has(name)) return new SendError('access-denied', `putting records on stream ${streamName} was denied: ${describe(error)}`, acknowledged, { cause: error });
+  if (FATAL.has(name)) return new SendError('not-acknowledged', `the stream refused the records: ${describe(error)}`, acknowledged, { cause: error });
+  return null;
+}
+
+interface ShardRange {
+  start: bigint;
+  end: bigint;
+}
+
+async function openShards(client: KinesisClient, streamName: string): Promise<ShardRange[]> {
+  const shards: Shard[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName }));
+    shards.push(...(page.Shards ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return shards
+    .filter((shard) => !shard.SequenceNumberRange?.EndingSequenceNumber)
+    .map((shard) => ({ start: BigInt(shard.HashKeyRange!.StartingHashKey!), end: BigInt(shard.HashKeyRange!.EndingHashKey!) }))
+    .sort((a, b) => (a.start < b.start ? -1 : 1));
+}
+
+/** Which shard Kinesis puts a partition key on: the MD5 of the key as a 128-bit integer in a shard's hash range. */
+export function shardIndexOf(partitionKey: string, shards: readonly ShardRange[]): number {
+  const hash = BigInt(`0x${createHash('md5').update(partitionKey, 'utf8').digest('hex')}`);
+  let low = 0;
+  let high = shards.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if (shards[middle].start <= hash) low = middle;
+    else high = middle - 1;
+  }
+  return low;
+}
+
+/** Splits record indices into lanes: one per shard, or round-robin chunks when shards are unknown. */
+async function lanesOf(client: KinesisClient, streamName: string, records: readonly StreamRecord[]): Promise<number[][]> {
+  let shards: ShardRange[] | null = null;
+  try {
+    shards = await openShards(client, streamName);
+  } catch (error) {
+    const fatal = fatalSendError(error, streamName, 0);
+    if (fatal?.kind === 'missing-stream') throw fatal;
+  }
+  if (shards && shards.length > 0) {
+    const lanes: number[][] = shards.map(() => []);
+    records.forEach((record, index) => lanes[shardIndexOf(record.PartitionKey, shards)].push(index));
+    return lanes.filter((lane) => lane.length > 0);
+  }
+  const lanes: number[][] = Array.from({ length: LANES_WITHOUT_SHARD_MAP }, () => []);
+  for (let start = 0; start < records.length; start += MAX_RECORDS_PER_CALL) {
+    const lane = lanes[(start / MAX_RECORDS_PER_CALL) % LANES_WITHOUT_SHARD_MAP];
+    for (let index = start; index < Math.min(records.length, start + MAX_RECORDS_PER_CALL); index++) lane.push(index);
+  }
+  return lanes.filter((lane) => lane.length > 0);
+}
+
+function backoff(attempt: number): Promise<void> {
+  const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1)) * (0.5 + Math.random() / 2);
+  return new Promise((resolve) => setTimeout(resolve, delay));
+}
+
+/** Puts every record on the stream; throws SendError when some could not be acknowledged. */
+export async function sendRecords(connection: Connection, streamName: string, records: readonly StreamRecord[], options: SendOptions = {}): Promise<SendReport> {
+  const started = performance.now();
+  const client = kinesisClient(connection);
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const attempts = new Uint16Array(records.length);
+  const report: SendReport = { records: records.length, calls: 0, retries: 0, lanes: 0, durationMs: 0 };
+  let acknowledged = 0;
+  let failure: SendError | null = null;
+
+  const checkStop = () => {
+    if (failure) throw failure;
+    if (options.signal?.aborted) throw (failure = new SendError('aborted', 'sending was stopped', acknowledged));
+  };
+
+  const runLane = async (lane: number[]) => {
+    const pending = [...lane];
+    while (pending.length > 0) {
+      checkStop();
+      const batch = pending.splice(0, MAX_RECORDS_PER_CALL);
+      const rejected: number[] = [];
+      report.calls += 1;
+      try {
+        const result = await client.send(
+          new PutRecordsCommand({
+            StreamName: streamName,
+            Records: batch.map((index) => ({ Data: Buffer.from(records[index].Data, 'utf8'), PartitionKey: records[index].PartitionKey })),
+          }),
+        );
+        (result.Records ?? []).forEach((entry, position) => {
+          if (entry.ErrorCode) rejected.push(batch[position]);
+          else acknowledged += 1;
+        });
+      } catch (error) {
+        const fatal = fatalSendError(error, streamName, acknowledged);
+        if (fatal) throw (failure ??= fatal);
+        rejected.push(...batch);
+      }
+      options.onProgress?.(acknowledged, records.length);
+      if (rejected.length === 0) continue;
+      let worstAttempt = 0;
+      for (const index of rejected) {
+        attempts[index] += 1;
+        worstAttempt = Math.max(worstAttempt, attempts[index]);
+      }
+      if (worstAttempt >= maxAttempts) {
+        throw (failure ??= new SendError(
+          'not-acknowledged',
+          `${records.length - acknowledged} of ${records.length} records were not acknowledged by stream ${streamName} after ${maxAttempts} attempts`,
+          acknowledged,
+        ));
+      }
+      report.retries += rejected.length;
+      pending.unshift(...rejected);
+      await backoff(worstAttempt);
+    }
+  };
+
+  checkStop();
+  const lanes = await lanesOf(client, streamName, records);
+  report.lanes = lanes.length;
+  const outcomes = await Promise.allSettled(lanes.map(runLane));
+  const rejection = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (rejection) throw failure ?? rejection.reason;
+  report.durationMs = performance.now() - started;
+  return report;
+}
