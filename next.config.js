@@ -7,7 +7,15 @@ const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   typescript: { ignoreBuildErrors: true },
-  serverExternalPackages: ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-kinesis', '@aws-sdk/client-sts'],
+  serverExternalPackages: [
+    '@aws-sdk/client-dynamodb',
+    '@aws-sdk/client-dynamodb-streams',
+    '@aws-sdk/lib-dynamodb',
+    '@aws-sdk/client-kinesis',
+    '@aws-sdk/client-sts',
+    '@aws-sdk/credential-providers',
+    '@smithy/node-http-handler',
+  ],
 };
 
 export default nextConfig;

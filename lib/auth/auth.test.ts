@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OrganiserGate } from './organiser';
 import { AttemptLimiter } from './rate-limiter';
 import { secretMatches } from './secret';
 import { signSession, verifySession } from './session';
@@ -71,5 +72,37 @@ describe('AttemptLimiter', () => {
     limiter.recordFailure('c');
     expect(limiter.check('a').allowed).toBe(true);
     expect(limiter.check('c').allowed).toBe(false);
+  });
+});
+
+describe('OrganiserGate', () => {
+  const limits = { perClient: { maxFailures: 2, windowMs: 60_000 }, overall: { maxFailures: 3, windowMs: 60_000 } };
+  const request = (authorization: string | null, cookieHeader: string | null = null, clientKey = '10.0.0.1') => ({ authorization, cookieHeader, clientKey });
+
+  it('accepts the bearer secret and a signed-in session cookie, and refuses everything else with 401', () => {
+    const gate = new OrganiserGate(SECRET, limits);
+    expect(gate.authorize(request(`Bearer ${SECRET}`))).toEqual({ ok: true });
+    const signedIn = gate.signIn(SECRET, '10.0.0.1');
+    expect(signedIn.ok).toBe(true);
+    expect(gate.authorize(request(null, `theme=dark; organiser_session=${signedIn.token}`))).toEqual({ ok: true });
+    expect(gate.authorize(request(null))).toMatchObject({ ok: false, status: 401 });
+    expect(gate.authorize(request(null, 'organiser_session=v1.99999999999999.forged'))).toMatchObject({ ok: false, status: 401 });
+    expect(gate.authorize(request('Bearer wrong-secret'))).toMatchObject({ ok: false, status: 401 });
+  });
+
+  it('stops comparing secrets from a client after too many wrong ones, and overall after more', () => {
+    const gate = new OrganiserGate(SECRET, limits);
+    expect(gate.signIn('guess-1', 'a').ok).toBe(false);
+    expect(gate.authorize(request('Bearer guess-2', null, 'a'))).toMatchObject({ status: 401 });
+    expect(gate.signIn(SECRET, 'a')).toMatchObject({ ok: false, status: 429 });
+    expect(gate.signIn(SECRET, 'b').ok).toBe(true);
+    expect(gate.signIn('guess-3', 'c')).toMatchObject({ status: 401 });
+    expect(gate.signIn(SECRET, 'd')).toMatchObject({ ok: false, status: 429 });
+  });
+
+  it('disables organiser actions with 503 when no secret is configured', () => {
+    const gate = new OrganiserGate(undefined, limits);
+    expect(gate.authorize(request('Bearer anything'))).toMatchObject({ ok: false, status: 503 });
+    expect(gate.signIn('anything', 'a')).toMatchObject({ ok: false, status: 503 });
   });
 });

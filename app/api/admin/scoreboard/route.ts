@@ -1,0 +1,9 @@
+/** GET /api/admin/scoreboard: the live standings and every team's settings, for the organiser. */
+import { served } from '../../../../lib/api/http';
+import { organiserRoute } from '../../../../lib/api/routes';
+
+export const dynamic = 'force-dynamic';
+
+export function GET(request: Request) {
+  return organiserRoute(request, async ({ snapshots }) => served(request, (await snapshots.current()).admin(), { vary: 'cookie, authorization' }));
+}

@@ -1,0 +1,14 @@
+/** GET /api/admin/teams: every team with its settings. POST: add a local or AWS team. */
+import { json, parseBody } from '../../../../lib/api/http';
+import { organiserRoute } from '../../../../lib/api/routes';
+import { newTeamSchema } from '../../../../lib/api/schemas';
+
+export const dynamic = 'force-dynamic';
+
+export function GET(request: Request) {
+  return organiserRoute(request, async ({ snapshots }) => json({ teams: (await snapshots.current()).adminView().teams }));
+}
+
+export function POST(request: Request) {
+  return organiserRoute(request, async ({ actions }) => json({ team: await actions.addTeam(await parseBody(request, newTeamSchema)) }, 201));
+}

@@ -1,0 +1,95 @@
+'use client';
+/**
+ * Adding a team: a local one (the supervisor starts its own DynamoDB Local and stream) or one on AWS
+ * (region, the role the scoreboard assumes, its external id and the names of its resources).
+ */
+import { useState, type FormEvent } from 'react';
+import { Panel } from '../ui';
+import type { Act } from './AdminConsole';
+import { Button, Field, Input, Select } from './controls';
+
+const RESOURCE_FIELDS = [
+  ['streamName', 'Stream', 'IncomingDataStream'],
+  ['stateTable', 'StateTable', 'StateTable'],
+  ['reduceTable', 'ReduceTable', 'ReduceTable'],
+  ['aggregateTable', 'AggregateTable', 'AggregateTable'],
+  ['parameterTable', 'ParameterTable', 'ParameterTable'],
+] as const;
+
+export function AddTeamForm({ act }: { act: Act }) {
+  const [kind, setKind] = useState<'local' | 'aws'>('local');
+  const [busy, setBusy] = useState(false);
+  const [formKey, setFormKey] = useState(0);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const text = (name: string) => String(form.get(name) ?? '').trim();
+    const body =
+      kind === 'local'
+        ? { kind, slug: text('slug'), name: text('name'), pipeline: text('pipeline') }
+        : {
+            kind,
+            slug: text('slug'),
+            name: text('name'),
+            region: text('region'),
+            roleArn: text('roleArn'),
+            ...(text('externalId') ? { externalId: text('externalId') } : {}),
+            resources: Object.fromEntries(RESOURCE_FIELDS.map(([name]) => [name, text(name)]).filter(([, value]) => value)),
+          };
+    setBusy(true);
+    const ok = await act('POST', '/api/admin/teams', body, kind === 'local' ? `Added ${text('name')}: its local DynamoDB and stream are starting.` : `Added ${text('name')} on AWS.`);
+    setBusy(false);
+    if (ok) setFormKey(formKey + 1);
+  }
+
+  return (
+    <Panel title="Add a team">
+      <div className="mb-4 flex gap-2" role="radiogroup" aria-label="where the team runs">
+        {(['local', 'aws'] as const).map((option) => (
+          <Button key={option} role="radio" aria-checked={kind === option} tone={kind === option ? 'primary' : 'secondary'} onClick={() => setKind(option)}>
+            {option === 'local' ? 'Local (emulators)' : 'AWS account'}
+          </Button>
+        ))}
+      </div>
+      <form key={`${kind}-${formKey}`} onSubmit={submit} className="grid gap-3 sm:grid-cols-2" data-testid="add-team">
+        <Field label="Slug" hint="2–32 lower-case letters, digits or dashes; it is the team’s address (/teams/slug).">
+          <Input name="slug" required pattern="[a-z0-9][a-z0-9-]{0,30}[a-z0-9]" placeholder="blue-whales" />
+        </Field>
+        <Field label="Name">
+          <Input name="name" required maxLength={60} placeholder="Blue Whales" />
+        </Field>
+        {kind === 'local' ? (
+          <Field label="Pipeline" hint="The starting pipeline is the one participants fix.">
+            <Select name="pipeline" defaultValue="handlers">
+              <option value="handlers">pipeline/handlers (starting pipeline)</option>
+              <option value="solution">pipeline/solution (reference)</option>
+            </Select>
+          </Field>
+        ) : (
+          <>
+            <Field label="Region">
+              <Input name="region" required placeholder="eu-west-1" />
+            </Field>
+            <Field label="Role ARN" hint="The role the scoreboard assumes in the team’s account.">
+              <Input name="roleArn" required placeholder="arn:aws:iam::123456789012:role/WorkshopScoreboard" />
+            </Field>
+            <Field label="External id (optional)">
+              <Input name="externalId" />
+            </Field>
+            {RESOURCE_FIELDS.map(([name, label, placeholder]) => (
+              <Field key={name} label={label}>
+                <Input name={name} placeholder={placeholder} />
+              </Field>
+            ))}
+          </>
+        )}
+        <div className="flex items-end sm:col-span-2">
+          <Button type="submit" tone="primary" disabled={busy}>
+            {busy ? 'Adding…' : 'Add team'}
+          </Button>
+        </div>
+      </form>
+    </Panel>
+  );
+}

@@ -1,0 +1,45 @@
+/**
+ * The web app's process-wide parts, made once per process (kept on globalThis, since Next.js may
+ * load a module once per route bundle): configuration, the organiser store, the shared snapshot,
+ * the runtime log follower, the organiser gate and the organiser's actions.
+ */
+import { readConfig, type Config } from '../config';
+import { OrganiserGate } from '../auth/organiser';
+import { RuntimeLogs } from '../scoreboard/logs';
+import { SnapshotBuilder } from '../scoreboard/snapshot';
+import { OrganiserStore } from '../store/organiser-store';
+import { OrganiserActions } from './organiser-actions';
+
+export interface AppContext {
+  config: Config;
+  store: OrganiserStore;
+  snapshots: SnapshotBuilder;
+  logs: RuntimeLogs;
+  gate: OrganiserGate;
+  actions: OrganiserActions;
+}
+
+const KEY = Symbol.for('stream-aggregation-game.web-context');
+type Holder = { [KEY]?: AppContext };
+
+function createContext(): AppContext {
+  const config = readConfig();
+  const defaults = { roundIntervalSeconds: config.ROUND_INTERVAL_SECONDS, roundMessages: config.ROUND_MESSAGES, roundDeadlineSeconds: config.ROUND_DEADLINE_SECONDS };
+  const store = new OrganiserStore({ region: config.AWS_REGION, dynamodbEndpoint: config.ORGANISER_STORE_ENDPOINT }, config.ORGANISER_TABLE, defaults);
+  const snapshots = new SnapshotBuilder({ store, settingsDefaults: defaults });
+  return {
+    config,
+    store,
+    snapshots,
+    logs: new RuntimeLogs(config.RUNTIME_URL),
+    gate: new OrganiserGate(config.ORGANISER_SECRET),
+    actions: new OrganiserActions(store, snapshots, config.AWS_REGION),
+  };
+}
+
+/** The context of this process (throws ConfigError, with the variable named, on a bad environment). */
+export function appContext(): AppContext {
+  const holder = globalThis as Holder;
+  holder[KEY] ??= createContext();
+  return holder[KEY];
+}

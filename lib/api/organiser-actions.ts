@@ -1,0 +1,126 @@
+/**
+ * What the organiser can do, as changes to the organiser store (the scheduler and the supervisor
+ * act on them): teams, rounds, the schedule, freezing the board, announcements and exports.
+ * Each action drops the cached snapshot so the organiser sees its effect on the next poll.
+ */
+import { OrganiserStore, TeamExistsError, TeamNotFoundError, labForScore } from '../store/organiser-store';
+import { newAwsTeam, newLocalTeam } from '../store/team-records';
+import type { Command, Settings, Team } from '../store/types';
+import { roundsCsv, standingsCsv } from '../scoreboard/export';
+import type { SnapshotBuilder } from '../scoreboard/snapshot';
+import { HttpError } from './http';
+import type { NewTeamInput, SettingsChanges, TeamChanges } from './schemas';
+
+function notFound(slug: string): HttpError {
+  return new HttpError(404, `no team with slug "${slug}"`);
+}
+
+export class OrganiserActions {
+  constructor(
+    private readonly store: OrganiserStore,
+    private readonly snapshots: SnapshotBuilder,
+    /** Region recorded for local teams (the emulators' region). */
+    private readonly localRegion: string,
+  ) {}
+
+  private async existing(slug: string): Promise<Team> {
+    const team = await this.store.getTeam(slug);
+    if (!team) throw notFound(slug);
+    return team;
+  }
+
+  async addTeam(input: NewTeamInput): Promise<Team> {
+    const team =
+      input.kind === 'local'
+        ? newLocalTeam(input.slug, input.name, input.pipeline, this.localRegion)
+        : newAwsTeam({ slug: input.slug, name: input.name, region: input.region, roleArn: input.roleArn, externalId: input.externalId, resources: input.resources });
+    try {
+      await this.store.createTeam(team);
+    } catch (error) {
+      if (error instanceof TeamExistsError) throw new HttpError(409, `slug: a team with slug "${input.slug}" already exists`);
+      throw error;
+    }
+    this.snapshots.invalidate();
+    return team;
+  }
+
+  async updateTeam(slug: string, changes: TeamChanges): Promise<Team> {
+    const update: Partial<Team> = { ...changes };
+    if (changes.labOverride !== undefined) {
+      const team = await this.existing(slug);
+      if (changes.labOverride !== null) update.lab = changes.labOverride;
+      else if (team.labOverride !== null) update.lab = labForScore({ lab: 1, labOverride: null }, team.score);
+    }
+    try {
+      const team = await this.store.updateTeam(slug, update);
+      this.snapshots.invalidate();
+      return team;
+    } catch (error) {
+      if (error instanceof TeamNotFoundError) throw notFound(slug);
+      throw error;
+    }
+  }
+
+  async removeTeam(slug: string): Promise<void> {
+    if (!(await this.store.deleteTeam(slug))) throw notFound(slug);
+    this.snapshots.invalidate();
+  }
+
+  async resetTeam(slug: string): Promise<Team> {
+    const team = await this.existing(slug);
+    if (team.kind !== 'local') throw new HttpError(400, `slug: team "${slug}" runs on AWS; only local teams can be reset from here (redeploy its stack instead)`);
+    const updated = await this.store.requestReset(slug);
+    this.snapshots.invalidate();
+    return updated;
+  }
+
+  /** Asks the scheduler for a round now, for the given teams or every active team. */
+  async startRound(teams?: string[]): Promise<Command> {
+    if (teams) {
+      const known = new Map((await this.store.listTeams()).map((team) => [team.slug, team]));
+      const unknown = teams.filter((slug) => !known.has(slug));
+      if (unknown.length) throw new HttpError(404, `teams: no team with slug ${unknown.map((slug) => `"${slug}"`).join(', ')}`);
+    }
+    const command = await this.store.enqueueCommand({ type: 'start-round', ...(teams ? { teams: [...new Set(teams)] } : {}) });
+    this.snapshots.invalidate();
+    return command;
+  }
+
+  async updateSettings(changes: SettingsChanges): Promise<Settings> {
+    const settings = await this.store.updateSettings(changes);
+    this.snapshots.invalidate();
+    return settings;
+  }
+
+  /** Freezes the public standings as they are now (the organiser keeps seeing them live), or thaws them. */
+  async setFrozen(frozen: boolean): Promise<Settings> {
+    let settings: Settings;
+    if (frozen) {
+      await this.store.saveFrozenSnapshot(await this.snapshots.freezeBoard());
+      settings = await this.store.updateSettings({ frozen: true, frozenAt: new Date().toISOString() });
+    } else {
+      settings = await this.store.updateSettings({ frozen: false, frozenAt: null });
+      await this.store.saveFrozenSnapshot(null);
+    }
+    this.snapshots.invalidate();
+    return settings;
+  }
+
+  /** Posts an announcement on every screen; empty text takes it down. */
+  async announce(text: string): Promise<Settings> {
+    const settings = await this.store.updateSettings({ announcement: text ? { text, postedAt: new Date().toISOString() } : null });
+    this.snapshots.invalidate();
+    return settings;
+  }
+
+  async standingsCsv(): Promise<string> {
+    const snapshot = await this.snapshots.current();
+    return standingsCsv(snapshot.live().teams);
+  }
+
+  async roundsCsv(): Promise<string> {
+    const teams = await this.store.listTeams();
+    const rounds = await Promise.all(teams.map((team) => this.store.listRounds(team.slug, { after: 0 })));
+    return roundsCsv(rounds.flat());
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Data for the first render of each page (server side), taken from the shared snapshot so a page
+ * load costs no more than a poll. Configuration problems come back as a sentence, never a stack.
+ */
+import { ConfigError } from '../config';
+import type { AdminView, ScoreboardView, TeamView } from '../scoreboard/views';
+import { appContext } from './context';
+
+export type Loaded<T> = { data: T; problem: null } | { data: null; problem: string };
+
+async function load<T>(read: () => Promise<T>): Promise<Loaded<T>> {
+  try {
+    return { data: await read(), problem: null };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) console.error('page data failed:', error);
+    return { data: null, problem: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+export function loadPublicBoard(): Promise<Loaded<ScoreboardView>> {
+  return load(async () => (await appContext().snapshots.current()).publicView());
+}
+
+/** A team's page data; data is null (with no problem) for an unknown team. */
+export async function loadTeam(slug: string): Promise<Loaded<TeamView | null>> {
+  return load(async () => (await appContext().snapshots.current()).teamView(slug));
+}
+
+export function loadAdmin(): Promise<Loaded<AdminView>> {
+  return load(async () => (await appContext().snapshots.current()).adminView());
+}
+
+/** Whether a session cookie value belongs to a signed-in organiser, or why organiser pages are off. */
+export function organiserSession(token: string | undefined): { signedIn: boolean; problem: string | null } {
+  try {
+    const { gate } = appContext();
+    if (!gate.configured) return { signedIn: false, problem: 'ORGANISER_SECRET is not set on the server, so the organiser console is disabled; start the workshop with npm start, which sets one.' };
+    return { signedIn: gate.hasSession(token), problem: null };
+  } catch (error) {
+    return { signedIn: false, problem: error instanceof Error ? error.message : String(error) };
+  }
+}
