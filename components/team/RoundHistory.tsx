@@ -76,8 +76,8 @@ export function RoundTable({ rounds }: { rounds: RoundSummary[] }) {
                 <ResultBadge round={round} />
               </td>
               <td className="px-2 text-right">{formatDuration(round.timeToCorrectMs)}</td>
-              <td className="max-w-[28rem] truncate px-2 text-slate-300" title={round.diagnosis?.message ?? round.voidReason ?? ''}>
-                {round.diagnosis?.message ?? (round.status === 'void' ? round.voidReason : '')}
+              <td className="px-2 text-slate-300" title={round.diagnosis?.message ?? round.voidReason ?? ''}>
+                <div className="max-w-[18rem] truncate 2xl:max-w-[28rem]">{round.diagnosis?.message ?? (round.status === 'void' ? round.voidReason : '')}</div>
               </td>
             </tr>
           ))}

@@ -8,8 +8,16 @@ import { matchesIfNoneMatch } from '../scoreboard/etag';
 import type { ServedJson } from '../scoreboard/snapshot';
 import { describeIssues } from './schemas';
 
-/** An error with the HTTP status and message the client should get. */
+const HTTP_ERROR = Symbol.for('stream-aggregation-game.http-error');
+
+/**
+ * An error with the HTTP status and message the client should get. Recognised by a brand rather
+ * than `instanceof`: Next.js may load this module once per route bundle, and the shared context
+ * (made by whichever route came first) throws instances of another copy of the class.
+ */
 export class HttpError extends Error {
+  readonly [HTTP_ERROR] = true;
+
   constructor(
     readonly status: number,
     message: string,
@@ -17,6 +25,10 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+export function isHttpError(error: unknown): error is HttpError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[HTTP_ERROR] === true;
 }
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
@@ -65,7 +77,7 @@ export async function respond(handler: () => Promise<Response>): Promise<Respons
   try {
     return await handler();
   } catch (error) {
-    if (error instanceof HttpError) return json({ error: error.message }, error.status, error.headers);
+    if (isHttpError(error)) return json({ error: error.message }, error.status, error.headers);
     console.error('request failed:', error);
     const reason = error instanceof Error ? error.message : String(error);
     return json({ error: `the server could not do this: ${reason}` }, 500);

@@ -1,7 +1,8 @@
 /**
  * The latest State/Map/Reduce log lines of a local team, followed from the local function runtime
- * (`GET /logs?team&function&after&limit`). Each team's logs are fetched at most once per second
- * however many people watch its page, and only the lines added since the last fetch are asked for.
+ * (`GET /logs?team&function&after&limit`: the first `limit` after `after`, or the newest `limit`
+ * without it). Each team's logs are fetched at most once per second however many people watch its
+ * page, and only the lines added since the last fetch are asked for.
  */
 import type { LogEntry } from '../runtime/log-entry';
 import { PIPELINE_FUNCTIONS, type PipelineFunction } from '../pipeline-resources';
@@ -83,17 +84,23 @@ export class RuntimeLogs {
     return state.served;
   }
 
+  private async page(team: string, fn: PipelineFunction, query: Record<string, string>): Promise<LogEntry[]> {
+    const url = new URL('/logs', this.runtimeUrl);
+    url.search = new URLSearchParams({ team, function: fn, ...query }).toString();
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    if (!response.ok) throw new Error(`${url.pathname} answered ${response.status}`);
+    return ((await response.json()) as { entries: LogEntry[] }).entries;
+  }
+
+  /** First the newest lines (no `after`), then only the lines after the last one seen. */
   private async follow(team: string, fn: PipelineFunction, state: TeamLogs): Promise<void> {
     for (let page = 0; page < MAX_PAGES; page++) {
-      const url = new URL('/logs', this.runtimeUrl);
-      url.search = new URLSearchParams({ team, function: fn, after: String(state.lastId[fn]), limit: String(PAGE) }).toString();
-      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (!response.ok) throw new Error(`${url.pathname} answered ${response.status}`);
-      const { entries } = (await response.json()) as { entries: LogEntry[] };
+      const first = state.lastId[fn] === 0;
+      const entries = await this.page(team, fn, first ? { limit: String(this.keep) } : { after: String(state.lastId[fn]), limit: String(PAGE) });
       if (entries.length === 0) return;
       state.entries[fn] = [...state.entries[fn], ...entries].slice(-this.keep);
       state.lastId[fn] = Math.max(state.lastId[fn], ...entries.map((entry) => entry.id));
-      if (entries.length < PAGE) return;
+      if (first || entries.length < PAGE) return;
     }
   }
 }
