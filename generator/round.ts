@@ -158,7 +158,10 @@ export async function runRound(target: TeamTarget, settings: RoundSettings, hook
       ...extra,
     });
   };
-  const stopped = (extra: Partial<RoundOutcome> = {}) => end({ status: 'void', diagnosis: null, voidReason: 'the round was stopped before it ended', ...extra });
+  const stopped = () => {
+    const reason = hooks.signal?.reason;
+    return end({ status: 'void', diagnosis: null, voidReason: typeof reason === 'string' ? reason : 'the round was stopped before it ended' });
+  };
   const checkStop = () => {
     if (hooks.signal?.aborted) throw new RoundStopped();
   };

@@ -1,0 +1,288 @@
+/**
+ * The round scheduler (SPEC §9): a single leader, by a lease in the organiser store, runs a round
+ * for every active team every `roundIntervalSeconds`, each team on its own so that one broken
+ * pipeline never delays another, records every round as it progresses, scores it at most once,
+ * carries out organiser commands, and voids rounds a crashed leader left running.
+ */
+import { randomUUID } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DEFAULT_FAILURE_PERCENTAGES } from '../lib/pipeline-resources';
+import type { LeaseToken, OrganiserStore } from '../lib/store/organiser-store';
+import type { FailurePercentages, Lab, Round, Settings, Team } from '../lib/store/types';
+import { roundSeed } from './random';
+import { runRound, type RoundSettings } from './round';
+import { closedRound, voidRound } from './scoring';
+
+export const LEASE_TTL_MS = 15_000;
+export const LEASE_RENEW_MS = 5_000;
+export const TICK_MS = 1_000;
+/** The first round after becoming leader (or after a pause) starts this soon, or one interval if shorter. */
+export const FIRST_ROUND_DELAY_MS = 10_000;
+const CLOSE_ATTEMPTS = 5;
+const STOP_GRACE_MS = 5_000;
+
+export const INTERRUPTED_REASON = 'interrupted: the scheduler stopped during this round';
+export const STOPPED_REASON = 'the scheduler was stopped during this round';
+
+const NO_FAILURES: FailurePercentages = { state: 0, map: 0, reduce: 0 };
+/** Stands in for the team when closing a round that awards no points (the team is not touched). */
+const UNSCORED = { lab: 1 as Lab, labOverride: null, score: 0 };
+
+export interface SchedulerOptions {
+  store: OrganiserStore;
+  /** This process's name in the lease (unique per process by default). */
+  holder?: string;
+  leaseTtlMs?: number;
+  leaseRenewMs?: number;
+  tickMs?: number;
+  firstRoundDelayMs?: number;
+  log?: (line: string) => void;
+}
+
+interface RunningRound {
+  round: Round;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/** The lab's failure percentages for a team (Lab 1: none). */
+export function failurePercentagesFor(team: Pick<Team, 'failurePercentages'>, lab: Lab): FailurePercentages {
+  return lab === 2 ? (team.failurePercentages ?? { ...DEFAULT_FAILURE_PERCENTAGES }) : NO_FAILURES;
+}
+
+/** Whether rounds can run for a team now: AWS teams always, local teams once their resources are ready. */
+export function isReady(team: Team): boolean {
+  return team.kind === 'aws' || team.local?.status === 'ready';
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class Scheduler {
+  readonly holder: string;
+  private readonly store: OrganiserStore;
+  private readonly leaseTtlMs: number;
+  private readonly leaseRenewMs: number;
+  private readonly tickMs: number;
+  private readonly firstRoundDelayMs: number;
+  private readonly log: (line: string) => void;
+  private leader = false;
+  private leaseRenewedAt = 0;
+  private nextRoundAt: number | null = null;
+  private readonly running = new Map<string, RunningRound>();
+  private timer: NodeJS.Timeout | null = null;
+  private tickInProgress: Promise<void> | null = null;
+  private stopping = false;
+
+  constructor(options: SchedulerOptions) {
+    this.store = options.store;
+    this.holder = options.holder ?? `scheduler-${randomUUID()}`;
+    this.leaseTtlMs = options.leaseTtlMs ?? LEASE_TTL_MS;
+    this.leaseRenewMs = options.leaseRenewMs ?? LEASE_RENEW_MS;
+    this.tickMs = options.tickMs ?? TICK_MS;
+    this.firstRoundDelayMs = options.firstRoundDelayMs ?? FIRST_ROUND_DELAY_MS;
+    this.log = options.log ?? ((line) => console.log(line));
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  private get lease(): LeaseToken {
+    return { holder: this.holder };
+  }
+
+  /** Starts ticking: lease, commands and the round timer, once a second. */
+  start(): void {
+    const loop = () => {
+      if (this.stopping) return;
+      this.tickInProgress = this.tick().finally(() => {
+        this.tickInProgress = null;
+        if (!this.stopping) this.timer = setTimeout(loop, this.tickMs);
+      });
+    };
+    loop();
+  }
+
+  /** Voids this scheduler's running rounds, gives up the lease and stops ticking. */
+  async stop(reason = STOPPED_REASON): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.tickInProgress;
+    const rounds = [...this.running.values()];
+    for (const running of rounds) running.controller.abort(reason);
+    await Promise.race([Promise.all(rounds.map((running) => running.done)), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))]);
+    await Promise.all([...this.running.values()].map((running) => this.closeWithRetries(voidRound(running.round, reason), 1)));
+    if (this.leader) {
+      this.leader = false;
+      await this.store.updateSettings({ nextRoundAt: null }).catch((error) => this.log(`could not clear the next round time: ${describe(error)}`));
+      await this.store.releaseLease(this.holder).catch((error) => this.log(`could not release the lease: ${describe(error)}`));
+    }
+  }
+
+  /** Resolves once every round this scheduler has running now has closed. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.running.values()].map((running) => running.done));
+  }
+
+  /** One tick: keep or take the lease, then (as leader) commands and the round timer. */
+  async tick(): Promise<void> {
+    try {
+      await this.maintainLease();
+      if (!this.leader || this.stopping) return;
+      for (const command of await this.store.takeCommands()) {
+        this.log(`organiser command: start a round for ${command.teams?.join(', ') ?? 'all active teams'}`);
+        await this.startRounds(command.teams);
+      }
+      await this.followTimer(await this.store.getSettings());
+    } catch (error) {
+      this.log(`scheduler tick failed: ${describe(error)}`);
+    }
+  }
+
+  private async maintainLease(): Promise<void> {
+    const now = Date.now();
+    if (this.leader && now - this.leaseRenewedAt > this.leaseTtlMs) this.loseLeadership('the lease expired before it could be renewed');
+    if (this.leader && now - this.leaseRenewedAt < this.leaseRenewMs) return;
+    const held = await this.store.acquireLease(this.holder, this.leaseTtlMs);
+    if (!held) {
+      if (this.leader) this.loseLeadership('another scheduler holds the lease');
+      return;
+    }
+    this.leaseRenewedAt = now;
+    if (this.leader) return;
+    this.leader = true;
+    this.nextRoundAt = null;
+    this.log(`${this.holder} leads the rounds`);
+    await this.voidInterruptedRounds();
+  }
+
+  private loseLeadership(why: string): void {
+    this.leader = false;
+    this.log(`no longer leading the rounds: ${why}`);
+    for (const running of this.running.values()) running.controller.abort(`the scheduler stopped leading: ${why}`);
+  }
+
+  /** Closes as void every round left running by a scheduler that is gone. */
+  private async voidInterruptedRounds(): Promise<void> {
+    for (const marker of await this.store.listRunningRounds()) {
+      if (this.running.get(marker.team)?.round.number === marker.number) continue;
+      const round = await this.store.getRound(marker.team, marker.number);
+      if (!round || round.status !== 'running') continue;
+      if (await this.store.closeRound(voidRound(round, INTERRUPTED_REASON), this.lease, UNSCORED)) {
+        this.log(`round ${round.number} of ${round.team} was interrupted: closed as void`);
+      }
+    }
+  }
+
+  /** Starts the next round when its time has come, and keeps `nextRoundAt` in the settings for the countdown. */
+  private async followTimer(settings: Settings): Promise<void> {
+    const now = Date.now();
+    const interval = settings.roundIntervalSeconds * 1000;
+    if (settings.paused) {
+      this.nextRoundAt = null;
+      if (settings.nextRoundAt !== null) await this.store.updateSettings({ nextRoundAt: null });
+      return;
+    }
+    if (this.nextRoundAt === null || this.nextRoundAt > now + interval) {
+      const stored = settings.nextRoundAt ? Date.parse(settings.nextRoundAt) : Number.NaN;
+      this.nextRoundAt = stored > now && stored <= now + interval ? stored : now + Math.min(interval, this.firstRoundDelayMs);
+    }
+    if (now >= this.nextRoundAt) {
+      const following = this.nextRoundAt + interval;
+      this.nextRoundAt = following > now ? following : now + interval;
+      await this.store.updateSettings({ nextRoundAt: new Date(this.nextRoundAt).toISOString() });
+      await this.startRounds(undefined, settings);
+      return;
+    }
+    const nextRoundAt = new Date(this.nextRoundAt).toISOString();
+    if (settings.nextRoundAt !== nextRoundAt) await this.store.updateSettings({ nextRoundAt });
+  }
+
+  /**
+   * Starts a round (one shared round number) for the named teams, or for every active team; skips
+   * local teams that are not ready and teams whose previous round still runs. Returns the round
+   * number, or null when no team could start one. The rounds themselves run in the background.
+   */
+  async startRounds(slugs?: readonly string[], knownSettings?: Settings): Promise<number | null> {
+    if (!this.leader || this.stopping) return null;
+    const teams = (await this.store.listTeams()).filter((team) => (slugs ? slugs.includes(team.slug) : team.active));
+    const eligible = teams.filter((team) => {
+      if (!isReady(team)) this.log(`skipping ${team.slug}: its local pipeline is ${team.local?.status ?? 'not set up'}`);
+      else if (this.running.has(team.slug)) this.log(`skipping ${team.slug}: its previous round is still running`);
+      else return true;
+      return false;
+    });
+    if (eligible.length === 0) return null;
+    const settings = knownSettings ?? (await this.store.getSettings());
+    const number = await this.store.allocateRoundNumber();
+    for (const team of eligible) this.launch(team, number, settings);
+    return number;
+  }
+
+  private launch(team: Team, number: number, settings: Settings): void {
+    const lab = team.labOverride ?? team.lab;
+    const round: Round = { team: team.slug, number, lab, seed: roundSeed(team.slug, number), status: 'running', startedAt: new Date().toISOString(), points: 0 };
+    const controller = new AbortController();
+    const running: RunningRound = { round, controller, done: Promise.resolve() };
+    this.running.set(team.slug, running);
+    running.done = this.runTeamRound(team, round, controller.signal, {
+      seed: round.seed,
+      lab,
+      messages: settings.roundMessages,
+      deadlineSeconds: settings.roundDeadlineSeconds,
+      failurePercentages: failurePercentagesFor(team, lab),
+    }).finally(() => {
+      if (this.running.get(team.slug) === running) this.running.delete(team.slug);
+    });
+  }
+
+  private async runTeamRound(team: Team, round: Round, signal: AbortSignal, settings: RoundSettings): Promise<void> {
+    try {
+      await this.store.startRound(round, this.lease);
+    } catch (error) {
+      this.log(`round ${round.number} of ${team.slug} could not start: ${describe(error)}`);
+      return;
+    }
+    let closing: Round;
+    try {
+      const outcome = await runRound({ connection: team.connection, resources: team.resources }, settings, {
+        signal,
+        onProgress: (fields) => {
+          this.store.updateRunningRound(round.team, round.number, fields).catch((error) => {
+            if (!(error instanceof ConditionalCheckFailedException)) this.log(`progress of round ${round.number} of ${team.slug} not recorded: ${describe(error)}`);
+          });
+        },
+      });
+      closing = closedRound(round, outcome);
+    } catch (error) {
+      closing = voidRound(round, `the generator failed: ${describe(error)}`);
+    }
+    const closed = await this.closeWithRetries(closing);
+    if (closed) this.log(`round ${round.number} of ${team.slug} (lab ${round.lab}): ${summary(closing)}`);
+  }
+
+  /** Closes a round and awards its points, at most once; retries when the store does not answer. */
+  private async closeWithRetries(round: Round, attempts = CLOSE_ATTEMPTS): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const team = round.points > 0 ? await this.store.getTeam(round.team) : null;
+        const closing = round.points > 0 && !team ? voidRound(round, 'the team was deleted during the round') : round;
+        return await this.store.closeRound(closing, this.lease, team ?? UNSCORED);
+      } catch (error) {
+        if (attempt >= attempts) {
+          this.log(`round ${round.number} of ${round.team} could not be closed (${describe(error)}); the next leader will void it`);
+          return false;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+      }
+    }
+  }
+}
+
+function summary(round: Round): string {
+  if (round.status === 'passed') return `passed, correct after ${((round.timeToCorrectMs ?? 0) / 1000).toFixed(1)} s (+${round.points})`;
+  if (round.status === 'void') return `void (${round.voidReason})`;
+  return `failed: ${round.diagnosis?.code ?? 'unknown'}: ${round.diagnosis?.message ?? ''}`;
+}
