@@ -9,8 +9,13 @@ import { readProblem, type ShardPosition, type SourceRecord, type StreamSource }
 import type { TriggerConfig } from './wiring';
 import type { NewLogEntry } from './log-buffer';
 
-/** How often an idle shard is polled (Lambda: 1/s for Kinesis, 4/s for DynamoDB Streams). */
-export const IDLE_POLL_MS = 200;
+/**
+ * How often a shard without new records is polled: soon after records arrived, then less often
+ * (Lambda polls Kinesis 1/s and DynamoDB Streams 4/s; faster here so rounds finish sooner).
+ */
+export const ACTIVE_POLL_MS = 100;
+export const IDLE_POLL_MS = 250;
+const ACTIVE_EMPTY_READS = 5;
 const MAX_READ_BACKOFF_MS = 5_000;
 const MAX_RETRY_DELAY_MS = 1_000;
 
@@ -77,6 +82,8 @@ export class ShardReader {
   private position: ShardPosition;
   private exhausted = false;
   private readFailures = 0;
+  /** Reads in a row that returned nothing. */
+  private emptyReads = 0;
   private readonly controller = new AbortController();
 
   constructor(private readonly options: ShardReaderOptions) {
@@ -134,13 +141,14 @@ export class ShardReader {
       const read = this.exhausted ? 0 : await this.readOnce();
       if (this.buffer.length >= batchSize) return;
       const caughtUp = read < this.options.source.readLimit;
+      const pollDelay = this.emptyReads < ACTIVE_EMPTY_READS ? ACTIVE_POLL_MS : IDLE_POLL_MS;
       if (this.buffer.length > 0) {
         const due = this.buffer[0].readAt + maximumBatchingWindowInSeconds * 1000 - Date.now();
         if (due <= 0 || this.exhausted) return;
-        if (caughtUp) await sleep(Math.min(IDLE_POLL_MS, due), this.controller.signal);
+        if (caughtUp) await sleep(Math.min(pollDelay, due), this.controller.signal);
       } else {
         if (this.exhausted) return;
-        if (caughtUp) await sleep(IDLE_POLL_MS, this.controller.signal);
+        if (caughtUp) await sleep(pollDelay, this.controller.signal);
       }
     }
   }
@@ -161,6 +169,7 @@ export class ShardReader {
       if (this.stopped) return 0;
       this.iterator = page.nextIterator;
       if (page.nextIterator === null) this.exhausted = true;
+      this.emptyReads = page.records.length > 0 ? 0 : this.emptyReads + 1;
       if (page.records.length > 0) {
         this.buffer.push(...page.records);
         this.position = { kind: 'after', sequenceNumber: page.records[page.records.length - 1].sequenceNumber };
