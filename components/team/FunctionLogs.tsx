@@ -1,11 +1,12 @@
 'use client';
 /**
- * A local team's latest State, Map and Reduce log lines (newest first), polled every 2 s; errors and
- * failed invocations are highlighted, stacks fold open on demand.
+ * A local team's latest State, Map and Reduce log lines (newest first), polled every 2 s: errors and
+ * failed invocations in red, retried batches and warnings in amber, the handler's own output bright,
+ * START/END lines dim; stacks fold open on demand.
  */
 import type { LogEntry } from '../../lib/runtime/log-entry';
 import type { TeamLogsView } from '../../lib/scoreboard/logs';
-import { formatClock, formatDuration } from '../format';
+import { formatClock } from '../format';
 import { useLive } from '../live/use-live';
 import { Notice, Panel } from '../ui';
 
@@ -19,20 +20,26 @@ function isError(entry: LogEntry): boolean {
   return entry.level === 'error' || entry.outcome === 'error' || entry.outcome === 'timeout';
 }
 
-function describe(entry: LogEntry): string {
-  if (entry.kind === 'start') return `invoked with ${entry.records ?? '?'} records`;
-  if (entry.kind === 'end') return `${entry.outcome ?? 'ended'} after ${formatDuration(entry.durationMs)}${entry.message ? `: ${entry.message}` : ''}`;
-  return entry.message;
+/** A batch handed to the function again after it threw (the runtime writes "(attempt n)" on START lines). */
+function isRetry(entry: LogEntry): boolean {
+  const attempt = /\(attempt (\d+)\)/.exec(entry.message);
+  return entry.kind === 'start' && attempt !== null && Number(attempt[1]) > 1;
 }
 
 function LogLine({ entry }: { entry: LogEntry }) {
   const error = isError(entry);
-  const tone = error ? 'bg-rose-500/15 text-rose-100 border-l-2 border-rose-500' : entry.level === 'warn' ? 'bg-amber-500/10 text-amber-100 border-l-2 border-amber-500' : 'text-slate-300 border-l-2 border-transparent';
+  const tone = error
+    ? 'bg-rose-500/15 text-rose-100 border-l-2 border-rose-500'
+    : entry.level === 'warn' || isRetry(entry)
+      ? 'bg-amber-500/10 text-amber-100 border-l-2 border-amber-500'
+      : entry.kind === 'output'
+        ? 'text-slate-200 border-l-2 border-transparent'
+        : 'text-slate-500 border-l-2 border-transparent';
   return (
     <li className={`px-2 py-1 ${tone}`} data-testid="log-line" data-level={error ? 'error' : entry.level}>
       <span className="mr-2 text-slate-500">{formatClock(entry.time)}</span>
       {entry.kind === 'system' && <span className="mr-1 text-sky-400">[runtime]</span>}
-      <span className="break-words whitespace-pre-wrap">{describe(entry)}</span>
+      <span className="break-words whitespace-pre-wrap">{entry.message}</span>
       {entry.stack && (
         <details className="mt-1">
           <summary className="cursor-pointer text-xs text-rose-300">stack</summary>

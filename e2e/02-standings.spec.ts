@@ -1,0 +1,69 @@
+/** What participants see: the standings, a round's outcome, and a team's table against the expected totals. */
+import { expect, test } from '@playwright/test';
+import { AGGREGATION_KEYS } from '../lib/domain/hierarchy';
+import { readBoard, saveScreenshot, teamOf } from './helpers';
+
+test('a newcomer opens the standings and sees both default teams', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Standings' })).toBeVisible();
+  await expect(page.locator('[data-testid=standing-row][data-slug=reference]')).toContainText('Reference solution');
+  await expect(page.locator('[data-testid=standing-row][data-slug=my-team]')).toContainText('My team');
+  await expect(page.getByTestId('round-status')).toBeVisible();
+});
+
+test('after a round, reference has 100 points and my-team 0 with a diagnosis on its page', async ({ page, request }) => {
+  await expect
+    .poll(async () => {
+      const board = await readBoard(request);
+      return teamOf(board, 'reference').rounds.length > 0 && teamOf(board, 'my-team').rounds.length > 0;
+    }, { timeout: 180_000, intervals: [1000] })
+    .toBe(true);
+  const board = await readBoard(request);
+  const reference = teamOf(board, 'reference');
+  const myTeam = teamOf(board, 'my-team');
+  expect(reference.rounds[0]).toMatchObject({ passed: true, points: 100 });
+  expect(reference.score).toBe(100 * reference.roundsPassed);
+  expect(reference.roundsPassed).toBe(reference.roundsPlayed);
+  expect(myTeam.score).toBe(0);
+  expect(myTeam.rounds[0]).toMatchObject({ passed: false, points: 0 });
+  const diagnosis = myTeam.rounds[0].diagnosis;
+  expect(diagnosis?.message).toBeTruthy();
+
+  await page.goto('/');
+  await expect(page.locator('[data-testid=standing-row][data-slug=reference] [data-testid=score]')).toHaveText(/^[1-9][\d,]*00$/);
+  await expect(page.locator('[data-testid=standing-row][data-slug=my-team] [data-testid=score]')).toHaveText('0');
+  await expect(page.locator('[data-testid=standing-row][data-slug=reference] [data-testid=rank]')).toHaveText('1');
+  await expect(page.locator('[data-testid=standing-row][data-slug=reference] [data-round-result=passed]:visible').first()).toBeVisible();
+  await saveScreenshot(page, 'standings');
+
+  await page.goto('/teams/my-team');
+  await expect(page.getByTestId('team-title')).toHaveText('My team');
+  await expect(page.getByTestId('diagnosis')).toContainText(diagnosis!.message);
+  await expect(page.getByTestId('team-score')).toHaveText('0');
+  await saveScreenshot(page, 'team-my-team');
+});
+
+test('a team page shows the 18 keys of the tree with expected and actual values', async ({ page }) => {
+  await page.goto('/teams/reference');
+  const rows = page.getByTestId('key-row');
+  await expect(rows).toHaveCount(18);
+  expect(await rows.evaluateAll((elements) => elements.map((element) => element.getAttribute('data-key')))).toEqual([...AGGREGATION_KEYS]);
+  for (const key of AGGREGATION_KEYS) {
+    const row = page.locator(`[data-testid=key-row][data-key="${key}"]`);
+    await expect(row.getByTestId('expected')).toHaveText(/^−?[\d,]+\.\d{2}$/);
+    await expect(row.getByTestId('actual')).toHaveText(/^−?[\d,]+\.\d{2}$/);
+  }
+  await expect(page.getByTestId('round-history')).toBeVisible();
+  await saveScreenshot(page, 'team-reference');
+});
+
+test('the presenter view fits 1920×1080 without scrolling', async ({ browser }) => {
+  const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+  await page.goto('/present');
+  await expect(page.locator('[data-testid=standing-row][data-slug=reference]')).toBeVisible();
+  const size = await page.evaluate(() => ({ height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth }));
+  expect(size.height).toBeLessThanOrEqual(1080);
+  expect(size.width).toBeLessThanOrEqual(1920);
+  await page.screenshot({ path: 'e2e/artifacts/presenter.png' });
+  await page.close();
+});
