@@ -1,0 +1,143 @@
+/**
+ * The generator CLI as a user runs it (a child process): dry-run files, exit codes, and rounds
+ * against a team reached by explicit emulator settings or by its slug in the organiser store.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator, type Emulator } from '../lib/local/emulators';
+import { freePort } from '../lib/local/ports';
+import { startLocalTeam, type LocalTeamStack } from '../lib/local/team-stack';
+import { AGGREGATION_KEYS } from '../lib/domain/hierarchy';
+import { toCents } from '../lib/domain/money';
+import { parseMessage } from '../lib/domain/message';
+import { expectedTotals } from '../lib/domain/totals';
+import { OrganiserStore } from '../lib/store/organiser-store';
+import { newLocalTeam } from '../lib/store/team-records';
+import { TestPipeline } from './test-support/test-pipeline';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'generator/cli.ts'), ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 90_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('dry run', () => {
+  let directory: string;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(path.join(os.tmpdir(), 'generator-dry-run-'));
+  });
+
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('writes the records in send order and the exact expected totals; the same seed gives the same files', async () => {
+    const first = await cli(['--dry-run', '--seed', '7', '--lab', '2', '--messages', '400', '--out', path.join(directory, 'a')]);
+    const second = await cli(['--dry-run', '--seed', '7', '--lab', '2', '--messages', '400', '--out', path.join(directory, 'b')]);
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+    const lines = (await readFile(path.join(directory, 'a', 'messages.jsonl'), 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(400);
+    const records = lines.map((line) => JSON.parse(line) as { Data: string; PartitionKey: string });
+    expect(Object.keys(records[0])).toEqual(['Data', 'PartitionKey']);
+    const withoutTimestamp = (file: string) => file.replace(/\\"Timestamp\\":[0-9.]+/g, '').replace(/"PartitionKey":"[0-9a-f]{64}"/g, '');
+    expect(withoutTimestamp(await readFile(path.join(directory, 'b', 'messages.jsonl'), 'utf8'))).toBe(withoutTimestamp(lines.join('\n') + '\n'));
+    expect(await readFile(path.join(directory, 'b', 'expected.json'), 'utf8')).toBe(await readFile(path.join(directory, 'a', 'expected.json'), 'utf8'));
+
+    const expected = JSON.parse(await readFile(path.join(directory, 'a', 'expected.json'), 'utf8')) as { totals: Record<string, number>; counts: Record<string, number> };
+    expect(Object.keys(expected.totals)).toEqual([...AGGREGATION_KEYS]);
+    const fromRecords = expectedTotals(records.map((record) => parseMessage(record.Data)));
+    for (const key of AGGREGATION_KEYS) expect(toCents(expected.totals[key])).toBe(fromRecords[key]);
+    expect(expected.counts).toMatchObject({ messages: 400, duplicates: 50 });
+    expect(expected.counts.new + expected.counts.modifiedInOrder + expected.counts.modifiedOutOfOrder + expected.counts.duplicates).toBe(400);
+  });
+
+  it('writes byte-identical files with a fixed --timestamp', async () => {
+    for (const name of ['c', 'd']) await cli(['--dry-run', '--seed', '3', '--lab', '1', '--messages', '50', '--timestamp', '1700000000.5', '--out', path.join(directory, name)]);
+    expect(await readFile(path.join(directory, 'd', 'messages.jsonl'), 'utf8')).toBe(await readFile(path.join(directory, 'c', 'messages.jsonl'), 'utf8'));
+  });
+
+  it('exits 2 with a one-line reason on usage errors', async () => {
+    for (const args of [['--lab', '3'], ['--dry-run'], [], ['--team', 'x', '--stream', 'y']]) {
+      const result = await cli(args);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});
+
+describe('rounds against a team', () => {
+  let organiserDb: Emulator;
+  let kinesis: Emulator;
+  let team: LocalTeamStack;
+  let pipeline: TestPipeline;
+
+  beforeAll(async () => {
+    [organiserDb, kinesis] = await Promise.all([
+      startDynamoDbLocal('organiser-cli-test', { port: await freePort(), maxHeap: '256m' }),
+      startKinesisEmulator('kinesis-cli-test', { port: await freePort() }),
+    ]);
+    team = await startLocalTeam({ slug: 'cli-team', port: await freePort(), kinesisEndpoint: kinesis.endpoint, shardCount: 2 });
+    pipeline = await TestPipeline.start({ connection: team.connection, resources: team.resources });
+    const store = new OrganiserStore({ region: LOCAL_REGION, dynamodbEndpoint: organiserDb.endpoint }, 'WorkshopOrganiser', { roundIntervalSeconds: 60, roundMessages: 10_000, roundDeadlineSeconds: 30 });
+    await store.ensureTable();
+    await store.createTeam({ ...newLocalTeam('cli-team', 'CLI team', 'solution', LOCAL_REGION), connection: team.connection, resources: team.resources, local: { pipeline: 'solution', status: 'ready' } });
+  });
+
+  afterAll(async () => {
+    await pipeline?.stop();
+    await team?.stop();
+    await Promise.all([kinesis?.process.stop(), organiserDb?.process.stop()]);
+  });
+
+  const explicit = () => [
+    '--dynamodb-endpoint', team.connection.dynamodbEndpoint!,
+    '--kinesis-endpoint', team.connection.kinesisEndpoint!,
+    '--region', LOCAL_REGION,
+    '--stream', team.resources.streamName,
+  ];
+
+  it('passes with explicit emulator settings and prints the verdict table (exit 0)', async () => {
+    const result = await cli([...explicit(), '--messages', '500', '--deadline', '10', '--rounds', '2', '--seed', '1']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/round 2\/2 against cli-team-IncomingDataStream, seed 2, lab 1: 500 records/);
+    expect(result.stdout).toMatch(/PV:FXSpot:EMEA/);
+    expect(result.stdout.match(/PASSED: correct [0-9.]+ s after sending started/g)).toHaveLength(2);
+  });
+
+  it('finds a local team by its slug in the organiser store and prints JSON', async () => {
+    const result = await cli(['--team', 'cli-team', '--messages', '300', '--deadline', '10', '--json'], { ORGANISER_STORE_ENDPOINT: organiserDb.endpoint });
+    expect(result.code).toBe(0);
+    const verdict = JSON.parse(result.stdout.trim()) as { status: string; team: string; keys: unknown[]; timeToCorrectMs: number };
+    expect(verdict).toMatchObject({ status: 'passed', team: 'cli-team' });
+    expect(verdict.keys).toHaveLength(18);
+  });
+
+  it('fails with a diagnosis when the AggregateTable does not exist (exit 1), and exits 2 when the stream is unreachable', async () => {
+    const failed = await cli([...explicit(), '--aggregate-table', 'NoSuchTable', '--messages', '100', '--deadline', '2']);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/FAILED \(missing-table, Lab 1\): Table NoSuchTable not found/);
+    const unknownTeam = await cli(['--team', 'nobody'], { ORGANISER_STORE_ENDPOINT: organiserDb.endpoint });
+    expect(unknownTeam.code).toBe(2);
+    expect(unknownTeam.stderr).toMatch(/no team "nobody"/);
+    const unreachable = await cli([...explicit(), '--kinesis-endpoint', `http://127.0.0.1:${await freePort()}`, '--messages', '50', '--deadline', '2']);
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.stdout).toMatch(/VOID: /);
+  });
+});
