@@ -8,7 +8,9 @@
  */
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
+import type { RiskMessage } from '../../lib/domain/message';
 import { FailureInjection } from '../shared/failure-injection';
+import { forEachInOrder } from '../shared/in-order';
 import { decodeKinesisRecord, isTooOld, stateItem } from '../shared/state-records';
 import { pipelineTables } from '../shared/table-names';
 
@@ -23,18 +25,19 @@ export const handler = async (event: KinesisStreamEvent, _context: Context): Pro
   // Lab 2 failure injection (part of the game).
   const failurePercentage = await failureInjection.readPercentage(dynamodb, tables.parameter);
 
-  let written = 0;
+  const messages: RiskMessage[] = [];
   let tooOld = 0;
-  let skipped = 0;
   for (const record of records) {
     failureInjection.beforeRecord(failurePercentage, records.length);
 
     const message = decodeKinesisRecord(record);
-    if (isTooOld(message)) {
-      tooOld += 1;
-      continue;
-    }
+    if (isTooOld(message)) tooOld += 1;
+    else messages.push(message);
+  }
 
+  let written = 0;
+  let skipped = 0;
+  await forEachInOrder(messages, async (message) => {
     try {
       await dynamodb.send(
         new PutItemCommand({
@@ -50,7 +53,7 @@ export const handler = async (event: KinesisStreamEvent, _context: Context): Pro
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       skipped += 1;
     }
-  }
+  });
 
   console.log(
     `State wrote ${written} message(s) to ${tables.state}; skipped ${skipped} duplicate or stale, ${tooOld} older than 60 s`,
