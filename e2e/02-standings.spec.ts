@@ -40,6 +40,7 @@ test('after a round, reference has 100 points and my-team 0 with a diagnosis on 
   await expect(page.getByTestId('team-title')).toHaveText('My team');
   await expect(page.getByTestId('diagnosis')).toContainText(diagnosis!.message);
   await expect(page.getByTestId('team-score')).toHaveText('0');
+  await expect(page.getByTestId('logs-state')).toBeVisible();
   await saveScreenshot(page, 'team-my-team');
 });
 
@@ -54,6 +55,7 @@ test('a team page shows the 18 keys of the tree with expected and actual values'
     await expect(row.getByTestId('actual')).toHaveText(/^−?[\d,]+\.\d{2}$/);
   }
   await expect(page.getByTestId('round-history')).toBeVisible();
+  await expect(page.getByTestId('logs-map')).toBeVisible();
   await saveScreenshot(page, 'team-reference');
 });
 

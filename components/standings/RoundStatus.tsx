@@ -21,7 +21,7 @@ export function RoundStatus({ board, large = false }: { board: Board; large?: bo
   if (running) {
     const deadline = running.deadlineAt ? Date.parse(running.deadlineAt) : null;
     return (
-      <div className="text-right" data-testid="round-status">
+      <div className="min-w-[11rem] text-right" data-testid="round-status">
         <p className={label}>Round {running.number} in progress</p>
         <p className={`${value} text-amber-300`}>{deadline && now !== null ? formatCountdown(deadline - now) : '…'}</p>
         <p className={detail}>{deadline ? 'until the deadline' : PHASES[running.phase]}</p>
@@ -30,7 +30,7 @@ export function RoundStatus({ board, large = false }: { board: Board; large?: bo
   }
   if (board.paused) {
     return (
-      <div className="text-right" data-testid="round-status">
+      <div className="min-w-[11rem] text-right" data-testid="round-status">
         <p className={label}>Schedule</p>
         <p className={`${value} text-slate-300`}>Paused</p>
         <p className={detail}>by the organiser</p>
@@ -39,7 +39,7 @@ export function RoundStatus({ board, large = false }: { board: Board; large?: bo
   }
   const next = board.nextRoundAt ? Date.parse(board.nextRoundAt) : null;
   return (
-    <div className="text-right" data-testid="round-status">
+    <div className="min-w-[11rem] text-right" data-testid="round-status">
       <p className={label}>Next round in</p>
       <p className={`${value} text-emerald-300`}>{next === null ? '—:——' : now === null ? '–:––' : formatCountdown(next - now)}</p>
       <p className={detail}>{next === null ? 'no round scheduled yet' : now !== null && next <= now ? 'starting…' : ' '}</p>

@@ -34,7 +34,7 @@ export function ScoreChart({ board, height = 280, large = false }: { board: Pick
           />
           <Legend formatter={(key: string) => <span className="text-slate-300">{names.get(key.slice(5)) ?? key.slice(5)}</span>} wrapperStyle={{ fontSize: large ? 18 : 12 }} />
           {teams.map((slug) => (
-            <Line key={slug} type="stepAfter" dataKey={`team:${slug}`} stroke={colours.get(slug)} strokeWidth={large ? 4 : 2.5} dot={false} isAnimationActive={false} />
+            <Line key={slug} type="linear" dataKey={`team:${slug}`} stroke={colours.get(slug)} strokeWidth={large ? 4 : 2.5} dot={false} isAnimationActive={false} />
           ))}
         </LineChart>
       </ResponsiveContainer>

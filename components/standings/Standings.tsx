@@ -55,7 +55,9 @@ export function Standings({ initial }: { initial: ScoreboardView | null }) {
         <NoTeams />
       ) : (
         <div className="grid gap-4 xl:grid-cols-[minmax(0,1fr)_30rem]">
-          <StandingsTable teams={board.teams} colours={colours} />
+          <div className="self-start">
+            <StandingsTable teams={board.teams} colours={colours} />
+          </div>
           <Panel title="Score over time · top 10" className="self-start">
             <ScoreChart board={board} height={320} />
           </Panel>

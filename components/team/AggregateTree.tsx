@@ -24,14 +24,14 @@ function StatusMark({ matches }: { matches: boolean | null }) {
 export function AggregateTree({ keys }: { keys: LiveKey[] }) {
   return (
     <div className="overflow-x-auto">
-      <table className="w-full min-w-[36rem] table-fixed text-sm tabular-nums" data-testid="aggregate-tree">
+      <table className="w-full min-w-[20rem] table-fixed text-sm tabular-nums" data-testid="aggregate-tree">
         <thead>
           <tr className="text-left text-xs tracking-wider text-slate-400 uppercase">
-            <th className="w-[34%] px-2 py-2 font-medium">Key</th>
+            <th className="w-[30%] px-2 py-2 font-medium sm:w-[34%]">Key</th>
             <th className="px-2 py-2 text-right font-medium">Expected</th>
             <th className="px-2 py-2 text-right font-medium">Actual</th>
-            <th className="px-2 py-2 text-right font-medium">Delta</th>
-            <th className="w-10 px-2 py-2 text-center font-medium" aria-label="match" />
+            <th className="hidden px-2 py-2 text-right font-medium sm:table-cell">Delta</th>
+            <th className="w-8 px-1 py-2 text-center font-medium sm:w-10" aria-label="match" />
           </tr>
         </thead>
         <tbody>
@@ -50,7 +50,7 @@ export function AggregateTree({ keys }: { keys: LiveKey[] }) {
               </td>
               <td className="px-2 text-right text-slate-300" data-testid="expected">{formatAmount(key.expected)}</td>
               <td className={`px-2 text-right ${key.matches === false ? 'text-rose-200' : ''}`} data-testid="actual">{formatAmount(key.actual)}</td>
-              <td className={`px-2 text-right ${key.matches === false ? 'font-semibold text-rose-300' : key.matches ? 'text-emerald-300/80' : 'text-slate-500'}`} data-testid="delta">
+              <td className={`hidden px-2 text-right sm:table-cell ${key.matches === false ? 'font-semibold text-rose-300' : key.matches ? 'text-emerald-300/80' : 'text-slate-500'}`} data-testid="delta">
                 {formatDelta(key.delta)}
               </td>
               <td className="px-2 text-center text-base">

@@ -31,7 +31,7 @@ export function TimeToCorrectChart({ rounds }: { rounds: RoundSummary[] }) {
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#1e293b" vertical={false} />
           <XAxis dataKey="round" tick={{ fill: '#94a3b8', fontSize: 12 }} stroke="#334155" tickLine={false} />
-          <YAxis tick={{ fill: '#94a3b8', fontSize: 12 }} stroke="#334155" tickLine={false} width={40} allowDecimals={false} tickFormatter={(seconds: number) => `${seconds} s`} />
+          <YAxis hide={!data.some((entry) => entry.passed)} tick={{ fill: '#94a3b8', fontSize: 12 }} stroke="#334155" tickLine={false} width={40} allowDecimals={false} tickFormatter={(seconds: number) => `${seconds} s`} />
           <Tooltip
             cursor={{ fill: '#1e293b' }}
             contentStyle={{ background: '#0f172a', border: '1px solid #334155', borderRadius: 8 }}
