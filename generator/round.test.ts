@@ -16,6 +16,7 @@ import { makeRound } from './messages';
 import { runRound, type RoundOutcome, type RoundSettings, type TeamTarget } from './round';
 import { sendRecords } from './sender';
 import { TestPipeline, type PipelineBug } from './test-support/test-pipeline';
+import { startThrottlingProxy } from './test-support/throttling-proxy';
 
 let kinesis: Emulator;
 let team: LocalTeamStack;
@@ -102,6 +103,38 @@ describe('a round against a correct pipeline', () => {
     expect(report.records).toBe(10_000);
     expect(report.lanes).toBe(4);
     console.log(`sent 10,000 records in ${Math.round(report.durationMs)} ms (${Math.round(10_000 / (report.durationMs / 1000))} records/s, ${report.calls} calls, ${report.retries} retries)`);
+  });
+});
+
+describe('sending through a throttling stream', () => {
+  it('retries rejected records until each is acknowledged exactly once: the round still passes', async () => {
+    const proxy = await startThrottlingProxy(kinesis.endpoint, (partitionKey, attempt) => attempt <= 2 && partitionKey.charCodeAt(0) % 3 === 0);
+    try {
+      const throttled = { ...target, connection: { ...target.connection, kinesisEndpoint: proxy.endpoint } };
+      const pipeline = await TestPipeline.start(target);
+      const outcome = await runRound(throttled, { seed: 21, lab: 2, messages: 2000, deadlineSeconds: 8 }).finally(async () => {
+        await pipeline.idle(500);
+        await pipeline.stop();
+      });
+      expect(proxy.rejected()).toBeGreaterThan(500);
+      expect(outcome.send!.retries).toBe(proxy.rejected());
+      expect(outcome.status).toBe('passed');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('voids the round, with its reason, when some records are never acknowledged', async () => {
+    const proxy = await startThrottlingProxy(kinesis.endpoint, (partitionKey) => partitionKey.startsWith('f'));
+    try {
+      const outcome = await runRound({ ...target, connection: { ...target.connection, kinesisEndpoint: proxy.endpoint } }, { seed: 22, lab: 1, messages: 300, deadlineSeconds: 2, maxSendAttempts: 3 });
+      expect(outcome.status).toBe('void');
+      expect(outcome.voidReason).toMatch(/\d+ of 300 records were not acknowledged by stream alpha-IncomingDataStream after 3 attempts/);
+      expect(outcome.diagnosis).toBeNull();
+      expect(outcome.sentAt).toBeUndefined();
+    } finally {
+      await proxy.close();
+    }
   });
 });
 
