@@ -10,6 +10,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { LOCAL_REGION, startKinesisEmulator, type Emulator } from '../local/emulators';
 import { freePort } from '../local/ports';
 import type { Connection } from '../aws/clients';
+import { recreateStream } from '../local/team-resources';
 import { LocalRuntime } from './runtime';
 import type { ShardStatus } from './shard-reader';
 import { createTestTeam, putRecords, readReports, reportingHandler, waitFor, type Report, type TestTeam } from './runtime-test-kit';
@@ -264,5 +265,49 @@ export const handler = async (event: any) => {
     expect(successfulRecords(readReports<Report>(team.reportDirectory).filter((report) => report.fn.endsWith('StateLambda'))).length).toBe(first.length + second.length);
     const messages = runtime.logs({ team: 'wiring', function: 'map' }).map((entry) => entry.message);
     expect(messages.some((message) => message.includes('trigger from IncomingDataStream added'))).toBe(true);
+  });
+
+  it('skips a batch once its maximum retry attempts are spent and goes on with the next', async () => {
+    const failFirstBatch = `
+      const marker = path.join(process.env.REPORT_DIR!, 'first-batch');
+      const first = existsSync(marker) ? readFileSync(marker, 'utf8') : (writeFileSync(marker, records[0]), records[0]);
+      if (records[0] === first) throw new Error('this batch always fails');`;
+    let first: string[] = [];
+    const team = await startTeam(
+      'give-up',
+      1,
+      { 'state.ts': reportingHandler({ imports: "import { existsSync, readFileSync } from 'node:fs';", body: failFirstBatch }) },
+      { functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } }, triggers: [trigger('state', { maximumRetryAttempts: 2 })] },
+      async (created) => {
+        first = await putRecords(connection, created.team.resources.streamName, records(20, 'a'));
+      },
+    );
+    await waitFor('the batch to be skipped', () => (functionStatus('give-up', 'state').triggers[0]?.shards[0] as ShardStatus | undefined)?.checkpoint === first[first.length - 1]);
+    const second = await putRecords(connection, team.team.resources.streamName, records(20, 'b'));
+    const reports = await waitForSuccesses(team, second.length);
+    expect(successfulRecords(reports)).toEqual(second);
+    expect(reports.filter((report) => report.outcome === 'error')).toHaveLength(3);
+    expect(runtime.logs({ team: 'give-up', function: 'state' }).some((entry) => entry.message.includes('retry attempts exhausted after 3 attempts; 20 records skipped'))).toBe(true);
+  });
+
+  it('starts over when its stream is recreated, and when the team is reset with a new connection', async () => {
+    const team = await startTeam('reset', 1, { 'state.ts': reportingHandler() }, { functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } }, triggers: [trigger('state')] });
+    const streamName = team.team.resources.streamName;
+    const before = await putRecords(connection, streamName, records(10, 'a'));
+    await waitForSuccesses(team, before.length);
+
+    // kinesalite records a stream's creation time in whole seconds: recreate it in a later second.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await recreateStream(connection, streamName, 1);
+    const recreated = await putRecords(connection, streamName, records(10, 'b'));
+    await waitForSuccesses(team, before.length + recreated.length);
+    expect(runtime.logs({ team: 'reset', function: 'state' }).some((entry) => entry.message.includes('was recreated'))).toBe(true);
+
+    await recreateStream(connection, streamName, 1);
+    await runtime.upsertTeam({ ...team.team, connection: { ...connection, dynamodbEndpoint: 'http://127.0.0.1:2' } });
+    expect(runtime.logs({ team: 'reset', function: 'state' }).some((entry) => entry.message.includes('team reset'))).toBe(true);
+    const afterReset = await putRecords(connection, streamName, records(10, 'c'));
+    const reports = await waitForSuccesses(team, before.length + recreated.length + afterReset.length);
+    expect(successfulRecords(reports).sort(bySequence)).toEqual([...before, ...recreated, ...afterReset].sort(bySequence));
   });
 });

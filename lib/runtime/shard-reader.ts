@@ -43,6 +43,8 @@ export interface ShardReaderOptions {
   log: (entry: Omit<NewLogEntry, 'function'>) => void;
   /** The stream seems gone (deleted or recreated): the trigger should look again. */
   onStreamGone: () => void;
+  /** False if the stream was recreated since the trigger last looked (then the trigger starts over). */
+  verifyStream: () => Promise<boolean>;
 }
 
 /** Sleeps `ms`, or less if `signal` aborts. */
@@ -84,6 +86,11 @@ export class ShardReader {
   private readFailures = 0;
   /** Reads in a row that returned nothing. */
   private emptyReads = 0;
+  /**
+   * Records arrived after a quiet time (a new round, maybe into a recreated stream): check the
+   * stream is still the same one before delivering them.
+   */
+  private verifyBeforeDelivery = false;
   private readonly controller = new AbortController();
 
   constructor(private readonly options: ShardReaderOptions) {
@@ -118,6 +125,13 @@ export class ShardReader {
           return;
         }
         continue;
+      }
+      if (this.verifyBeforeDelivery) {
+        this.verifyBeforeDelivery = false;
+        if (!(await this.options.verifyStream())) {
+          await new Promise((resolve) => this.controller.signal.addEventListener('abort', resolve, { once: true }));
+          break;
+        }
       }
       const batch = this.buffer.splice(0, batchLength(this.buffer, this.options.settings().batchSize));
       this.inFlight = batch.length;
@@ -169,6 +183,7 @@ export class ShardReader {
       if (this.stopped) return 0;
       this.iterator = page.nextIterator;
       if (page.nextIterator === null) this.exhausted = true;
+      if (page.records.length > 0 && this.emptyReads >= ACTIVE_EMPTY_READS) this.verifyBeforeDelivery = true;
       this.emptyReads = page.records.length > 0 ? 0 : this.emptyReads + 1;
       if (page.records.length > 0) {
         this.buffer.push(...page.records);

@@ -59,6 +59,8 @@ export interface StreamSource {
   /** Most records one read returns. */
   readonly readLimit: number;
   describe(): Promise<StreamInfo>;
+  /** Just the stream's identity (one cheap call). */
+  identity(): Promise<string>;
   /** An iterator at the position, or null when the (closed) shard holds nothing after it. */
   shardIterator(shardId: string, position: ShardPosition): Promise<string | null>;
   read(shardId: string, iterator: string): Promise<ShardRead>;
@@ -103,7 +105,7 @@ export class KinesisSource implements StreamSource {
     return kinesisClient(this.options.connection);
   }
 
-  async describe(): Promise<StreamInfo> {
+  private async summary(): Promise<{ arn: string; identity: string }> {
     let summary;
     try {
       summary = await this.client.send(new DescribeStreamSummaryCommand({ StreamName: this.options.name }));
@@ -116,6 +118,15 @@ export class KinesisSource implements StreamSource {
     if (description.StreamStatus !== 'ACTIVE' && description.StreamStatus !== 'UPDATING') {
       throw new StreamNotFoundError(`${this.label} is ${description.StreamStatus}`);
     }
+    return { arn: description.StreamARN, identity: `${description.StreamARN}@${description.StreamCreationTimestamp?.getTime() ?? 0}` };
+  }
+
+  async identity(): Promise<string> {
+    return (await this.summary()).identity;
+  }
+
+  async describe(): Promise<StreamInfo> {
+    const { arn, identity } = await this.summary();
     const shards: KinesisShard[] = [];
     let nextToken: string | undefined;
     do {
@@ -125,10 +136,10 @@ export class KinesisSource implements StreamSource {
       shards.push(...(page.Shards ?? []));
       nextToken = page.NextToken;
     } while (nextToken);
-    this.arn = description.StreamARN;
+    this.arn = arn;
     return {
-      arn: this.arn,
-      identity: `${this.arn}@${description.StreamCreationTimestamp?.getTime() ?? 0}`,
+      arn,
+      identity,
       shards: shards.map((shard) => ({
         shardId: shard.ShardId ?? '',
         parentShardIds: [shard.ParentShardId, shard.AdjacentParentShardId].filter((id): id is string => Boolean(id)),
@@ -179,7 +190,8 @@ export class DynamoDbStreamSource implements StreamSource {
     return dynamoDbStreamsClient(this.options.connection);
   }
 
-  async describe(): Promise<StreamInfo> {
+  /** The table's current stream ARN (a recreated table or re-enabled stream gets a new one). */
+  async identity(): Promise<string> {
     let table;
     try {
       table = await dynamoDbClient(this.options.connection).send(new DescribeTableCommand({ TableName: this.options.name }));
@@ -191,6 +203,11 @@ export class DynamoDbStreamSource implements StreamSource {
     if (!streamArn || !table.Table?.StreamSpecification?.StreamEnabled) {
       throw new StreamNotFoundError(`table ${this.options.name} has no stream enabled`);
     }
+    return streamArn;
+  }
+
+  async describe(): Promise<StreamInfo> {
+    const streamArn = await this.identity();
     const shards: StreamsShard[] = [];
     let startAfter: string | undefined;
     do {

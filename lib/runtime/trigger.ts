@@ -35,6 +35,8 @@ export class TriggerRuntime {
   private initialShards?: Set<string>;
   private readonly controller = new AbortController();
   private wake?: () => void;
+  /** Someone asked for a look at the stream while the loop was busy: look again at once. */
+  private lookAgain = false;
   private readonly loop: Promise<void>;
 
   constructor(
@@ -69,6 +71,7 @@ export class TriggerRuntime {
   private async run(): Promise<void> {
     const signal = this.controller.signal;
     while (!signal.aborted) {
+      this.lookAgain = false;
       try {
         const info = await this.source.describe();
         if (signal.aborted) break;
@@ -131,16 +134,34 @@ export class TriggerRuntime {
         settings: () => this.config,
         start,
         log: (entry) => this.log(entry),
-        onStreamGone: () => this.wake?.(),
+        onStreamGone: () => this.requestDiscovery(),
+        verifyStream: () => this.verifyStream(),
       });
       this.readers.set(shard.shardId, reader);
       void reader.done.then(() => {
-        if (reader.state === 'finished') this.wake?.();
+        if (reader.state === 'finished') this.requestDiscovery();
       });
     }
   }
 
+  /** False only when the stream is certainly another one now; the discovery loop then starts over. */
+  private async verifyStream(): Promise<boolean> {
+    try {
+      if ((await this.source.identity()) === this.identity) return true;
+    } catch {
+      return true;
+    }
+    this.requestDiscovery();
+    return false;
+  }
+
+  private requestDiscovery(): void {
+    this.lookAgain = true;
+    this.wake?.();
+  }
+
   private pause(ms: number): Promise<void> {
+    if (this.lookAgain) return Promise.resolve();
     return new Promise((resolve) => {
       this.wake = resolve;
       void sleep(ms, this.controller.signal).then(resolve);
