@@ -174,9 +174,9 @@ export const handler = async (event: any) => {
     expect(reports.some((report) => report.outcome === 'error')).toBe(true);
   }, 180_000);
 
-  it('picks up an edited handler and an edited imported file without a restart, keeping checkpoints', async () => {
-    const handler = (suffix: string) => reportingHandler({ imports: "import { LABEL } from './label';", label: `LABEL + '${suffix}'` });
-    const team = await startTeam('reload', 2, { 'label.ts': "export const LABEL = 'v1';", 'state.ts': handler('') }, {
+  it('picks up an edited handler and an edited shared file outside its folder without a restart, keeping checkpoints', async () => {
+    const handler = (suffix: string) => reportingHandler({ imports: "import { LABEL } from '../shared/label';", label: `LABEL + '${suffix}'` });
+    const team = await startTeam('reload', 2, { '../shared/label.ts': "export const LABEL = 'v1';", 'state.ts': handler('') }, {
       functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } },
       triggers: [trigger('state')],
     });
@@ -188,7 +188,7 @@ export const handler = async (event: any) => {
     };
     expect(version()).toBe(1);
 
-    team.writeFile('label.ts', "export const LABEL = 'v2';");
+    team.writeFile('../shared/label.ts', "export const LABEL = 'v2';");
     await waitFor('version 2', () => version() === 2);
     const second = await putRecords(connection, team.team.resources.streamName, records(300, 'b'));
     await waitForSuccesses(team, first.length + second.length);

@@ -16,6 +16,7 @@ export interface TestTeam {
   team: RuntimeTeam;
   /** Where handlers write their reports (REPORT_DIR in their environment). */
   reportDirectory: string;
+  /** Writes a file relative to the code directory (`../x` lands beside it, like pipeline/shared). */
   writeFile(name: string, text: string): void;
   writeWiring(wiring: unknown): void;
   remove(): void;
@@ -36,7 +37,11 @@ export async function createTestTeam(
   mkdirSync(reportDirectory);
   const resources = localResources(slug);
   await recreateStream(connection, resources.streamName, shardCount);
-  const writeFile = (name: string, text: string) => writeFileSync(path.join(codeDirectory, name), text);
+  const writeFile = (name: string, text: string) => {
+    const file = path.join(codeDirectory, name);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  };
   for (const [name, text] of Object.entries(files)) writeFile(name, text);
   const writeWiring = (value: unknown) => writeFile('triggers.json', JSON.stringify(value, null, 2));
   writeWiring(wiring);
