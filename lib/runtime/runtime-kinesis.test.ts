@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { LOCAL_REGION, startKinesisEmulator, type Emulator } from '../local/emulators';
 import { freePort } from '../local/ports';
-import type { Connection } from '../aws/clients';
+import { ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { kinesisClient, type Connection } from '../aws/clients';
 import { recreateStream } from '../local/team-resources';
 import { LocalRuntime } from './runtime';
 import type { ShardStatus } from './shard-reader';
@@ -309,5 +310,36 @@ export const handler = async (event: any) => {
     const afterReset = await putRecords(connection, streamName, records(10, 'c'));
     const reports = await waitForSuccesses(team, before.length + recreated.length + afterReset.length);
     expect(successfulRecords(reports).sort(bySequence)).toEqual([...before, ...recreated, ...afterReset].sort(bySequence));
+  });
+
+  it('reads a split shard to its end before its children', async () => {
+    let parentRecords: string[] = [];
+    let childRecords: string[] = [];
+    const team = await startTeam(
+      'split',
+      1,
+      { 'state.ts': reportingHandler({ body: 'await new Promise((r) => setTimeout(r, 20));' }) },
+      { functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } }, triggers: [trigger('state', { batchSize: 10 })] },
+      async (created) => {
+        const streamName = created.team.resources.streamName;
+        parentRecords = await putRecords(connection, streamName, records(60, 'parent'));
+        await kinesisClient(connection).send(
+          new SplitShardCommand({ StreamName: streamName, ShardToSplit: 'shardId-000000000000', NewStartingHashKey: (2n ** 127n).toString() }),
+        );
+        await waitFor('the split', async () => {
+          const shards = await kinesisClient(connection).send(new ListShardsCommand({ StreamName: streamName }));
+          return shards.Shards?.length === 3 && shards.Shards.every((shard) => shard.ShardId);
+        });
+        childRecords = await putRecords(connection, streamName, records(60, 'child'));
+      },
+    );
+    const reports = await waitForSuccesses(team, parentRecords.length + childRecords.length);
+    const parent = reports.filter((report) => report.shardId === 'shardId-000000000000');
+    const children = reports.filter((report) => report.shardId !== 'shardId-000000000000');
+    expect(new Set(children.map((report) => report.shardId)).size).toBe(2);
+    expect(successfulRecords(parent).sort(bySequence)).toEqual([...parentRecords].sort(bySequence));
+    expect(successfulRecords(children).sort(bySequence)).toEqual([...childRecords].sort(bySequence));
+    expect(Math.min(...children.map((report) => report.started))).toBeGreaterThanOrEqual(Math.max(...parent.map((report) => report.ended)));
+    await waitFor('the parent to be finished', () => functionStatus('split', 'state').triggers[0].shards.some((shard) => shard.shardId === 'shardId-000000000000' && shard.state === 'finished'));
   });
 });
