@@ -13,6 +13,7 @@ async function downloadText(page: Page, testId: string): Promise<string> {
 }
 
 test('the organiser signs in, adds a team, starts a round, sees it scored, freezes the board and exports CSV', async ({ page, browser, request }) => {
+  test.setTimeout(480_000);
   await page.goto('/admin');
   await page.getByLabel('Organiser secret').fill('not the secret');
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -32,8 +33,8 @@ test('the organiser signs in, adds a team, starts a round, sees it scored, freez
   await expect(async () => {
     await added.getByRole('button', { name: 'Round now' }).click();
     await expect(page.getByTestId('feedback')).toContainText('Round requested for E2E Team');
-    await expect(added.getByTestId('admin-score')).toHaveText('100', { timeout: 60_000 });
-  }).toPass({ timeout: 180_000 });
+    await expect(added.getByTestId('admin-score')).toHaveText(/^[1-9]\d*00$/, { timeout: 90_000 });
+  }).toPass({ timeout: 240_000 });
   await saveScreenshot(page, 'admin');
 
   await page.getByTestId('freeze').click();
@@ -41,7 +42,7 @@ test('the organiser signs in, adds a team, starts a round, sees it scored, freez
   const viewer = await browser.newPage();
   await viewer.goto('/');
   await expect(viewer.getByText(/The standings are frozen/)).toBeVisible();
-  await expect(viewer.locator('[data-testid=standing-row][data-slug=e2e-team] [data-testid=score]')).toHaveText('100');
+  await expect(viewer.locator('[data-testid=standing-row][data-slug=e2e-team] [data-testid=score]')).toHaveText(/^[1-9]\d*00$/);
   const frozenScores = await shownScores(viewer);
   const frozenReference = teamOf(await readBoard(request), 'reference').score;
 
@@ -49,7 +50,7 @@ test('the organiser signs in, adds a team, starts a round, sees it scored, freez
   await expect(async () => {
     const live = Number((await adminTeam(page, 'reference').getByTestId('admin-score').textContent())!.replaceAll(',', ''));
     expect(live).toBeGreaterThan(frozenReference);
-  }).toPass({ timeout: 150_000, intervals: [1000] });
+  }).toPass({ timeout: 200_000, intervals: [1000] });
 
   await viewer.reload();
   await expect(viewer.getByText(/The standings are frozen/)).toBeVisible();
@@ -60,7 +61,7 @@ test('the organiser signs in, adds a team, starts a round, sees it scored, freez
 
   const standings = await downloadText(page, 'export-standings');
   expect(standings.split('\r\n')[0]).toBe('rank,slug,name,score,lab,rounds_played,rounds_passed,median_time_to_correct_ms,score_reached_at');
-  expect(standings).toMatch(/\r\n\d+,e2e-team,E2E Team,100,/);
+  expect(standings).toMatch(/\r\n\d+,e2e-team,E2E Team,[1-9]\d*00,[12],/);
   const rounds = await downloadText(page, 'export-rounds');
   expect(rounds.split('\r\n')[0]).toMatch(/^round,team,lab,status,points,/);
   expect(rounds).toMatch(/\r\n\d+,e2e-team,1,passed,100,/);
