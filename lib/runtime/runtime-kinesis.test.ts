@@ -166,6 +166,7 @@ export const handler = async (event: any) => {
       triggers: [trigger('state', { batchSize: 500 })],
     });
     const sent = await putRecords(connection, team.team.resources.streamName, records(50_000));
+    await waitFor('the runtime to count 50,000 delivered records', () => functionStatus('exactly-once', 'state').stats.records >= sent.length, 120_000);
     const reports = await waitForSuccesses(team, sent.length);
     const delivered = new Map<string, number>();
     for (const sequenceNumber of successfulRecords(reports)) delivered.set(sequenceNumber, (delivered.get(sequenceNumber) ?? 0) + 1);
