@@ -10,11 +10,11 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULT_RESOURCES, TABLE_SPECS, tableEnvironment, type PipelineFunction, type PipelineResources, type TableSpec } from '../../lib/pipeline-resources';
-import { deployedWiring, functionSettings, PIPELINE_DIRECTORY, variantDirectory, type PipelineVariant, type TriggerConfig } from './wiring';
+import { handlerCode } from './bundle';
+import { deployedWiring, functionSettings, variantDirectory, type PipelineVariant, type TriggerConfig } from './wiring';
 
 export interface TeamPipelineProps extends StackProps {
   variant: PipelineVariant;
@@ -50,8 +50,6 @@ export function functionName(prefix: string, fn: PipelineFunction): string {
 export function scoreboardRoleName(prefix: string): string {
   return prefix ? `${prefix}-AggregationScoreboard` : 'AggregationScoreboard';
 }
-
-const REPOSITORY_ROOT = path.resolve(PIPELINE_DIRECTORY, '..');
 
 export class TeamPipelineStack extends Stack {
   readonly resources: PipelineResources;
@@ -121,7 +119,7 @@ export class TeamPipelineStack extends Stack {
       ],
     };
 
-    const functions = {} as Record<PipelineFunction, NodejsFunction>;
+    const functions = {} as Record<PipelineFunction, lambda.Function>;
     for (const fn of ['state', 'map', 'reduce'] as const) {
       const settings = functionSettings(wiring)[fn];
       const name = functionName(prefix, fn);
@@ -139,10 +137,10 @@ export class TeamPipelineStack extends Stack {
       );
       for (const statement of permissions[fn]) role.addToPolicy(statement);
 
-      functions[fn] = new NodejsFunction(this, `${fn}Function`, {
+      functions[fn] = new lambda.Function(this, `${fn}Function`, {
         functionName: name,
-        entry: path.join(variantDirectory(variant), settings.handler),
-        handler: 'handler',
+        code: handlerCode(path.join(variantDirectory(variant), settings.handler)),
+        handler: 'index.handler',
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize: 512,
@@ -151,11 +149,6 @@ export class TeamPipelineStack extends Stack {
         role,
         logGroup,
         environment: tableEnvironment(this.resources),
-        projectRoot: REPOSITORY_ROOT,
-        depsLockFilePath: path.join(REPOSITORY_ROOT, 'package-lock.json'),
-        // Readable, unminified CommonJS (the AWS SDK comes from the runtime), so the code shown in the
-        // Lambda console is the team's own and can be edited there.
-        bundling: { format: OutputFormat.CJS, target: 'node22', minify: false, sourceMap: false },
       });
     }
 

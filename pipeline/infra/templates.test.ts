@@ -4,7 +4,7 @@
  * to resource ARNs, and the starting variant missing exactly the Lab 1 pieces.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -29,20 +29,12 @@ let defaultNames: Template;
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), 'pipeline-synth-'));
-  const { stacks } = buildPipelineApp({
-    prefixes: ['team01', ''],
-    variants: ['starting', 'solution'],
-    shardCount: 6,
-    organiserAccountId: ORGANISER,
-    externalId: EXTERNAL_ID,
-    outdir,
-  });
-  for (const stack of stacks) {
-    const prefixed = stack.resources.stateTable.startsWith('team01-');
-    const variant = stack.stackName.endsWith('solution') ? 'solution' : 'starting';
-    if (prefixed) templates[variant] = Template.fromStack(stack);
-    else if (variant === 'solution') defaultNames = Template.fromStack(stack);
-  }
+  const options = { shardCount: 6, organiserAccountId: ORGANISER, externalId: EXTERNAL_ID, outdir };
+  const [starting, solution] = buildPipelineApp({ ...options, prefixes: ['team01'], variants: ['starting', 'solution'] }).stacks;
+  templates.starting = Template.fromStack(starting);
+  templates.solution = Template.fromStack(solution);
+  const [unprefixed] = buildPipelineApp({ ...options, prefixes: [''], variants: ['solution'], organiserAccountId: undefined }).stacks;
+  defaultNames = Template.fromStack(unprefixed);
 });
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -117,6 +109,19 @@ describe.each(['starting', 'solution'] as const)('%s variant', (variant) => {
         LoggingConfig: { LogGroup: Match.anyValue() },
       });
       template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: `/aws/lambda/team01-${fn}` });
+    }
+  });
+
+  it('bundles each function from its own handler file of the variant, with the AWS SDK left to the runtime', () => {
+    const directory = variant === 'solution' ? 'solution' : 'handlers';
+    for (const fn of ['state', 'map', 'reduce']) {
+      const name = `team01-${fn[0].toUpperCase()}${fn.slice(1)}Lambda`;
+      const properties = resources(templates[variant])[logicalIdOf(templates[variant], 'AWS::Lambda::Function', 'FunctionName', name)].Properties ?? {};
+      const assetHash = String((properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+      const bundle = readFileSync(path.join(outdir, `asset.${assetHash}`, 'index.js'), 'utf8');
+      expect(bundle).toContain(`// pipeline/${directory}/${fn}.ts`);
+      expect(bundle).toContain('require("@aws-sdk/client-dynamodb")');
+      expect(bundle).not.toMatch(new RegExp(`// pipeline/(handlers|solution)/(?!${fn}\\.ts)\\w+\\.ts`));
     }
   });
 
@@ -258,7 +263,12 @@ describe('starting versus solution', () => {
     defaultNames.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'AggregateTable' });
     defaultNames.hasResourceProperties('AWS::Kinesis::Stream', { Name: 'IncomingDataStream' });
     defaultNames.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'ReduceLambda', ReservedConcurrentExecutions: 1 });
-    defaultNames.hasResourceProperties('AWS::IAM::Role', { RoleName: 'AggregationScoreboard' });
+    defaultNames.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'AggregationScoreboard',
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } } })],
+      },
+    });
   });
 });
 
