@@ -104,6 +104,8 @@ async function invokeUntilSuccess<E>(handler: Handler<E>, event: E, name: string
 }
 
 beforeAll(async () => {
+  // The handlers' progress lines would drown the test report.
+  vi.spyOn(console, 'log').mockImplementation(() => undefined);
   kinesis = await startKinesisEmulator('kinesis-pipeline-handlers-test', { port: await freePort() });
   team = await startLocalTeam({ slug: 'pipeline-handlers-test', port: await freePort(), kinesisEndpoint: kinesis.endpoint, shardCount: 1 });
   // The SDK's standard configuration, as the local runtime (and AWS Lambda) provides it.
