@@ -108,6 +108,8 @@ export class LocalRuntime {
   /**
    * Adds a team or replaces its definition. A different connection or different resources mean the
    * team was reset: its triggers start over from their starting positions. Otherwise checkpoints stay.
+   * Resolves once its code is built and its triggers are positioned in their streams (so a LATEST
+   * trigger sees everything put afterwards), or after 10 s if a stream is slow or missing.
    */
   upsertTeam(team: RuntimeTeam): Promise<void> {
     if (!SLUG.test(team.slug)) return Promise.reject(new Error(`invalid team slug "${team.slug}"`));

@@ -78,6 +78,9 @@ export class ShardReader {
   checkpoint?: string;
   attempt = 0;
   readonly done: Promise<void>;
+  /** Settles once the reader has tried to position itself in the shard (or stopped). */
+  readonly positioned: Promise<void>;
+  private markPositioned!: () => void;
   private readonly buffer: SourceRecord[] = [];
   private inFlight = 0;
   private iterator: string | null | undefined;
@@ -95,7 +98,8 @@ export class ShardReader {
 
   constructor(private readonly options: ShardReaderOptions) {
     this.position = options.start;
-    this.done = this.run();
+    this.positioned = new Promise((resolve) => (this.markPositioned = resolve));
+    this.done = this.run().finally(() => this.markPositioned());
   }
 
   get shardId(): string {
@@ -172,7 +176,11 @@ export class ShardReader {
     const { source, shardId } = this.options;
     try {
       if (this.iterator === undefined) {
-        this.iterator = await source.shardIterator(shardId, this.position);
+        try {
+          this.iterator = await source.shardIterator(shardId, this.position);
+        } finally {
+          this.markPositioned();
+        }
         if (this.state === 'starting') this.state = 'reading';
       }
       if (this.iterator === null) {
@@ -197,7 +205,11 @@ export class ShardReader {
       const problem = readProblem(error);
       if (problem === 'expired-iterator') return 0;
       if (problem === 'trimmed') {
-        this.options.log({ kind: 'system', level: 'warn', message: `${shardId} of the ${source.label}: records were trimmed; reading from the trim horizon` });
+        // Nothing read yet: DynamoDB Local's iterators taken on an empty shard fail like this once
+        // records arrive (aws/aws-sdk-java #2923); everything in the shard then arrived after them.
+        if (this.position.kind === 'after') {
+          this.options.log({ kind: 'system', level: 'warn', message: `${shardId} of the ${source.label}: records past the checkpoint were trimmed; reading from the trim horizon` });
+        }
         this.position = { kind: 'trim-horizon' };
         return 0;
       }

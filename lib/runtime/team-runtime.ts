@@ -16,6 +16,8 @@ import { parseWiring, triggerKey, WIRING_FILE, type TriggerConfig, type Wiring }
 
 /** Edits arriving within this time are handled together (an editor's save can be several events). */
 const CHANGE_DEBOUNCE_MS = 100;
+/** How long applying the wiring waits for new triggers to position themselves in their streams. */
+const TRIGGER_START_TIMEOUT_MS = 10_000;
 
 export interface TeamFunctionStatus extends FunctionStatus {
   triggers: TriggerStatus[];
@@ -37,6 +39,12 @@ function describeTrigger(trigger: TriggerConfig): string {
   const window = trigger.maximumBatchingWindowInSeconds ? `, window ${trigger.maximumBatchingWindowInSeconds} s` : '';
   const retries = trigger.maximumRetryAttempts >= 0 ? `, at most ${trigger.maximumRetryAttempts} retries` : '';
   return `batch size ${trigger.batchSize}${window}, starting at ${trigger.startingPosition}${retries}`;
+}
+
+function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([promise.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Host variables handlers must not see (credentials, profiles, endpoints of the machine). */
@@ -197,17 +205,21 @@ export class TeamRuntime {
       }
     }
     await Promise.all(builds);
+    const started: Promise<void>[] = [];
     for (const [key, config] of wanted) {
       const fn = this.functions.get(config.function)!;
       const existing = this.triggers.get(key);
       if (!existing) {
-        this.triggers.set(key, new TriggerRuntime(config, fn, this.context, this.team.resources));
+        const trigger = new TriggerRuntime(config, fn, this.context, this.team.resources);
+        this.triggers.set(key, trigger);
+        started.push(trigger.ready);
         fn.log({ kind: 'system', level: 'info', message: `trigger from ${config.source} added (${describeTrigger(config)})` });
       } else if (JSON.stringify(existing.settings) !== JSON.stringify(config)) {
         existing.update(config);
         fn.log({ kind: 'system', level: 'info', message: `trigger from ${config.source} changed (${describeTrigger(config)}); checkpoints kept` });
       }
     }
+    await waitAtMost(Promise.all(started), TRIGGER_START_TIMEOUT_MS);
   }
 
   private async watchCode(): Promise<void> {

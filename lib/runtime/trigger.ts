@@ -34,6 +34,9 @@ export class TriggerRuntime {
   /** Shards that existed when the trigger (or its stream) was first seen take the starting position. */
   private initialShards?: Set<string>;
   private readonly controller = new AbortController();
+  /** Settles after the first look at the stream, once its readers are positioned. */
+  readonly ready: Promise<void>;
+  private markReady!: () => void;
   private wake?: () => void;
   /** Someone asked for a look at the stream while the loop was busy: look again at once. */
   private lookAgain = false;
@@ -52,7 +55,8 @@ export class TriggerRuntime {
       invokeIdentityArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${fn.functionName}-role`,
     };
     this.source = stream.kind === 'kinesis' ? new KinesisSource(options) : new DynamoDbStreamSource(options);
-    this.loop = this.run();
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
+    this.loop = this.run().finally(() => this.markReady());
   }
 
   /** New settings for the same (source, function): batch size, window, retries apply to the next batch. */
@@ -87,6 +91,7 @@ export class TriggerRuntime {
         this.schedule(info.shards);
         this.state = 'running';
         this.message = undefined;
+        void Promise.all([...this.readers.values()].map((reader) => reader.positioned)).then(() => this.markReady());
       } catch (error) {
         const message = (error as Error).message;
         if (error instanceof StreamNotFoundError) {
@@ -98,6 +103,7 @@ export class TriggerRuntime {
           this.log({ kind: 'system', level: 'warn', message: `cannot list the shards of the ${this.source.label} (retrying): ${message}` });
         }
         this.message = message;
+        this.markReady();
       }
       await this.pause(this.state === 'running' ? DISCOVERY_INTERVAL_MS : MISSING_STREAM_INTERVAL_MS);
     }
