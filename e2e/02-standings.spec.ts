@@ -63,6 +63,9 @@ test('the presenter view fits 1920×1080 without scrolling', async ({ browser })
   const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
   await page.goto('/present');
   await expect(page.locator('[data-testid=standing-row][data-slug=reference]')).toBeVisible();
+  const name = page.locator('[data-testid=standing-row][data-slug=reference] [data-testid=team-name]');
+  await expect(name).toHaveText('Reference solution');
+  expect((await name.boundingBox())!.width).toBeGreaterThan(150);
   const size = await page.evaluate(() => ({ height: document.documentElement.scrollHeight, width: document.documentElement.scrollWidth }));
   expect(size.height).toBeLessThanOrEqual(1080);
   expect(size.width).toBeLessThanOrEqual(1920);

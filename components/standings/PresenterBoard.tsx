@@ -18,10 +18,15 @@ const CHART_MAX_TEAMS = 10;
 const ROWS_PER_COLUMN = 15;
 const MIN_ROWS = 8;
 
+/** A row needs about this many em: rank, dot, a name of 11 em, lab, 10-round strip, median, score and gaps. */
+const ROW_WIDTH_EM = 34;
+
 function layoutFor(count: number) {
-  const columns = count <= CHART_MAX_TEAMS ? 1 : Math.max(2, Math.ceil(count / ROWS_PER_COLUMN));
+  const chart = count <= CHART_MAX_TEAMS;
+  const columns = chart ? 1 : Math.max(2, Math.ceil(count / ROWS_PER_COLUMN));
   const rows = Math.max(MIN_ROWS, Math.ceil(count / columns));
-  return { columns, rows, chart: count <= CHART_MAX_TEAMS, fontVh: Math.min(4, (72 / rows) * 0.48) };
+  const columnVw = chart ? (95 * 1.5) / 2.5 : 95 / columns - 1;
+  return { columns, rows, chart, fontSize: `min(${((72 / rows) * 0.48).toFixed(2)}vh, ${(columnVw / ROW_WIDTH_EM).toFixed(2)}vw)` };
 }
 
 function PresenterRow({ team, colour }: { team: StandingsTeam; colour: string | undefined }) {
@@ -29,7 +34,7 @@ function PresenterRow({ team, colour }: { team: StandingsTeam; colour: string | 
     <div data-testid="standing-row" data-slug={team.slug} className="flex min-h-0 items-center gap-[0.6em] rounded-[0.4em] bg-slate-900 px-[0.6em]">
       <span className="w-[1.6em] shrink-0 text-right font-bold text-slate-400 tabular-nums">{team.rank}</span>
       <span className="h-[0.45em] w-[0.45em] shrink-0 rounded-full" style={{ background: colour ?? 'transparent' }} />
-      <span className="min-w-0 flex-1 truncate font-semibold">{team.name}</span>
+      <span className="min-w-[8em] flex-1 truncate font-semibold" data-testid="team-name">{team.name}</span>
       <span className="shrink-0 text-[0.6em]">
         <LabBadge lab={team.lab} />
       </span>
@@ -64,9 +69,9 @@ export function PresenterBoard({ initial }: { initial: ScoreboardView | null }) 
       </div>
       {board && board.teams.length === 0 && <NoTeams />}
       {board && board.teams.length > 0 && (
-        <main className="grid min-h-0 flex-1 gap-[2vw]" style={{ gridTemplateColumns: layout.chart ? 'minmax(0,1.25fr) minmax(0,1fr)' : `repeat(${layout.columns}, minmax(0, 1fr))` }}>
+        <main className="grid min-h-0 flex-1 gap-[2vw]" style={{ gridTemplateColumns: layout.chart ? 'minmax(0,1.5fr) minmax(0,1fr)' : `repeat(${layout.columns}, minmax(0, 1fr))` }}>
           {columns.map((teams, index) => (
-            <div key={index} className="grid min-h-0 grid-cols-1 gap-[0.7vh]" style={{ gridTemplateRows: `repeat(${layout.rows}, minmax(0, 1fr))`, fontSize: `${layout.fontVh}vh` }}>
+            <div key={index} className="grid min-h-0 grid-cols-1 gap-[0.7vh]" style={{ gridTemplateRows: `repeat(${layout.rows}, minmax(0, 1fr))`, fontSize: layout.fontSize }}>
               {teams.map((team) => (
                 <PresenterRow key={team.slug} team={team} colour={colours.get(team.slug)} />
               ))}

@@ -42,7 +42,7 @@ export function RoundStatus({ board, large = false }: { board: Board; large?: bo
     <div className="min-w-[11rem] text-right" data-testid="round-status">
       <p className={label}>Next round in</p>
       <p className={`${value} text-emerald-300`}>{next === null ? '—:——' : now === null ? '–:––' : formatCountdown(next - now)}</p>
-      <p className={detail}>{next === null ? 'no round scheduled yet' : now !== null && next <= now ? 'starting…' : ' '}</p>
+      <p className={detail}>{next === null ? 'no round scheduled yet' : now !== null && next <= now ? 'starting…' : '\u00a0'}</p>
     </div>
   );
 }

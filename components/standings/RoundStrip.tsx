@@ -16,9 +16,9 @@ function describe(round: RoundSummary): string {
 export function RoundStrip({ rounds, running, size = 'md' }: { rounds: RoundSummary[]; running?: RunningRound | null; size?: 'sm' | 'md' | 'lg' }) {
   const shown = rounds.slice(-(running ? SLOTS - 1 : SLOTS));
   const empty = SLOTS - shown.length - (running ? 1 : 0);
-  const cell = size === 'lg' ? 'h-[0.95em] w-[0.6em] rounded-[0.12em]' : size === 'sm' ? 'h-3 w-2 rounded-sm' : 'h-4 w-2.5 rounded-sm';
+  const cell = size === 'lg' ? 'h-[0.8em] w-[0.45em] rounded-[0.1em]' : size === 'sm' ? 'h-3 w-2 rounded-sm' : 'h-4 w-2.5 rounded-sm';
   return (
-    <div className={`flex items-center ${size === 'lg' ? 'gap-[0.18em]' : 'gap-1'}`} aria-label="last 10 rounds" role="img">
+    <div className={`flex items-center ${size === 'lg' ? 'gap-[0.12em]' : 'gap-1'}`} aria-label="last 10 rounds" role="img">
       {Array.from({ length: empty }, (_, index) => (
         <span key={`empty-${index}`} className={`${cell} border border-slate-700`} />
       ))}
