@@ -12,10 +12,10 @@ import { PIPELINE_DIRECTORY, PIPELINE_VARIANTS, type PipelineVariant } from './w
 export const DEFAULT_OUTDIR = path.join(PIPELINE_DIRECTORY, 'infra', 'cdk.out');
 export const EXAMPLE_EXTERNAL_ID = 'aggregation-workshop';
 
-function prefixOption(value: string, previous: string[]): string[] {
+function prefixOption(value: string, previous: string[] | undefined): string[] {
   const result = teamSlugSchema.safeParse(value);
-  if (!result.success) throw new InvalidArgumentError(`prefix ${result.error.issues[0].message}`);
-  return [...previous, value];
+  if (!result.success) throw new InvalidArgumentError(result.error.issues[0].message.replace(/^slug/, 'a prefix'));
+  return [...(previous ?? []), value];
 }
 
 function shardsOption(value: string): number {
@@ -37,17 +37,17 @@ function externalIdOption(value: string): string {
 const program = new Command()
   .name('npm run pipeline:synth --')
   .description('Synthesises the CloudFormation templates of a team pipeline stack (offline, no AWS account needed).')
-  .option('--prefix <prefix>', 'resource name prefix of a team (repeat for several teams in one account); none = the SPEC names', prefixOption, [])
+  .option('--prefix <prefix>', 'resource name prefix of a team, e.g. team07 (repeat for several teams in one account); without it: StateTable, StateLambda, …', prefixOption)
   .option('--shards <count>', 'shards of the Kinesis stream', shardsOption, DEFAULT_SHARD_COUNT)
   .option('--organiser-account <id>', 'AWS account the scoreboard runs in (default: the team’s own account)', accountOption)
   .option('--external-id <id>', 'external id the scoreboard passes when assuming the role', externalIdOption, EXAMPLE_EXTERNAL_ID)
   .addOption(new Option('--variant <variant>', 'which variant(s) to synthesise').choices(['starting', 'solution', 'both']).default('both'))
-  .option('--out <dir>', 'output directory (a CDK cloud assembly)', DEFAULT_OUTDIR)
-  .action((options: { prefix: string[]; shards: number; organiserAccount?: string; externalId: string; variant: string; out: string }) => {
+  .option('--out <dir>', 'output directory (a CDK cloud assembly)', path.relative(process.cwd(), DEFAULT_OUTDIR) || '.')
+  .action((options: { prefix?: string[]; shards: number; organiserAccount?: string; externalId: string; variant: string; out: string }) => {
     const outdir = path.resolve(options.out);
     const variants = options.variant === 'both' ? PIPELINE_VARIANTS : [options.variant as PipelineVariant];
     const { app, stacks } = buildPipelineApp({
-      prefixes: options.prefix.length > 0 ? options.prefix : [''],
+      prefixes: options.prefix ?? [''],
       variants,
       shardCount: options.shards,
       organiserAccountId: options.organiserAccount,
