@@ -52,7 +52,7 @@ export function AddTeamForm({ act }: { act: Act }) {
           </Button>
         ))}
       </div>
-      <form key={`${kind}-${formKey}`} onSubmit={submit} className="grid gap-3 sm:grid-cols-2" data-testid="add-team">
+      <form key={`${kind}-${formKey}`} onSubmit={submit} className="grid grid-cols-1 gap-3 sm:grid-cols-2" data-testid="add-team">
         <Field label="Slug" hint="2–32 lower-case letters, digits or dashes; it is the team’s address (/teams/slug).">
           <Input name="slug" required pattern="[a-z0-9][a-z0-9-]{0,30}[a-z0-9]" placeholder="blue-whales" />
         </Field>

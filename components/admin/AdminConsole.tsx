@@ -80,12 +80,12 @@ export function AdminConsole({ initial }: { initial: AdminView }) {
       {error?.status === 401 && <Notice tone="warn" title="Your session ended">Sign in again to keep organising.</Notice>}
       {view.live.problem && <Notice tone="warn" title="Problem">{view.live.problem}</Notice>}
       <Announcement board={view.live} />
-      <div className="grid gap-5 lg:grid-cols-2">
+      <div className="grid grid-cols-1 gap-5 lg:grid-cols-2">
         <RoundControls view={view} act={act} />
         <BoardControls view={view} act={act} />
       </div>
       <TeamList view={view} act={act} />
-      <div className="grid gap-5 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
+      <div className="grid grid-cols-1 gap-5 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
         <AddTeamForm act={act} />
         <Panel title="Export">
           <p className="mb-3 text-sm text-slate-400">CSV files of the live standings and of every round of every team.</p>

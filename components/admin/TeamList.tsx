@@ -49,7 +49,7 @@ function TeamEditor({ team, view, act, onDone }: { team: AdminTeam; view: AdminV
   }
 
   return (
-    <form onSubmit={save} className="grid gap-3 rounded-xl bg-slate-950/60 p-4 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_1fr_1fr_auto] lg:items-end" data-testid={`edit-${team.slug}`}>
+    <form onSubmit={save} className="grid grid-cols-1 gap-3 rounded-xl bg-slate-950/60 p-4 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_1fr_1fr_auto] lg:items-end" data-testid={`edit-${team.slug}`}>
       <Field label="Name">
         <Input name="name" defaultValue={team.name} required maxLength={60} />
       </Field>

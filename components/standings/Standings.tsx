@@ -54,7 +54,7 @@ export function Standings({ initial }: { initial: ScoreboardView | null }) {
       {board.teams.length === 0 ? (
         <NoTeams />
       ) : (
-        <div className="grid gap-4 xl:grid-cols-[minmax(0,1fr)_30rem]">
+        <div className="grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,1fr)_30rem]">
           <div className="self-start">
             <StandingsTable teams={board.teams} colours={colours} />
           </div>

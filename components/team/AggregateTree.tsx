@@ -5,7 +5,7 @@
 import type { LiveKey } from '../../lib/scoreboard/views';
 import { formatAmount, formatDelta } from '../format';
 
-const INDENT = ['pl-2', 'pl-7', 'pl-12'] as const;
+const INDENT = ['pl-1 sm:pl-2', 'pl-3 sm:pl-7', 'pl-6 sm:pl-12'] as const;
 const LABEL = ['font-bold text-base', 'font-semibold', 'font-normal text-slate-300'] as const;
 
 function label(key: string): string {
@@ -24,10 +24,10 @@ function StatusMark({ matches }: { matches: boolean | null }) {
 export function AggregateTree({ keys }: { keys: LiveKey[] }) {
   return (
     <div className="overflow-x-auto">
-      <table className="w-full min-w-[20rem] table-fixed text-sm tabular-nums" data-testid="aggregate-tree">
+      <table className="w-full min-w-[19rem] table-fixed text-[13px] tabular-nums sm:text-sm" data-testid="aggregate-tree">
         <thead>
           <tr className="text-left text-xs tracking-wider text-slate-400 uppercase">
-            <th className="w-[30%] px-2 py-2 font-medium sm:w-[34%]">Key</th>
+            <th className="w-[38%] px-2 py-2 font-medium sm:w-[34%]">Key</th>
             <th className="px-2 py-2 text-right font-medium">Expected</th>
             <th className="px-2 py-2 text-right font-medium">Actual</th>
             <th className="hidden px-2 py-2 text-right font-medium sm:table-cell">Delta</th>
@@ -45,7 +45,7 @@ export function AggregateTree({ keys }: { keys: LiveKey[] }) {
               className={`h-9 border-t border-slate-800 ${key.matches === false ? 'bg-rose-500/10' : key.depth === 0 ? 'bg-slate-800/40' : ''}`}
             >
               <td className={`truncate px-2 ${INDENT[key.depth]} ${LABEL[key.depth]}`}>
-                {key.depth > 0 && <span className="mr-1.5 text-slate-600">└</span>}
+                {key.depth > 0 && <span className="mr-1 text-slate-600 sm:mr-1.5">└</span>}
                 {label(key.key)}
               </td>
               <td className="px-2 text-right text-slate-300" data-testid="expected">{formatAmount(key.expected)}</td>

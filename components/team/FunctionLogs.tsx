@@ -58,7 +58,7 @@ export function FunctionLogs({ slug }: { slug: string }) {
       {data && !data.available && <Notice tone="warn" title="Logs unavailable">{data.message}</Notice>}
       {!data && !error && <p className="text-slate-400">Loading the latest log lines…</p>}
       {data && (
-        <div className="mt-2 grid gap-3 lg:grid-cols-3">
+        <div className="mt-2 grid grid-cols-1 gap-3 lg:grid-cols-3">
           {FUNCTIONS.map(({ id, title }) => {
             const entries = [...data.functions[id]].reverse();
             const errors = entries.filter(isError).length;

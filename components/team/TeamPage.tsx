@@ -67,7 +67,7 @@ function LiveTablePanel({ view }: { view: TeamView }) {
   const { live } = view;
   const summary =
     live.keys.length && live.keys.some((key) => key.matches !== null) ? (
-      <span className={`text-sm font-semibold tabular-nums ${live.matching === live.keys.length ? 'text-emerald-300' : 'text-rose-300'}`} data-testid="match-count">
+      <span className={`shrink-0 text-sm font-semibold whitespace-nowrap tabular-nums ${live.matching === live.keys.length ? 'text-emerald-300' : 'text-rose-300'}`} data-testid="match-count">
         {live.matching} / {live.keys.length} keys match
       </span>
     ) : null;
@@ -134,7 +134,7 @@ export function TeamPage({ slug, initial }: { slug: string; initial: TeamView })
       <RoundLine view={view} />
       <Diagnosis view={view} />
       <LiveTablePanel view={view} />
-      <div className="grid gap-5 xl:grid-cols-2">
+      <div className="grid grid-cols-1 gap-5 xl:grid-cols-2">
         <Panel title="Time to correct per round">
           <TimeToCorrectChart rounds={view.rounds} />
           <p className="mt-2 text-xs text-slate-400">Green: seconds from the first message until every total was right. Red: the round failed.</p>
