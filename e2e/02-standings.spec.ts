@@ -72,3 +72,13 @@ test('the presenter view fits 1920×1080 without scrolling', async ({ browser })
   await page.screenshot({ path: 'e2e/artifacts/presenter.png' });
   await page.close();
 });
+
+test('the standings and a team page fit a phone’s width', async ({ browser }) => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  for (const path of ['/', '/teams/reference']) {
+    await page.goto(path);
+    await expect(page.locator('[data-testid=standing-row], [data-testid=key-row]').first()).toBeVisible();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
+  }
+  await page.close();
+});
