@@ -93,11 +93,6 @@ export function withRegion(arn: string, region: string): string {
   return arn.replace(/^(arn:aws:[a-z0-9-]+:)ddblocal:/, `$1${region}:`);
 }
 
-/** The account in an ARN (the emulators use 000000000000). */
-export function accountOf(arn: string): string {
-  return arn.split(':')[4] || '000000000000';
-}
-
 /** Bytes a record adds to the invoke payload (its JSON plus a separating comma). */
 export function payloadBytes(record: KinesisStreamRecord | DynamoDBRecord): number {
   return Buffer.byteLength(JSON.stringify(record)) + 1;

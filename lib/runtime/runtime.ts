@@ -146,10 +146,6 @@ export class LocalRuntime {
     });
   }
 
-  get teamSlugs(): string[] {
-    return [...this.teams.keys()];
-  }
-
   /** A team's log entries; throws UnknownTeamError for a team the runtime does not run. */
   logs(query: LogsQuery): LogEntry[] {
     const logs = this.logBuffers.get(query.team);
