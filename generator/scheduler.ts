@@ -74,6 +74,8 @@ export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private tickInProgress: Promise<void> | null = null;
   private stopping = false;
+  /** The last tick's failure, logged once until ticks succeed again. */
+  private lastTickError: string | null = null;
 
   constructor(options: SchedulerOptions) {
     this.store = options.store;
@@ -130,14 +132,18 @@ export class Scheduler {
   async tick(): Promise<void> {
     try {
       await this.maintainLease();
-      if (!this.leader || this.stopping) return;
-      for (const command of await this.store.takeCommands()) {
-        this.log(`organiser command: start a round for ${command.teams?.join(', ') ?? 'all active teams'}`);
-        await this.startRounds(command.teams);
+      if (this.leader && !this.stopping) {
+        for (const command of await this.store.takeCommands()) {
+          this.log(`organiser command: start a round for ${command.teams?.join(', ') ?? 'all active teams'}`);
+          await this.startRounds(command.teams);
+        }
+        await this.followTimer(await this.store.getSettings());
       }
-      await this.followTimer(await this.store.getSettings());
+      this.lastTickError = null;
     } catch (error) {
-      this.log(`scheduler tick failed: ${describe(error)}`);
+      const problem = describe(error);
+      if (problem !== this.lastTickError) this.log(`scheduler tick failed (retrying every tick): ${problem}`);
+      this.lastTickError = problem;
     }
   }
 
