@@ -213,7 +213,9 @@ export class Scheduler {
    */
   async startRounds(slugs?: readonly string[], knownSettings?: Settings): Promise<number | null> {
     if (!this.leader || this.stopping) return null;
-    const teams = (await this.store.listTeams()).filter((team) => (slugs ? slugs.includes(team.slug) : team.active));
+    const allTeams = await this.store.listTeams();
+    const teams = allTeams.filter((team) => (slugs ? slugs.includes(team.slug) : team.active));
+    for (const slug of slugs ?? []) if (!allTeams.some((team) => team.slug === slug)) this.log(`skipping ${slug}: no such team`);
     const eligible = teams.filter((team) => {
       if (!isReady(team)) this.log(`skipping ${team.slug}: its local pipeline is ${team.local?.status ?? 'not set up'}`);
       else if (this.running.has(team.slug)) this.log(`skipping ${team.slug}: its previous round is still running`);
