@@ -16,7 +16,6 @@
  */
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
-import type { RiskMessage } from '../../lib/domain/message';
 import { FailureInjection } from '../shared/failure-injection';
 import { forEachInOrder } from '../shared/in-order';
 import { decodeKinesisRecord, isTooOld, stateItem } from '../shared/state-records';
@@ -35,22 +34,20 @@ export const handler = async (event: KinesisStreamEvent, _context: Context): Pro
   // Part of the game (Lab 2 failure injection), leave it in: the organiser sets the percentage.
   const failurePercentage = await failureInjection.readPercentage(dynamodb, tables.parameter);
 
-  // Read the batch: decode each record and keep the messages that are at most 60 s old.
-  const messages: RiskMessage[] = [];
+  // Store each trade: id = TradeID, Value, Version, Hierarchy (JSON, sorted keys), Timestamp.
+  // Records are handled in order, up to 10 writes at a time (parallel writes are faster).
+  let written = 0;
   let tooOld = 0;
-  for (const record of records) {
-    // May throw on purpose (Lab 2) before a record: the trigger will then retry this whole batch.
+  await forEachInOrder(records, async (record) => {
+    // May throw on purpose (Lab 2) before a record: the records before it are written, and the
+    // trigger will then retry this whole batch.
     failureInjection.beforeRecord(failurePercentage, records.length);
 
     const message = decodeKinesisRecord(record);
-    if (isTooOld(message)) tooOld += 1;
-    else messages.push(message);
-  }
-
-  // Store each trade: id = TradeID, Value, Version, Hierarchy (JSON, sorted keys), Timestamp.
-  // The writes go out in order, 10 at a time (parallel writes are faster).
-  let written = 0;
-  await forEachInOrder(messages, async (message) => {
+    if (isTooOld(message)) {
+      tooOld += 1;
+      return;
+    }
     await dynamodb.send(
       new PutItemCommand({
         TableName: tables.state,

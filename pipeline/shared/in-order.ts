@@ -8,23 +8,25 @@ export const RECORD_CONCURRENCY = 10;
 
 /**
  * Calls `handle` for each item in order, with at most `concurrency` calls running at once. When a
- * call throws, no further item starts; the calls already running finish, then the first error is
- * rethrown (as if the items had been handled one after another up to the failing one).
+ * call fails, no further item starts — even when it failed before its first `await`, as State's
+ * failure injection does — the calls already running finish, then the first error is rethrown (as
+ * if the items had been handled one after another up to the failing one).
  */
 export async function forEachInOrder<T>(items: readonly T[], handle: (item: T) => Promise<void>, concurrency = RECORD_CONCURRENCY): Promise<void> {
-  let next = 0;
+  const running = new Set<Promise<void>>();
   let failure: { error: unknown } | undefined;
-  const lane = async () => {
-    while (!failure && next < items.length) {
-      const item = items[next];
-      next += 1;
-      try {
-        await handle(item);
-      } catch (error) {
+  for (const item of items) {
+    if (running.size >= concurrency) await Promise.race(running);
+    if (failure) break;
+    const call: Promise<void> = handle(item)
+      .catch((error: unknown) => {
         failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+      })
+      .finally(() => running.delete(call));
+    running.add(call);
+    // One microtask turn: a call that failed synchronously has recorded its failure by now.
+    await null;
+  }
+  await Promise.all(running);
   if (failure) throw failure.error;
 }

@@ -8,7 +8,6 @@
  */
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
-import type { RiskMessage } from '../../lib/domain/message';
 import { FailureInjection } from '../shared/failure-injection';
 import { forEachInOrder } from '../shared/in-order';
 import { decodeKinesisRecord, isTooOld, stateItem } from '../shared/state-records';
@@ -25,19 +24,17 @@ export const handler = async (event: KinesisStreamEvent, _context: Context): Pro
   // Lab 2 failure injection (part of the game).
   const failurePercentage = await failureInjection.readPercentage(dynamodb, tables.parameter);
 
-  const messages: RiskMessage[] = [];
+  let written = 0;
+  let skipped = 0;
   let tooOld = 0;
-  for (const record of records) {
+  await forEachInOrder(records, async (record) => {
     failureInjection.beforeRecord(failurePercentage, records.length);
 
     const message = decodeKinesisRecord(record);
-    if (isTooOld(message)) tooOld += 1;
-    else messages.push(message);
-  }
-
-  let written = 0;
-  let skipped = 0;
-  await forEachInOrder(messages, async (message) => {
+    if (isTooOld(message)) {
+      tooOld += 1;
+      return;
+    }
     try {
       await dynamodb.send(
         new PutItemCommand({
