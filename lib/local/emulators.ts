@@ -68,6 +68,7 @@ export async function startDynamoDbLocal(name: string, options: DynamoDbLocalOpt
     path.join(directory, 'DynamoDBLocal.jar'),
     ...storage,
     '-sharedDb',
+    '-disableTelemetry',
     '-port',
     String(options.port),
   ];
