@@ -13,6 +13,8 @@ export interface PipelineAppOptions {
   shardCount: number;
   organiserAccountId?: string;
   externalId: string;
+  /** Add the scheduled GeneratorLambda to every stack. */
+  withGenerator?: boolean;
   /** Directory of the cloud assembly (templates and bundled assets). */
   outdir: string;
 }
@@ -33,6 +35,7 @@ export function buildPipelineApp(options: PipelineAppOptions): { app: App; stack
           shardCount: options.shardCount,
           organiserAccountId: options.organiserAccountId,
           externalId: options.externalId,
+          withGenerator: options.withGenerator,
           description: `Event-driven aggregation workshop: ${prefix || 'team'} pipeline (${variant})`,
         }),
     ),

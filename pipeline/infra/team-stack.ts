@@ -2,7 +2,8 @@
  * One team's pipeline on AWS as a CDK stack (SPEC §5, §8): the Kinesis stream, the four tables, the
  * State, Map and Reduce functions bundled with esbuild, their triggers, a least-privilege role per
  * function, and the role the scoreboard assumes from the organiser's account. The `starting`
- * variant leaves the Lab 1 exercises undone; `solution` has them done.
+ * variant leaves the Lab 1 exercises undone; `solution` has them done. Opt-in: the workshop's
+ * GeneratorLambda, scheduled every minute.
  */
 import path from 'node:path';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -14,6 +15,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULT_RESOURCES, TABLE_SPECS, tableEnvironment, type PipelineFunction, type PipelineResources, type TableSpec } from '../../lib/pipeline-resources';
 import { handlerCode } from './bundle';
+import { GeneratorFunction } from './generator-function';
 import { deployedWiring, functionSettings, variantDirectory, type PipelineVariant, type TriggerConfig } from './wiring';
 
 export interface TeamPipelineProps extends StackProps {
@@ -26,6 +28,8 @@ export interface TeamPipelineProps extends StackProps {
   organiserAccountId?: string;
   /** The external id the scoreboard passes when it assumes the role. */
   externalId: string;
+  /** Also deploy the GeneratorLambda: a round against this stack every minute (default: no). */
+  withGenerator?: boolean;
 }
 
 /** The resource names of a team's stack. */
@@ -44,6 +48,11 @@ export function awsResources(prefix: string): PipelineResources {
 export function functionName(prefix: string, fn: PipelineFunction): string {
   const name = { state: 'StateLambda', map: 'MapLambda', reduce: 'ReduceLambda' }[fn];
   return prefix ? `${prefix}-${name}` : name;
+}
+
+/** The deployed name of the GeneratorLambda. */
+export function generatorFunctionName(prefix: string): string {
+  return prefix ? `${prefix}-GeneratorLambda` : 'GeneratorLambda';
 }
 
 /** The name of the role the scoreboard assumes. */
@@ -199,5 +208,10 @@ export class TeamPipelineStack extends Stack {
     output('StateFunctionName', functions.state.functionName, 'State function');
     output('MapFunctionName', functions.map.functionName, 'Map function');
     output('ReduceFunctionName', functions.reduce.functionName, 'Reduce function');
+
+    if (props.withGenerator) {
+      const generator = new GeneratorFunction(this, 'Generator', { functionName: generatorFunctionName(prefix), stream, aggregateTable, parameterTable });
+      output('GeneratorFunctionName', generator.function.functionName, 'GeneratorLambda: one round a minute (its log shows each verdict)');
+    }
   }
 }

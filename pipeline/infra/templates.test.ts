@@ -1,7 +1,8 @@
 /**
  * Tests of the synthesized CloudFormation templates of a team stack (both variants): resources,
  * stream view types, trigger settings equal to the wiring files, Reduce's concurrency, IAM scoped
- * to resource ARNs, and the starting variant missing exactly the Lab 1 pieces.
+ * to resource ARNs, the starting variant missing exactly the Lab 1 pieces, and the opt-in
+ * GeneratorLambda (scheduled every minute, least privilege) present only when asked for.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +27,7 @@ const EXTERNAL_ID = 'event-2024-secret';
 let outdir: string;
 const templates = {} as Record<'starting' | 'solution', Template>;
 let defaultNames: Template;
+let withGenerator: Template;
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), 'pipeline-synth-'));
@@ -35,6 +37,8 @@ beforeAll(() => {
   templates.solution = Template.fromStack(solution);
   const [unprefixed] = buildPipelineApp({ ...options, prefixes: [''], variants: ['solution'], organiserAccountId: undefined }).stacks;
   defaultNames = Template.fromStack(unprefixed);
+  const [generated] = buildPipelineApp({ ...options, prefixes: ['team01'], variants: ['starting'], withGenerator: true }).stacks;
+  withGenerator = Template.fromStack(generated);
 });
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -272,6 +276,92 @@ describe('starting versus solution', () => {
   });
 });
 
+describe('the GeneratorLambda (opt-in)', () => {
+  const generatorId = () => logicalIdOf(withGenerator, 'AWS::Lambda::Function', 'FunctionName', 'team01-GeneratorLambda');
+
+  it('is absent unless asked for', () => {
+    for (const template of [templates.starting, templates.solution, defaultNames]) {
+      template.resourceCountIs('AWS::Events::Rule', 0);
+      template.resourceCountIs('AWS::Lambda::Function', 3);
+      expect(Object.keys(template.toJSON().Outputs)).not.toContain('GeneratorFunctionName');
+    }
+  });
+
+  it('adds only the function, its log group, role, schedule and invoke permission to the stack', () => {
+    const added = structuredClone(withGenerator.toJSON());
+    const plain = structuredClone(templates.starting.toJSON());
+    const addedTypes = Object.entries(added.Resources as Resources)
+      .filter(([id]) => id.startsWith('Generator'))
+      .map(([, resource]) => resource.Type)
+      .sort();
+    expect(addedTypes).toEqual(
+      ['AWS::Events::Rule', 'AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::Lambda::EventInvokeConfig', 'AWS::Lambda::Function', 'AWS::Lambda::Permission', 'AWS::Logs::LogGroup'].sort(),
+    );
+    for (const id of Object.keys(added.Resources)) if (id.startsWith('Generator')) delete added.Resources[id];
+    delete added.Outputs.GeneratorFunctionName;
+    expect(added).toEqual(plain);
+  });
+
+  it('runs generator/lambda.ts every minute, once per event, with the round settings of the workshop', () => {
+    const generator = generatorId();
+    withGenerator.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: getAtt(generator, 'Arn'), RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } })],
+    });
+    const rule = Object.keys(withGenerator.findResources('AWS::Events::Rule'))[0];
+    withGenerator.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: getAtt(generator, 'Arn'),
+      Principal: 'events.amazonaws.com',
+      SourceArn: getAtt(rule, 'Arn'),
+    });
+    withGenerator.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: generator }, MaximumRetryAttempts: 0 });
+    withGenerator.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'team01-GeneratorLambda',
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Timeout: 60,
+      Environment: {
+        Variables: {
+          STREAM_NAME: { Ref: logicalIdOf(withGenerator, 'AWS::Kinesis::Stream', 'Name', 'team01-IncomingDataStream') },
+          AGGREGATE_TABLE_NAME: { Ref: logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-AggregateTable') },
+          PARAMETER_TABLE_NAME: { Ref: logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-ParameterTable') },
+          LAB: '1',
+          ROUND_MESSAGES: '10000',
+          ROUND_DEADLINE_SECONDS: '30',
+        },
+      },
+      LoggingConfig: { LogGroup: Match.anyValue() },
+    });
+    withGenerator.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/team01-GeneratorLambda' });
+    const properties = resources(withGenerator)[generator].Properties ?? {};
+    const assetHash = String((properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+    const bundle = readFileSync(path.join(outdir, `asset.${assetHash}`, 'index.js'), 'utf8');
+    expect(bundle).toContain('// generator/lambda.ts');
+    expect(bundle).not.toMatch(/require\("@aws-sdk\/client-/);
+  });
+
+  it('may send to the stream, read the totals and set the failure percentages, and nothing else', () => {
+    const generatorPolicy = Object.keys(withGenerator.findResources('AWS::IAM::Policy')).find((id) => id.startsWith('GeneratorRole'));
+    const statements = statementsOf(withGenerator).filter((statement) => statement.policy === generatorPolicy);
+    expect(statements.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual([
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: getAtt(logicalIdOf(withGenerator, 'AWS::Logs::LogGroup', 'LogGroupName', '/aws/lambda/team01-GeneratorLambda'), 'Arn') },
+      {
+        Action: ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
+        Resource: getAtt(logicalIdOf(withGenerator, 'AWS::Kinesis::Stream', 'Name', 'team01-IncomingDataStream'), 'Arn'),
+      },
+      { Action: 'dynamodb:Scan', Resource: getAtt(logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-AggregateTable'), 'Arn') },
+      { Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: getAtt(logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-ParameterTable'), 'Arn') },
+    ]);
+    const role = logicalIdOf(withGenerator, 'AWS::IAM::Role', 'Description', 'team01-GeneratorLambda: sends a round every minute and judges the AggregateTable');
+    expect(resources(withGenerator)[role].Properties).toMatchObject({
+      AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }] },
+    });
+    expect(resources(withGenerator)[role].Properties?.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
 describe('npm run pipeline:synth', () => {
   const run = promisify(execFile);
   const tsx = path.join(PIPELINE_DIRECTORY, '..', 'node_modules', '.bin', 'tsx');
@@ -285,6 +375,20 @@ describe('npm run pipeline:synth', () => {
       expect(stdout).toContain('team07-AggregationPipeline-solution: team07-AggregationPipeline-solution.template.json');
       expect(existsSync(path.join(out, 'team07-AggregationPipeline-solution.template.json'))).toBe(true);
       expect(existsSync(path.join(out, 'manifest.json'))).toBe(true);
+      expect(readFileSync(path.join(out, 'team07-AggregationPipeline-solution.template.json'), 'utf8')).not.toContain('GeneratorLambda');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('includes the GeneratorLambda with --with-generator', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'pipeline-synth-cli-'));
+    try {
+      const { stdout } = await run(tsx, [synth, '--variant', 'solution', '--with-generator', '--out', out], { cwd: out });
+      expect(stdout).toContain('includes the GeneratorLambda');
+      const template = JSON.parse(readFileSync(path.join(out, 'AggregationPipeline-solution.template.json'), 'utf8'));
+      const functions = Object.values(template.Resources as Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
+      expect(functions.map((resource) => resource.Properties?.FunctionName).sort()).toEqual(['GeneratorLambda', 'MapLambda', 'ReduceLambda', 'StateLambda']);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

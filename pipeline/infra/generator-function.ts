@@ -1,0 +1,88 @@
+/**
+ * The workshop's GeneratorLambda, an opt-in of a team's stack: generator/lambda.ts scheduled every
+ * minute by an EventBridge rule, running one round against the pipeline of its own stack, with
+ * exactly the permissions a round needs.
+ */
+import path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { handlerCode } from './bundle';
+import { PIPELINE_DIRECTORY } from './wiring';
+
+export const GENERATOR_ENTRY = path.resolve(PIPELINE_DIRECTORY, '..', 'generator', 'lambda.ts');
+/** Above the default deadline (30 s) plus sending 10,000 records, and at most the schedule's period. */
+export const GENERATOR_TIMEOUT_SECONDS = 60;
+
+export interface GeneratorFunctionProps {
+  functionName: string;
+  stream: kinesis.IStream;
+  aggregateTable: dynamodb.ITable;
+  parameterTable: dynamodb.ITable;
+}
+
+export class GeneratorFunction extends Construct {
+  readonly function: lambda.Function;
+  readonly schedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: GeneratorFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/aws/lambda/${props.functionName}`,
+      retention: logs.RetentionDays.ONE_WEEK,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${props.functionName}: sends a round every minute and judges the AggregateTable`,
+    });
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'WriteLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SendRounds',
+        actions: ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
+        resources: [props.stream.streamArn],
+      }),
+    );
+    role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadTotals', actions: ['dynamodb:Scan'], resources: [props.aggregateTable.tableArn] }));
+    role.addToPolicy(
+      new iam.PolicyStatement({ sid: 'SetFailurePercentages', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [props.parameterTable.tableArn] }),
+    );
+
+    this.function = new lambda.Function(this, 'Function', {
+      functionName: props.functionName,
+      // Not edited by participants: it carries its own AWS SDK, the versions this repository tests.
+      code: handlerCode(GENERATOR_ENTRY, 'bundled'),
+      handler: 'index.handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 1024,
+      timeout: Duration.seconds(GENERATOR_TIMEOUT_SECONDS),
+      role,
+      logGroup,
+      // A round that failed is over; the next one comes with the next minute.
+      retryAttempts: 0,
+      // The contract at the top of generator/lambda.ts; the organiser edits LAB (2 for Lab 2) in the console.
+      environment: {
+        STREAM_NAME: props.stream.streamName,
+        AGGREGATE_TABLE_NAME: props.aggregateTable.tableName,
+        PARAMETER_TABLE_NAME: props.parameterTable.tableName,
+        LAB: '1',
+        ROUND_MESSAGES: '10000',
+        ROUND_DEADLINE_SECONDS: '30',
+      },
+    });
+
+    this.schedule = new events.Rule(this, 'EveryMinute', {
+      description: `Runs ${props.functionName}: one round a minute`,
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],
+    });
+  }
+}
