@@ -22,6 +22,8 @@ export const GENERATOR_TIMEOUT_SECONDS = 60;
 
 export interface GeneratorFunctionProps {
   functionName: string;
+  /** Name of the EventBridge rule, so an organiser can find it to pause the rounds. */
+  scheduleName: string;
   stream: kinesis.IStream;
   aggregateTable: dynamodb.ITable;
   parameterTable: dynamodb.ITable;
@@ -80,6 +82,7 @@ export class GeneratorFunction extends Construct {
     });
 
     this.schedule = new events.Rule(this, 'EveryMinute', {
+      ruleName: props.scheduleName,
       description: `Runs ${props.functionName}: one round a minute`,
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: Duration.minutes(1) })],

@@ -55,6 +55,11 @@ export function generatorFunctionName(prefix: string): string {
   return prefix ? `${prefix}-GeneratorLambda` : 'GeneratorLambda';
 }
 
+/** The name of the EventBridge rule that runs the GeneratorLambda. */
+export function generatorScheduleName(prefix: string): string {
+  return prefix ? `${prefix}-GeneratorSchedule` : 'GeneratorSchedule';
+}
+
 /** The name of the role the scoreboard assumes. */
 export function scoreboardRoleName(prefix: string): string {
   return prefix ? `${prefix}-AggregationScoreboard` : 'AggregationScoreboard';
@@ -210,8 +215,15 @@ export class TeamPipelineStack extends Stack {
     output('ReduceFunctionName', functions.reduce.functionName, 'Reduce function');
 
     if (props.withGenerator) {
-      const generator = new GeneratorFunction(this, 'Generator', { functionName: generatorFunctionName(prefix), stream, aggregateTable, parameterTable });
+      const generator = new GeneratorFunction(this, 'Generator', {
+        functionName: generatorFunctionName(prefix),
+        scheduleName: generatorScheduleName(prefix),
+        stream,
+        aggregateTable,
+        parameterTable,
+      });
       output('GeneratorFunctionName', generator.function.functionName, 'GeneratorLambda: one round a minute (its log shows each verdict)');
+      output('GeneratorScheduleName', generator.schedule.ruleName, 'EventBridge rule running the GeneratorLambda (disable it to pause the rounds)');
     }
   }
 }
