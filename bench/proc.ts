@@ -1,0 +1,113 @@
+/**
+ * What the benchmark reads from /proc about the processes it started: CPU time (user + system, all
+ * threads), resident memory now and at its peak (VmRSS, VmHWM), the command line, and CPU time
+ * spent between two moments per named process.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat times. */
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** A process the benchmark watches, by the name the table uses. */
+export interface WatchedProcess {
+  name: string;
+  pid: number;
+}
+
+/** CPU time (user + system) a process has used so far, in ms; null once it is gone. */
+export function cpuTimeMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+export interface MemoryUse {
+  /** Resident set size now, KiB. */
+  rssKib: number;
+  /** Peak resident set size since the process started, KiB. */
+  peakRssKib: number;
+}
+
+/** Resident memory of a process (from /proc/<pid>/status); null once it is gone. */
+export function memoryUse(pid: number): MemoryUse | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { rssKib: field('VmRSS'), peakRssKib: field('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+/** A process's command line as arguments; empty once it is gone. */
+export function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/** CPU time the whole machine has spent busy (every process, not idle or waiting for I/O), in ms, summed over cores. */
+export function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / TICKS_PER_SECOND;
+}
+
+/** CPU time used per watched process, and by the whole machine, since the meter was made. */
+export class CpuMeter {
+  private readonly startedAt = performance.now();
+  private readonly before: Map<string, number>;
+  private readonly machineBefore = machineBusyMs();
+
+  constructor(private readonly processes: readonly WatchedProcess[]) {
+    this.before = new Map(processes.map((watched) => [watched.name, cpuTimeMs(watched.pid) ?? 0]));
+  }
+
+  /** CPU ms per process since the meter was made, with the wall time it covers. */
+  read(): CpuUse {
+    const wallMs = performance.now() - this.startedAt;
+    const perProcess: Record<string, number> = {};
+    for (const watched of this.processes) {
+      const now = cpuTimeMs(watched.pid);
+      if (now !== null) perProcess[watched.name] = Math.round(now - (this.before.get(watched.name) ?? 0));
+    }
+    const totalMs = Object.values(perProcess).reduce((sum, ms) => sum + ms, 0);
+    const machineMs = Math.round(machineBusyMs() - this.machineBefore);
+    return { wallMs: Math.round(wallMs), totalMs, perProcess, machineMs };
+  }
+}
+
+export interface CpuUse {
+  wallMs: number;
+  /** Sum over the watched processes. */
+  totalMs: number;
+  /** CPU ms per watched process name. */
+  perProcess: Record<string, number>;
+  /** CPU ms the whole machine was busy (all cores, every process: ours and everybody else's). */
+  machineMs: number;
+}
+
+/** Adds CPU uses together (e.g. over the rounds of one configuration). */
+export function addCpuUse(uses: readonly CpuUse[]): CpuUse {
+  const perProcess: Record<string, number> = {};
+  for (const use of uses) for (const [name, ms] of Object.entries(use.perProcess)) perProcess[name] = (perProcess[name] ?? 0) + ms;
+  return {
+    wallMs: uses.reduce((sum, use) => sum + use.wallMs, 0),
+    totalMs: uses.reduce((sum, use) => sum + use.totalMs, 0),
+    perProcess,
+    machineMs: uses.reduce((sum, use) => sum + use.machineMs, 0),
+  };
+}

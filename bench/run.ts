@@ -1,0 +1,252 @@
+/**
+ * `npm run bench`: measures the six figures of the benchmark (bench/README.md), each on parts it
+ * starts itself (free ports, temporary data), prints one table and writes bench/results.json.
+ * Everything it starts is stopped on exit, Ctrl-C and failure.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { watchForOrphaning } from '../lib/local/ancestry';
+import { killAllProcessesNow, stopAllProcesses } from '../lib/local/processes';
+import type { FigureContext, FigureOutput, FigureRecord } from './figure';
+import { roundTimeFigure, type RoundTimeInputs, type RoundTimeResults } from './figures/round-time';
+import { bestRate, sdkCeilingFigure, type SdkCeilingInputs, type SdkCeilingResults } from './figures/sdk-ceiling';
+import { scoreboardLoadFigure, type ScoreboardLoadInputs } from './figures/scoreboard-load';
+import { sendThroughputFigure, type SendThroughputInputs } from './figures/send-throughput';
+import { soakFigure, type SoakInputs } from './figures/soak';
+import { stalenessFigure, type StalenessInputs } from './figures/staleness';
+import { FullStack, type WantedTeam } from './full-stack';
+import { ROOT } from './local-stack';
+import { describeMachine, loadAverage, machineInfo } from './machine';
+import { renderTable } from './report';
+import { grouped, rounded, seconds } from './stats';
+
+interface Options {
+  quick: boolean;
+  only?: number[];
+  messages: number;
+  rounds: number;
+  teams: number[];
+  soakRounds: number;
+  loadSeconds: number;
+  pollers: number[];
+  changes: number;
+  out: string;
+  profileRuntime?: string;
+  keepLogs: boolean;
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a positive whole number');
+  return number;
+}
+
+function integerList(value: string): number[] {
+  const numbers = value.split(',').map((part) => Number(part.trim()));
+  if (numbers.length === 0 || numbers.some((number) => !Number.isInteger(number) || number < 1)) throw new InvalidArgumentError('must be a comma-separated list of positive whole numbers, e.g. 1,2,4');
+  return numbers;
+}
+
+function figureList(value: string): number[] {
+  const numbers = integerList(value);
+  const unknown = numbers.filter((number) => number > 6);
+  if (unknown.length) throw new InvalidArgumentError(`there are figures 1 to 6 (not ${unknown.join(', ')})`);
+  return numbers;
+}
+
+const options = new Command()
+  .name('npm run bench --')
+  .description('Measures round time-to-correct, generator throughput, the SDK ceiling, the scoreboard under load, staleness and a soak, on stacks it starts itself; prints one table and writes bench/results.json')
+  .option('--quick', 'figures 1 (one team, Lab 1 only), 2 and 3, in under 3 minutes', false)
+  .option('--only <figures>', 'only these figures, e.g. 4,5', figureList)
+  .option('--messages <n>', 'messages per round (figures 1, 2, 4, 6)', positiveInteger, 10_000)
+  .option('--rounds <n>', 'figure 1: measured rounds per configuration', positiveInteger, 3)
+  .option('--teams <list>', 'figure 1: team counts', integerList, [1, 2, 4])
+  .option('--soak-rounds <n>', 'figure 6: consecutive rounds per team', positiveInteger, 60)
+  .option('--load-seconds <n>', 'figure 4: seconds of load per poller setting', positiveInteger, 20)
+  .option('--pollers <list>', 'figure 4: concurrent pollers', integerList, [200, 1000])
+  .option('--changes <n>', 'figure 5: AggregateTable changes timed', positiveInteger, 20)
+  .option('--out <file>', 'where the results go', path.join(ROOT, 'bench/results.json'))
+  .option('--profile-runtime <dir>', "figure 1: run the function runtime under node --cpu-prof, profiles into <dir>")
+  .option('--keep-logs', 'keep the temporary directory with every process log', false)
+  .parse()
+  .opts<Options>();
+
+const figures = options.only ?? (options.quick ? [1, 2, 3] : [1, 2, 3, 4, 5, 6]);
+const controller = new AbortController();
+const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'workshop-bench-'));
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+let stopping = false;
+function interrupt(reason: string): void {
+  if (stopping) {
+    say(`${reason} again: killing everything now`);
+    killAllProcessesNow();
+    process.exit(130);
+  }
+  stopping = true;
+  say(`\n${reason}: stopping after the current step (again to kill at once)…`);
+  controller.abort(reason);
+}
+process.on('SIGINT', () => interrupt('Ctrl-C'));
+process.on('SIGTERM', () => interrupt('SIGTERM'));
+process.on('SIGHUP', () => interrupt('SIGHUP'));
+process.on('exit', () => killAllProcessesNow());
+watchForOrphaning(() => interrupt('the process that started the benchmark went away'));
+
+const roundTimeInputs: RoundTimeInputs = {
+  messages: options.messages,
+  roundsPerConfiguration: options.rounds,
+  teamCounts: options.quick ? [1] : options.teams,
+  labs: options.quick ? [1] : [1, 2],
+  deadlineSeconds: 30,
+  shardCount: 4,
+  runtimeNodeOptions: options.profileRuntime ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.profileRuntime)}`] : undefined,
+};
+const sendInputs: SendThroughputInputs = { messages: options.messages, repetitions: 3, shardCount: 4, originalBatchSize: 40 };
+const ceilingInputs: SdkCeilingInputs = { concurrency: [1, 4, 10], secondsPerMeasurement: options.quick ? 4 : 6, warmUpSeconds: 3 };
+const loadInputs: ScoreboardLoadInputs = { pollers: options.pollers, secondsPerPhase: options.loadSeconds, roundMessages: options.messages, roundIntervalSeconds: 5, refreshIntervalSeconds: 1 };
+const stalenessInputs: StalenessInputs = { changes: options.changes, team: 'reference', key: 'PV', step: '1.00' };
+const soakInputs: SoakInputs = { rounds: options.soakRounds, teams: ['reference', 'reference-2'], lab: 2, roundMessages: options.messages, deadlineSeconds: 30, window: 10, sampleEveryMs: 2000 };
+
+/** The teams of the whole-stack figures: two running the reference solution (the default my-team is removed). */
+const STACK_TEAMS: WantedTeam[] = [
+  { slug: 'reference', pipeline: 'solution' },
+  { slug: 'reference-2', pipeline: 'solution' },
+];
+
+/** Figures 4 and 5 share one `npm start` stack (Lab 1 rounds); figure 6 starts its own, so its memory starts fresh. */
+let boardStack: FullStack | null = null;
+
+async function startStack(context: FigureContext, lab: 1 | 2, warmUp: boolean): Promise<FullStack> {
+  context.log('  starting the whole workshop (npm start) on free ports with a fresh data directory…');
+  const stack = await FullStack.start({ workDirectory: context.workDirectory, roundMessages: options.messages, roundIntervalSeconds: 60, roundDeadlineSeconds: 30, log: context.log });
+  context.log(`  npm start answered after ${seconds(stack.startupMs)}; setting up teams ${STACK_TEAMS.map((team) => team.slug).join(', ')}…`);
+  await stack.setTeams(STACK_TEAMS, lab);
+  await stack.settle(context.signal);
+  if (warmUp) {
+    context.log('  one warm-up round per team (cold JVMs)…');
+    const rounds = await stack.warmUp(context.signal);
+    context.log(`  warm-up: ${rounds.map((round) => `${round.team} ${round.status === 'passed' ? seconds(round.timeToCorrectMs) : round.status}`).join(', ')}`);
+  }
+  return stack;
+}
+
+async function sharedBoardStack(context: FigureContext): Promise<FullStack> {
+  boardStack ??= await startStack(context, 1, true);
+  return boardStack;
+}
+
+async function withOwnStack<T>(context: FigureContext, lab: 1 | 2, work: (stack: FullStack) => Promise<T>): Promise<T> {
+  const stack = await startStack(context, lab, false);
+  try {
+    return await work(stack);
+  } finally {
+    await stack.stop();
+  }
+}
+
+interface FigureDefinition {
+  title: string;
+  inputs: object;
+  run: (context: FigureContext) => Promise<FigureOutput>;
+}
+
+const definitions: Record<number, FigureDefinition> = {
+  1: { title: 'Round time-to-correct, reference solution, local stack', inputs: roundTimeInputs, run: (context) => roundTimeFigure(roundTimeInputs, context) },
+  2: { title: 'Generator send throughput into kinesalite', inputs: sendInputs, run: (context) => sendThroughputFigure(sendInputs, context) },
+  3: { title: 'SDK ceiling against one DynamoDB Local', inputs: ceilingInputs, run: (context) => sdkCeilingFigure(ceilingInputs, context) },
+  4: {
+    title: 'Scoreboard under load while rounds run (npm start stack)',
+    inputs: { ...loadInputs, teams: STACK_TEAMS },
+    run: async (context) => scoreboardLoadFigure(await sharedBoardStack(context), loadInputs, context),
+  },
+  5: {
+    title: 'Staleness: AggregateTable change to API and to the page in Chromium',
+    inputs: { ...stalenessInputs, teams: STACK_TEAMS },
+    run: async (context) => stalenessFigure(await sharedBoardStack(context), stalenessInputs, context),
+  },
+  6: {
+    title: `Soak: ${options.soakRounds} consecutive rounds for 2 teams (npm start stack)`,
+    inputs: { ...soakInputs, teams: STACK_TEAMS },
+    run: (context) => withOwnStack(context, soakInputs.lab, (stack) => soakFigure(stack, soakInputs, context)),
+  },
+};
+
+async function runFigure(figure: number): Promise<FigureRecord> {
+  const definition = definitions[figure];
+  const startedAt = new Date();
+  const start = loadAverage();
+  say(`\n▶ Figure ${figure}: ${definition.title} (load average ${start.join(', ')})`);
+  const directory = path.join(workDirectory, `figure-${figure}`);
+  mkdirSync(directory, { recursive: true });
+  const base = { figure, title: definition.title, inputs: definition.inputs as Record<string, unknown>, startedAt: startedAt.toISOString() };
+  try {
+    const output = await definition.run({ workDirectory: directory, log: say, signal: controller.signal });
+    const record = { ...base, durationMs: Date.now() - startedAt.getTime(), loadAverage: { start, end: loadAverage() }, results: output.results, rows: output.rows };
+    say(`  done in ${seconds(record.durationMs)}`);
+    return record;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    say(`  figure ${figure} failed: ${message}`);
+    return { ...base, durationMs: Date.now() - startedAt.getTime(), loadAverage: { start, end: loadAverage() }, results: null, rows: [], error: message };
+  } finally {
+    const boardFiguresLeft = figures.slice(figures.indexOf(figure) + 1).some((next) => next === 4 || next === 5);
+    if (boardStack && !boardFiguresLeft) {
+      await boardStack.stop();
+      boardStack = null;
+    }
+  }
+}
+
+/** Figure 1 read against figure 3: how long State's writes of one round take at the SDK ceiling. */
+function roundAgainstCeiling(records: FigureRecord[]): FigureRecord['rows'] {
+  const rounds = records.find((record) => record.figure === 1 && record.results)?.results as RoundTimeResults | undefined;
+  const ceiling = records.find((record) => record.figure === 3 && record.results)?.results as SdkCeilingResults | undefined;
+  const single = rounds?.configurations.find((configuration) => configuration.lab === 1 && configuration.teams === 1);
+  const best = ceiling ? bestRate(ceiling, 'conditional PutItem') : null;
+  if (!single?.medianTimeToCorrectMs || !best) return [];
+  const floorMs = (options.messages / best.callsPerSecond) * 1000;
+  return [
+    {
+      measure: 'round vs ceiling (Lab 1, 1 team)',
+      result: `${seconds(floorMs)} of ${seconds(single.medianTimeToCorrectMs)} (${rounded((floorMs / single.medianTimeToCorrectMs) * 100, 0)} %)`,
+      note: `${grouped(options.messages)} conditional PutItems (State's writes) at the best rate measured (${grouped(best.callsPerSecond)}/s, ${best.inFlight} in flight) against the median time-to-correct`,
+    },
+  ];
+}
+
+async function main(): Promise<void> {
+  const machine = machineInfo();
+  say(`Benchmark on ${describeMachine(machine)}`);
+  say(`Figures ${figures.join(', ')}; logs and data in ${workDirectory}`);
+  const startedAt = new Date().toISOString();
+  const records: FigureRecord[] = [];
+  for (const figure of figures) {
+    if (controller.signal.aborted) break;
+    records.push(await runFigure(figure));
+  }
+  const ceilingRecord = records.find((record) => record.figure === 3);
+  if (ceilingRecord) ceilingRecord.rows.push(...roundAgainstCeiling(records));
+  const output = { machine, startedAt, finishedAt: new Date().toISOString(), interrupted: controller.signal.aborted, argv: process.argv.slice(2), options, figures: records };
+  mkdirSync(path.dirname(options.out), { recursive: true });
+  writeFileSync(options.out, `${JSON.stringify(output, null, 2)}\n`);
+  say(`\n${renderTable(records, machine)}`);
+  say(`Results: ${path.relative(process.cwd(), options.out)}`);
+  await stopAllProcesses();
+  const failed = records.some((record) => record.error);
+  if (options.keepLogs || failed) say(`Process logs: ${workDirectory}`);
+  else rmSync(workDirectory, { recursive: true, force: true });
+  process.exit(failed || controller.signal.aborted ? 1 : 0);
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  await stopAllProcesses();
+  process.exit(1);
+});

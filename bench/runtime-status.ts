@@ -1,0 +1,31 @@
+/** Reading the function runtime's GET /status: per-team statistics, and whether every pipeline is idle. */
+import type { RuntimeStatus } from '../lib/runtime/runtime';
+import { sleep } from './figure';
+
+export async function runtimeStatus(runtimeUrl: string): Promise<RuntimeStatus> {
+  const response = await fetch(`${runtimeUrl}/status`);
+  if (!response.ok) throw new Error(`the runtime's /status answered ${response.status}`);
+  return (await response.json()) as RuntimeStatus;
+}
+
+/** Whether any invocation runs or any record waits in a shard (read but not yet delivered). */
+export function pipelineBusy(status: RuntimeStatus): boolean {
+  return Object.values(status.teams).some((team) =>
+    Object.values(team.functions).some((fn) => (fn?.running ?? 0) > 0 || (fn?.triggers ?? []).some((trigger) => trigger.shards.some((shard) => 'pending' in shard && shard.pending > 0))),
+  );
+}
+
+/**
+ * Waits until every pipeline is idle twice in a row a second apart (what a slow round leaves
+ * behind must not leak into the next measurement); false when it is still busy after the timeout.
+ */
+export async function waitUntilIdle(runtimeUrl: string, timeoutMs = 120_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let quietReads = 0;
+  while (Date.now() < deadline) {
+    quietReads = pipelineBusy(await runtimeStatus(runtimeUrl)) ? 0 : quietReads + 1;
+    if (quietReads >= 2) return true;
+    await sleep(1000);
+  }
+  return false;
+}
