@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startKinesisEmulator, waitUntilReady, type Emulator } from '../lib/local/emulators';
 import { freePort } from '../lib/local/ports';
-import { startNodeModule, type ManagedProcess } from '../lib/local/processes';
+import { startProcess, type ManagedProcess } from '../lib/local/processes';
 import { RuntimeChannel } from '../lib/local/runtime-channel';
 import { startLocalTeam, type LocalTeamStack } from '../lib/local/team-stack';
 import type { RuntimeStatus } from '../lib/runtime/runtime';
@@ -47,9 +47,10 @@ export class LocalStack {
   static async start(options: LocalStackOptions): Promise<LocalStack> {
     const kinesis = await startKinesisEmulator('kinesis', { port: await freePort(), logFile: path.join(options.logDirectory, 'kinesis.log') });
     const port = await freePort();
-    const runtime = startNodeModule('runtime', path.join(ROOT, 'lib/runtime/main.ts'), ['--port', String(port)], {
+    const nodeArguments = [...(options.runtimeNodeOptions ?? []), '--import', 'tsx', path.join(ROOT, 'lib/runtime/main.ts'), '--port', String(port)];
+    const runtime = startProcess('runtime', process.execPath, nodeArguments, {
       cwd: ROOT,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_OPTIONS: (options.runtimeNodeOptions ?? []).join(' ') },
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       ipc: true,
       logFile: path.join(options.logDirectory, 'runtime.log'),
     });

@@ -61,6 +61,9 @@ export interface ConfigurationResult {
   cpuPercentTotal: number;
   /** The whole machine's busy CPU over the rounds (every process, ours and others'), 100 = one core. */
   machinePercent: number;
+  /** CPU the stack spent per message sent, ms, in total and per process (all DynamoDB Locals together). */
+  cpuMsPerMessage: number;
+  cpuMsPerMessageByProcess: Record<string, number>;
 }
 
 export interface WarmUp {
@@ -144,7 +147,12 @@ async function measureRound(stack: LocalStack, teams: readonly BenchTeam[], inpu
   }
 }
 
-function summarise(lab: Lab, teamCount: number, rounds: RoundSample[]): ConfigurationResult {
+/** The teams' DynamoDB Locals count as one part. */
+function partOf(processName: string): string {
+  return processName.startsWith('dynamodb ') ? 'DynamoDB Local' : processName;
+}
+
+function summarise(lab: Lab, teamCount: number, rounds: RoundSample[], messages: number): ConfigurationResult {
   const teamRounds = rounds.flatMap((round) => round.teams);
   const times = teamRounds.map((round) => round.timeToCorrectMs).filter((time): time is number => time !== null);
   // The generator stops polling at the deadline (30 s after the burst was sent): a passed round made it.
@@ -164,7 +172,15 @@ function summarise(lab: Lab, teamCount: number, rounds: RoundSample[]): Configur
     cpuPercent,
     cpuPercentTotal: rounded((cpu.totalMs / cpu.wallMs) * 100, 0),
     machinePercent: rounded((cpu.machineMs / cpu.wallMs) * 100, 0),
+    cpuMsPerMessage: rounded(cpu.totalMs / (messages * teamRounds.length), 2),
+    cpuMsPerMessageByProcess: perMessage(cpu.perProcess, messages * teamRounds.length),
   };
+}
+
+function perMessage(perProcess: Record<string, number>, messages: number): Record<string, number> {
+  const parts: Record<string, number> = {};
+  for (const [name, ms] of Object.entries(perProcess)) parts[partOf(name)] = (parts[partOf(name)] ?? 0) + ms;
+  return Object.fromEntries(Object.entries(parts).map(([name, ms]) => [name, rounded(ms / messages, 2)]));
 }
 
 function stageNote(stages: StageStats): string {
@@ -176,11 +192,10 @@ function stageNote(stages: StageStats): string {
 }
 
 function cpuNote(result: ConfigurationResult): string {
-  const parts = Object.entries(result.cpuPercent)
-    .filter(([, percent]) => percent >= 3)
+  const parts = Object.entries(result.cpuMsPerMessageByProcess)
     .sort((a, b) => b[1] - a[1])
-    .map(([name, percent]) => `${name} ${percent}%`);
-  return `CPU (100% = one core): the stack ${result.cpuPercentTotal}% (${parts.join(', ')}); whole machine ${result.machinePercent}% of ${os.cpus().length * 100}%`;
+    .map(([name, ms]) => `${name} ${ms}`);
+  return `CPU per message ${result.cpuMsPerMessage} ms (${parts.join(', ')}); whole machine busy ${result.machinePercent}% of ${os.cpus().length * 100}% (others' work included)`;
 }
 
 export async function roundTimeFigure(inputs: RoundTimeInputs, context: FigureContext): Promise<FigureOutput<RoundTimeResults>> {
@@ -208,7 +223,7 @@ export async function roundTimeFigure(inputs: RoundTimeInputs, context: FigureCo
             `  lab ${lab}, ${teamCount} team(s), round ${index + 1}/${inputs.roundsPerConfiguration}: ${sample.teams.map((round) => (round.status === 'passed' ? seconds(round.timeToCorrectMs) : `${round.status} (${round.diagnosis})`)).join(', ')}`,
           );
         }
-        results.configurations.push(summarise(lab, teamCount, rounds));
+        results.configurations.push(summarise(lab, teamCount, rounds, inputs.messages));
       }
     }
   } finally {
@@ -223,6 +238,17 @@ export function roundTimeRows(results: RoundTimeResults, inputs: RoundTimeInputs
     result: `median ${seconds(result.medianTimeToCorrectMs)}, worst ${seconds(result.worstTimeToCorrectMs)}; ${result.passedWithinDeadline}/${result.teamRounds} passed within ${inputs.deadlineSeconds} s`,
     note: `per team and round: ${stageNote(result.stagesPerTeamRound)}. Sending ${seconds(result.medianSendMs)}. ${cpuNote(result)}`,
   }));
+  for (const lab of inputs.labs) {
+    const single = results.configurations.filter((result) => result.lab === lab).sort((a, b) => a.teams - b.teams)[0];
+    if (!single) continue;
+    const cpuSecondsPerRound = (single.cpuMsPerMessage * inputs.messages) / 1000;
+    const cores = os.cpus().length;
+    rows.push({
+      measure: `Lab ${lab}: teams this machine can serve (estimate)`,
+      result: `${rounded((cores * inputs.deadlineSeconds) / cpuSecondsPerRound, 1)} teams per round`,
+      note: `${cores} cores × ${inputs.deadlineSeconds} s ÷ ${rounded(cpuSecondsPerRound, 1)} s of CPU per team and round (measured with ${single.teams} team${single.teams > 1 ? 's' : ''}): the stack is CPU-bound; compare with the rounds of several teams at once above`,
+    });
+  }
   for (const cold of results.coldFirstRounds) {
     rows.push({
       measure: `first round after start (${cold.teams.length} new team${cold.teams.length > 1 ? 's' : ''}, cold JVM)`,

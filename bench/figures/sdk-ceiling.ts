@@ -1,8 +1,8 @@
 /**
  * Figure 3: the SDK ceiling on this machine: calls per second against one team's DynamoDB Local
  * (its four tables created at start, as a team gets them) of UpdateItem on the AggregateTable and of
- * State's conditional PutItem on the StateTable (stream on), with 1, 4 and 10 calls in flight, and
- * the CPU each call costs the client and the server.
+ * State's conditional PutItem on the StateTable (stream on), with 1 to 40 calls in flight (State
+ * has 10 per shard, 4 shards), and the CPU each call costs the client and the server.
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -22,8 +22,8 @@ export interface SdkCeilingInputs {
   concurrency: number[];
   /** Measuring time per operation and concurrency. */
   secondsPerMeasurement: number;
-  /** Unmeasured calls first, so the JVM has compiled its hot paths. */
-  warmUpSeconds: number;
+  /** Unmeasured calls of each operation first, so the JVM has compiled its hot paths. */
+  warmUpCalls: number;
 }
 
 export type Operation = 'UpdateItem' | 'conditional PutItem';
@@ -75,15 +75,15 @@ function operationCall(operation: Operation, tables: { aggregate: string; state:
     );
 }
 
-/** `inFlight` loops of one call after another, for `ms`; returns calls and errors. */
-async function loop(client: DynamoDBClient, call: Call, inFlight: number, ms: number): Promise<{ calls: number; errors: number }> {
+/** `inFlight` loops of one call after another, for `ms` or until `limit` calls started; returns calls and errors. */
+async function loop(client: DynamoDBClient, call: Call, inFlight: number, ms: number, limit = Infinity): Promise<{ calls: number; errors: number }> {
   const until = performance.now() + ms;
   let calls = 0;
   let errors = 0;
   let sequence = 0;
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
-      while (performance.now() < until) {
+      while (performance.now() < until && sequence < limit) {
         try {
           await call(client, sequence++);
           calls++;
@@ -110,7 +110,7 @@ export async function sdkCeilingFigure(inputs: SdkCeilingInputs, context: Figure
     ];
     for (const operation of ['UpdateItem', 'conditional PutItem'] as const) {
       const call = operationCall(operation, { aggregate: resources.aggregateTable, state: resources.stateTable });
-      await loop(client, call, Math.max(...inputs.concurrency), inputs.warmUpSeconds * 1000);
+      await loop(client, call, Math.max(...inputs.concurrency), 120_000, inputs.warmUpCalls);
       for (const inFlight of inputs.concurrency) {
         checkInterrupted(context.signal);
         const meter = new CpuMeter(watched);
