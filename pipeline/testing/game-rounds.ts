@@ -15,6 +15,7 @@ import { startLocalTeam, type LocalTeamStack } from '../../lib/local/team-stack'
 import { PIPELINE_FUNCTIONS, type PipelineFunction } from '../../lib/pipeline-resources';
 import type { LocalRuntime } from '../../lib/runtime/runtime';
 import type { TeamStatus } from '../../lib/runtime/team-runtime';
+import { parseWiring, WIRING_FILE } from '../../lib/runtime/wiring';
 import type { Diagnosis } from '../../lib/store/types';
 import { makeRound, type StreamRecord } from '../../generator/messages';
 import { runRound, type RoundOutcome, type RoundSettings, type TeamTarget } from '../../generator/round';
@@ -37,7 +38,7 @@ export interface PipelineChoice {
  */
 export function mixedCodeDirectory(choice: PipelineChoice): { directory: string; remove(): void } {
   const directory = mkdtempSync(path.join(os.tmpdir(), 'fidelity-pipeline-'));
-  writeFileSync(path.join(directory, 'triggers.json'), readFileSync(path.join(pipelineRoot, choice.wiring, 'triggers.json')));
+  writeFileSync(path.join(directory, WIRING_FILE), readFileSync(path.join(pipelineRoot, choice.wiring, WIRING_FILE)));
   for (const fn of PIPELINE_FUNCTIONS) {
     const real = path.join(pipelineRoot, choice[fn], `${fn}.ts`);
     writeFileSync(path.join(directory, `${fn}.ts`), `export { handler } from ${JSON.stringify(real)};\n`);
@@ -97,7 +98,9 @@ export class FidelityTeam {
   /** Runs `codeDirectory` for this team; resolves once every wired trigger reads its stream. */
   async run(codeDirectory: string, environment: Record<string, string>): Promise<void> {
     await this.runtime.upsertTeam({ slug: this.stack.slug, connection: this.stack.connection, resources: this.stack.resources, codeDirectory, environment });
-    const wired = JSON.parse(readFileSync(path.join(codeDirectory, 'triggers.json'), 'utf8')).triggers.length as number;
+    const wiring = parseWiring(readFileSync(path.join(codeDirectory, WIRING_FILE), 'utf8'));
+    if (!wiring.ok) throw new Error(`${codeDirectory}: ${wiring.problem}`);
+    const wired = wiring.wiring.triggers.length;
     const deadline = Date.now() + 30_000;
     for (;;) {
       const triggers = Object.values(this.status()?.functions ?? {}).flatMap((fn) => fn.triggers);
