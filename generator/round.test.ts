@@ -166,6 +166,12 @@ describe('diagnosis of pipelines that really have a bug', () => {
     expect(outcome.diagnosis?.labStep).toBe('Lab 2, step 2');
   });
 
+  it('double-applied: totals exact for a moment, then a retried last batch added again, fail the round', async () => {
+    const outcome = await roundWith('double-last-batch', { deadlineSeconds: 6 });
+    expect(outcome.status).toBe('failed');
+    expect(outcome.diagnosis?.code).toBe('double-applied');
+  });
+
   it('stale-versions: a pipeline where the last-arriving version wins', async () => {
     const outcome = await roundWith('last-wins', { lab: 2, messages: 4000, seed: seedWithStaleMessages(4000), deadlineSeconds: 4 });
     expect(outcome.status).toBe('failed');

@@ -18,6 +18,13 @@ import { SendError, sendRecords, type SendReport } from './sender';
 
 export const POLL_INTERVAL_MS = 500;
 /**
+ * A match counts once it still holds this long after the first matching read: when Reduce fails
+ * right after its last transaction, the totals are exact for the moment before the retried batch
+ * is added again, and a poll landing in that moment must not pass the round. Time-to-correct is
+ * still the first matching read; a match that began before the deadline may be confirmed after it.
+ */
+export const MATCH_CONFIRMATION_MS = 1500;
+/**
  * The table counts as still changing at the deadline when it changed within a window before it: a
  * quarter of the deadline, at least 1 s and at most 4 s (a working pipeline writes more often).
  */
@@ -248,11 +255,13 @@ interface WaitTiming {
   pollIntervalMs: number;
 }
 
-/** Polls the AggregateTable until the change matches the expected totals or the deadline passes. */
+/** Polls the AggregateTable until the change matches (and keeps matching) or the deadline passes. */
 async function waitForChange(target: TeamTarget, generated: GeneratedRound, baseline: TableValues, hooks: RoundHooks, timing: WaitTiming): Promise<WaitResult> {
   const { deadlineMs, sendStarted, pollIntervalMs } = timing;
   let previous = baseline;
   let lastChangeAt = -Infinity;
+  /** The first read of the current run of matching reads (null while the change does not match). */
+  let match: { readAt: number; readStartedBeforeDeadline: boolean } | null = null;
   const result: WaitResult = { timeToCorrectMs: null, stillChanging: false };
   for (;;) {
     if (hooks.signal?.aborted) throw new RoundStopped();
@@ -270,18 +279,21 @@ async function waitForChange(target: TeamTarget, generated: GeneratedRound, base
       result.error = undefined;
       result.verdict = judgeChange(baseline, values, generated.expected);
       hooks.onPoll?.(result.verdict, readAt - sendStarted);
-      if (result.verdict.passed) {
-        result.timeToCorrectMs = Math.round(readAt - sendStarted);
+      match = result.verdict.passed ? (match ?? { readAt, readStartedBeforeDeadline: pollStarted < deadlineMs }) : null;
+      if (match && readAt - match.readAt >= MATCH_CONFIRMATION_MS) {
+        result.timeToCorrectMs = Math.round(match.readAt - sendStarted);
         return result;
       }
     } catch (error) {
       result.error = classifyTableError(error, target.resources.aggregateTable);
+      match = null;
     }
     const now = performance.now();
-    if (now >= deadlineMs) {
+    const confirming = match?.readStartedBeforeDeadline === true;
+    if (now >= deadlineMs && !confirming) {
       result.stillChanging = lastChangeAt >= deadlineMs - timing.stillChangingWindowMs;
       return result;
     }
-    await sleep(Math.min(deadlineMs - now, pollIntervalMs - (now - pollStarted)), hooks.signal);
+    await sleep(confirming ? pollIntervalMs - (now - pollStarted) : Math.min(deadlineMs - now, pollIntervalMs - (now - pollStarted)), hooks.signal);
   }
 }

@@ -2,8 +2,9 @@
  * A small aggregation pipeline for the generator's tests: reads a team's Kinesis stream with the
  * real SDK (every shard in parallel, batches of 100), keeps the newest version of each trade and
  * adds the changes to the AggregateTable with exact decimal strings. Variants really have the
- * bugs the diagnosis names: dropping records, adding a batch twice, letting the last-arriving
- * version win, being too slow, writing leaf keys in the wrong order.
+ * bugs the diagnosis names: dropping records, adding a batch twice (early in the round, or its last
+ * batch again just after the totals were exact), letting the last-arriving version win, being too
+ * slow, writing leaf keys in the wrong order.
  */
 import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
@@ -20,6 +21,8 @@ export type PipelineBug =
   | 'drop-records'
   /** Writes its first substantial batch of changes twice (a retried transaction without a token). */
   | 'double-batch'
+  /** Writes its last batch again 300 ms after it (Reduce failing after its final transaction, then retried). */
+  | 'double-last-batch'
   /** Overwrites a trade with whatever version arrives last (no version check). */
   | 'last-wins'
   /** Takes half a second per batch of 100 records. */
@@ -37,6 +40,7 @@ interface HeldVersion {
 const FLUSH_INTERVAL_MS = 200;
 const EMPTY_POLL_MS = 50;
 const DOUBLED_BATCH_MIN_MESSAGES = 50;
+const LAST_BATCH_RETRY_DELAY_MS = 300;
 
 function keysOf(message: RiskMessage, bug: PipelineBug): string[] {
   const { RiskType, TradeDesk, Region } = message.Hierarchy;
@@ -130,9 +134,18 @@ export class TestPipeline {
   }
 
   private async flushLoop(): Promise<void> {
+    let lastWrite: (() => Promise<unknown>) | null = null;
     while (this.running || this.pending.size > 0) {
       await new Promise((resolve) => setTimeout(resolve, FLUSH_INTERVAL_MS));
-      if (this.pending.size === 0) continue;
+      if (this.pending.size === 0) {
+        if (this.bug === 'double-last-batch' && lastWrite && !this.doubled) {
+          this.doubled = true;
+          await new Promise((resolve) => setTimeout(resolve, LAST_BATCH_RETRY_DELAY_MS));
+          await lastWrite();
+          this.lastActivity = Date.now();
+        }
+        continue;
+      }
       const changes = this.pending;
       const messages = this.pendingMessages;
       this.pending = new Map();
@@ -151,6 +164,7 @@ export class TestPipeline {
       const write = () => dynamoDbClient(this.target.connection).send(new TransactWriteItemsCommand({ TransactItems: items }));
       try {
         await write();
+        lastWrite = write;
         if (this.bug === 'double-batch' && !this.doubled && messages >= DOUBLED_BATCH_MIN_MESSAGES) {
           this.doubled = true;
           await write();

@@ -6,9 +6,9 @@
  * records, Reduce every pre-aggregate Map wrote, nothing in flight, no counter moving for 1.5 s), and
  * is judged on the totals it settled on. So a round's work never spills into the next one's
  * baseline, and each function instance's seeded failure draws are consumed round after round. The
- * game's own verdict (the first read that matches) is recorded too, but not what "wrong" means here:
- * when a round's last Reduce batch fails after its transaction, the totals are exact for the ~100 ms
- * before the retry adds the batch again, and a poll landing there passes the round.
+ * game's own verdict is recorded too (it waits for a match to hold 1.5 s, because when a round's
+ * last Reduce batch fails after its transaction the totals are exact for a moment before the retry
+ * adds the batch again), but the settled totals are what "wrong" means here.
  *
  * Why the Lab 2 assertions hold, not by luck:
  * - Reduce without ClientRequestToken (c, d) spoils a round exactly when one of its invocations in
