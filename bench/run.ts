@@ -110,7 +110,7 @@ const roundTimeInputs: RoundTimeInputs = {
 };
 const sendInputs: SendThroughputInputs = { messages: options.messages, repetitions: 3, shardCount: 4, originalBatchSize: 40 };
 const ceilingInputs: SdkCeilingInputs = { concurrency: [1, 4, 10, 40], secondsPerMeasurement: options.quick ? 3 : 6, warmUpCalls: options.quick ? 5_000 : 15_000 };
-const loadInputs: ScoreboardLoadInputs = { pollers: options.pollers, secondsPerPhase: options.loadSeconds, roundMessages: options.messages, roundIntervalSeconds: 5, refreshIntervalSeconds: 1 };
+const loadInputs: ScoreboardLoadInputs = { pollers: options.pollers, secondsPerPhase: options.loadSeconds, roundMessages: options.messages, roundIntervalSeconds: 30, refreshIntervalSeconds: 1 };
 const stalenessInputs: StalenessInputs = { changes: options.changes, team: 'reference', key: 'PV', step: '1.00' };
 const soakInputs: SoakInputs = { rounds: options.soakRounds, teams: ['reference', 'reference-2'], lab: 2, roundMessages: options.messages, deadlineSeconds: 30, window: 10, sampleEveryMs: 2000 };
 

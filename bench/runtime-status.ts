@@ -8,9 +8,10 @@ export async function runtimeStatus(runtimeUrl: string): Promise<RuntimeStatus> 
   return (await response.json()) as RuntimeStatus;
 }
 
-/** Whether any invocation runs or any record waits in a shard (read but not yet delivered). */
-export function pipelineBusy(status: RuntimeStatus): boolean {
-  return Object.values(status.teams).some((team) =>
+/** Whether any invocation runs or any record waits in a shard (read but not yet delivered), for some teams or all. */
+export function pipelineBusy(status: RuntimeStatus, slugs?: readonly string[]): boolean {
+  const teams = Object.values(status.teams).filter((team) => !slugs || slugs.includes(team.slug));
+  return teams.some((team) =>
     Object.values(team.functions).some((fn) => (fn?.running ?? 0) > 0 || (fn?.triggers ?? []).some((trigger) => trigger.shards.some((shard) => 'pending' in shard && shard.pending > 0))),
   );
 }
@@ -19,11 +20,11 @@ export function pipelineBusy(status: RuntimeStatus): boolean {
  * Waits until every pipeline is idle twice in a row a second apart (what a slow round leaves
  * behind must not leak into the next measurement); false when it is still busy after the timeout.
  */
-export async function waitUntilIdle(runtimeUrl: string, timeoutMs = 120_000): Promise<boolean> {
+export async function waitUntilIdle(runtimeUrl: string, timeoutMs = 120_000, slugs?: readonly string[]): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   let quietReads = 0;
   while (Date.now() < deadline) {
-    quietReads = pipelineBusy(await runtimeStatus(runtimeUrl)) ? 0 : quietReads + 1;
+    quietReads = pipelineBusy(await runtimeStatus(runtimeUrl), slugs) ? 0 : quietReads + 1;
     if (quietReads >= 2) return true;
     await sleep(1000);
   }

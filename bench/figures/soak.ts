@@ -1,14 +1,16 @@
 /**
  * Figure 6: soak. Consecutive 10,000-message rounds for 2 teams running the reference solution on
  * the whole `npm start` stack, each team's next round asked for (organiser API) as soon as its
- * previous one closed; time-to-correct of the first 10 against the last 10 rounds, resident memory
- * of every process of the stack at the start and the end, and the rounds not scored.
+ * previous one closed and its pipeline is idle; time-to-correct of the first 10 against the last
+ * 10 rounds, resident memory of every process of the stack at the start and the end, and the
+ * rounds not scored.
  */
 import os from 'node:os';
 import type { Round } from '../../lib/store/types';
 import { checkInterrupted, sleep, type FigureContext, type FigureOutput, type TableRow } from '../figure';
 import type { FullStack } from '../full-stack';
 import { CpuMeter, memoryUse, type WatchedProcess } from '../proc';
+import { waitUntilIdle } from '../runtime-status';
 import { grouped, median, megabytes, ratio, rounded, seconds } from '../stats';
 
 export interface SoakInputs {
@@ -62,12 +64,17 @@ function sampleMemory(processes: readonly WatchedProcess[], closed: number): Sam
   return { closed, rssKib };
 }
 
-/** Runs `count` rounds for one team, one after the other, each asked for once the previous one closed. */
+/**
+ * Runs `count` rounds for one team, one after the other: each asked for once the previous one
+ * closed and the team's pipeline is idle (a late round's leftovers would otherwise spill into the
+ * next round and fail it too, which an event's 60 s interval never does).
+ */
 async function teamRounds(stack: FullStack, slug: string, count: number, closedCount: Map<string, number>, context: FigureContext): Promise<Round[]> {
   const done: Round[] = [];
   let last = (await stack.rounds(slug)).at(-1)?.number ?? 0;
   while (done.length < count) {
     checkInterrupted(context.signal);
+    if (!(await waitUntilIdle(stack.runtimeUrl, 120_000, [slug]))) context.log(`  ${slug}'s pipeline was still busy 2 minutes after its round`);
     await stack.admin('POST', 'rounds', { teams: [slug] });
     const askedAt = Date.now();
     let round: Round | undefined;
@@ -159,7 +166,7 @@ export function soakRows(results: SoakResults, inputs: SoakInputs): TableRow[] {
     {
       measure: `first ${window} rounds of each of ${teams}`,
       result: `median ${seconds(results.firstRounds.medianTimeToCorrectMs)}, ${results.firstRounds.passed}/${results.firstRounds.of} passed`,
-      note: `Lab ${inputs.lab}${inputs.lab === 2 ? ' with failure injection' : ''}, ${grouped(inputs.roundMessages)} messages, each team's next round as soon as its previous one closed`,
+      note: `Lab ${inputs.lab}${inputs.lab === 2 ? ' with failure injection' : ''}, ${grouped(inputs.roundMessages)} messages, each team's next round as soon as its previous one closed and its pipeline was idle`,
     },
     {
       measure: `last ${window} rounds (of ${inputs.rounds} per team)`,
