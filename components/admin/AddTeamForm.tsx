@@ -16,8 +16,9 @@ const RESOURCE_FIELDS = [
   ['parameterTable', 'ParameterTable', 'ParameterTable'],
 ] as const;
 
-export function AddTeamForm({ act }: { act: Act }) {
-  const [kind, setKind] = useState<'local' | 'aws'>('local');
+export function AddTeamForm({ act, localTeams }: { act: Act; localTeams: boolean }) {
+  const [kind, setKind] = useState<'local' | 'aws'>(localTeams ? 'local' : 'aws');
+  const kinds = localTeams ? (['local', 'aws'] as const) : (['aws'] as const);
   const [busy, setBusy] = useState(false);
   const [formKey, setFormKey] = useState(0);
 
@@ -46,7 +47,7 @@ export function AddTeamForm({ act }: { act: Act }) {
   return (
     <Panel title="Add a team">
       <div className="mb-4 flex gap-2" role="radiogroup" aria-label="where the team runs">
-        {(['local', 'aws'] as const).map((option) => (
+        {kinds.map((option) => (
           <Button key={option} role="radio" aria-checked={kind === option} tone={kind === option ? 'primary' : 'secondary'} onClick={() => setKind(option)}>
             {option === 'local' ? 'Local (emulators)' : 'AWS account'}
           </Button>

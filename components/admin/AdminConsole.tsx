@@ -86,7 +86,7 @@ export function AdminConsole({ initial }: { initial: AdminView }) {
       </div>
       <TeamList view={view} act={act} />
       <div className="grid grid-cols-1 gap-5 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
-        <AddTeamForm act={act} />
+        <AddTeamForm act={act} localTeams={view.localTeams} />
         <Panel title="Export">
           <p className="mb-3 text-sm text-slate-400">CSV files of the live standings and of every round of every team.</p>
           <div className="flex flex-wrap gap-2">

@@ -26,14 +26,15 @@ function createContext(): AppContext {
   const config = readConfig();
   const defaults = { roundIntervalSeconds: config.ROUND_INTERVAL_SECONDS, roundMessages: config.ROUND_MESSAGES, roundDeadlineSeconds: config.ROUND_DEADLINE_SECONDS };
   const store = new OrganiserStore({ region: config.AWS_REGION, dynamodbEndpoint: config.ORGANISER_STORE_ENDPOINT }, config.ORGANISER_TABLE, defaults);
-  const snapshots = new SnapshotBuilder({ store, settingsDefaults: defaults });
+  const localTeams = config.WORKSHOP_MODE === 'local';
+  const snapshots = new SnapshotBuilder({ store, settingsDefaults: defaults, localTeams });
   return {
     config,
     store,
     snapshots,
     logs: new RuntimeLogs(config.RUNTIME_URL),
     gate: new OrganiserGate(config.ORGANISER_SECRET),
-    actions: new OrganiserActions(store, snapshots, config.AWS_REGION),
+    actions: new OrganiserActions(store, snapshots, config.AWS_REGION, localTeams),
   };
 }
 

@@ -21,6 +21,8 @@ export class OrganiserActions {
     private readonly snapshots: SnapshotBuilder,
     /** Region recorded for local teams (the emulators' region). */
     private readonly localRegion: string,
+    /** Whether local teams can run (false in AWS mode: no emulators, no function runtime). */
+    private readonly localTeams = true,
   ) {}
 
   private async existing(slug: string): Promise<Team> {
@@ -30,6 +32,9 @@ export class OrganiserActions {
   }
 
   async addTeam(input: NewTeamInput): Promise<Team> {
+    if (input.kind === 'local' && !this.localTeams) {
+      throw new HttpError(400, 'kind: this workshop runs on AWS (WORKSHOP_MODE=aws), so it has no emulators for a local team: add the team as "aws"');
+    }
     const team =
       input.kind === 'local'
         ? newLocalTeam(input.slug, input.name, input.pipeline, this.localRegion)

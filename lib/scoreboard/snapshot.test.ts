@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { OrganiserActions } from '../api/organiser-actions';
 import { dynamoDbClient, type Connection } from '../aws/clients';
 import { AGGREGATION_KEYS } from '../domain/hierarchy';
 import { LOCAL_REGION, startDynamoDbLocal, type Emulator } from '../local/emulators';
@@ -15,7 +16,7 @@ import { newLocalTeam } from '../store/team-records';
 import type { Round } from '../store/types';
 import { TeamRoundCache } from './round-cache';
 import { SnapshotBuilder } from './snapshot';
-import type { ScoreboardView, TeamView } from './views';
+import type { AdminView, ScoreboardView, TeamView } from './views';
 
 let emulator: Emulator;
 let connection: Connection;
@@ -152,6 +153,17 @@ describe('SnapshotBuilder', () => {
     const board = JSON.parse(snapshot.scoreboard().body) as ScoreboardView;
     expect(board.teams).toEqual([]);
     expect(board.problem).toMatch(/organiser store is not answering/);
+  });
+});
+
+describe('in AWS mode (no emulators)', () => {
+  it('tells the organiser console that teams cannot be local, and refuses to add a local team', async () => {
+    const builder = new SnapshotBuilder({ store, localTeams: false });
+    const admin = JSON.parse((await builder.current()).admin().body) as AdminView;
+    expect(admin.localTeams).toBe(false);
+    const actions = new OrganiserActions(store, builder, LOCAL_REGION, false);
+    await expect(actions.addTeam({ kind: 'local', slug: 'nowhere', name: 'Nowhere', pipeline: 'handlers' })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/^kind: .*add the team as "aws"/) });
+    expect(await store.getTeam('nowhere')).toBeNull();
   });
 });
 

@@ -31,6 +31,8 @@ export interface SnapshotBuilderOptions {
   now?: () => number;
   /** Round settings to show while the organiser store cannot be read. */
   settingsDefaults?: SettingsDefaults;
+  /** Whether this workshop runs local teams (false in AWS mode, where there are no emulators). */
+  localTeams?: boolean;
 }
 
 /** A serialised view with its ETag. */
@@ -116,6 +118,8 @@ export class Snapshot {
   constructor(
     readonly builtAt: number,
     readonly parts: SnapshotParts,
+    /** Whether this workshop runs local teams (false in AWS mode). */
+    private readonly localTeams = true,
   ) {}
 
   get problem(): string | null {
@@ -299,11 +303,12 @@ export class Snapshot {
         tableState: this.liveTable(team).state,
       };
     });
-    return { live, teams, defaultFailurePercentages: { ...DEFAULT_FAILURE_PERCENTAGES } };
+    return { live, teams, defaultFailurePercentages: { ...DEFAULT_FAILURE_PERCENTAGES }, localTeams: this.localTeams };
   }
 }
 
 export class SnapshotBuilder {
+  private readonly localTeams: boolean;
   readonly metrics: SnapshotMetrics = { snapshotBuilds: 0, aggregateScans: 0, roundQueries: 0, lastBuildMs: null };
   private latest: Snapshot | null = null;
   private building: Promise<Snapshot> | null = null;
@@ -319,6 +324,7 @@ export class SnapshotBuilder {
 
   constructor(options: SnapshotBuilderOptions) {
     this.store = options.store;
+    this.localTeams = options.localTeams ?? true;
     this.readTable = options.readTable ?? readAggregateTable;
     this.minIntervalMs = options.minIntervalMs ?? 1000;
     this.scanWaitMs = options.scanWaitMs ?? 800;
@@ -362,7 +368,7 @@ export class SnapshotBuilder {
     const summaries = new Map(teams.map((team) => [team.slug, this.roundCaches.get(team.slug)?.summaries() ?? []]));
     const slugs = new Set(teams.map((team) => team.slug));
     for (const slug of this.scans.keys()) if (!slugs.has(slug)) this.scans.delete(slug);
-    return new Snapshot(startedAt, { settings, teams, rounds, summaries, scans, frozenBoard, problem: null });
+    return new Snapshot(startedAt, { settings, teams, rounds, summaries, scans, frozenBoard, problem: null }, this.localTeams);
   }
 
   private fallback(startedAt: number, error: unknown): Snapshot {
@@ -373,7 +379,7 @@ export class SnapshotBuilder {
     const parts: SnapshotParts = this.latest
       ? { ...this.latest.parts, problem }
       : { settings: this.fallbackSettings, teams: [], rounds: new Map(), summaries: new Map(), scans: new Map(), frozenBoard: null, problem };
-    return new Snapshot(startedAt, parts);
+    return new Snapshot(startedAt, parts, this.localTeams);
   }
 
   private async refreshRounds(teams: Team[]): Promise<void> {

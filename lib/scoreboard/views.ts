@@ -155,4 +155,6 @@ export interface AdminView {
   live: ScoreboardView;
   teams: AdminTeam[];
   defaultFailurePercentages: FailurePercentages;
+  /** Whether teams can be local (false in AWS mode: no emulators run). */
+  localTeams: boolean;
 }
