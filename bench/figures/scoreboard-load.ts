@@ -35,6 +35,9 @@ export interface PhaseResult extends LoadPhase {
   latencyP99Ms: number;
   /** Connection errors, timeouts and answers other than 200/304. */
   errors: number;
+  /** Of the errors: requests that got no answer within 10 s, and answers by status other than 200/304. */
+  timeouts: number;
+  otherStatuses: Record<string, number>;
   ok200: number;
   notModified304: number;
   scansPerSecond: number;
@@ -42,6 +45,8 @@ export interface PhaseResult extends LoadPhase {
   snapshotBuildsPerSecond: number;
   /** Share of one core used by the web app and by the load generator (autocannon, in this process), and the whole machine. */
   cpuPercent: { web: number; loadGenerator: number; machine: number };
+  /** The web app's CPU per answer, ms. */
+  webCpuMsPerRequest: number | null;
 }
 
 export interface ScoreboardLoadResults {
@@ -119,6 +124,12 @@ async function runPhase(stack: FullStack, phase: LoadPhase, inputs: ScoreboardLo
     latencyP50Ms: result.latency.p50,
     latencyP99Ms: result.latency.p99,
     errors: result.errors + (answered - ok200 - notModified304),
+    timeouts: result.timeouts,
+    otherStatuses: Object.fromEntries(
+      Object.entries(result.statusCodeStats ?? {})
+        .filter(([status]) => status !== '200' && status !== '304')
+        .map(([status, stat]) => [status, Number(stat?.count ?? 0)]),
+    ),
     ok200,
     notModified304,
     scansPerSecond: rounded((after.aggregateScans - before.aggregateScans) / wallSeconds, 2),
@@ -129,6 +140,7 @@ async function runPhase(stack: FullStack, phase: LoadPhase, inputs: ScoreboardLo
       loadGenerator: rounded(((cpu.perProcess['load generator'] ?? 0) / cpu.wallMs) * 100, 0),
       machine: rounded((cpu.machineMs / cpu.wallMs) * 100, 0),
     },
+    webCpuMsPerRequest: answered ? rounded(webMs / answered, 2) : null,
   };
 }
 
@@ -169,12 +181,20 @@ export async function scoreboardLoadFigure(stack: FullStack, inputs: ScoreboardL
   return { results, rows: scoreboardLoadRows(results, inputs) };
 }
 
+function errorText(phase: PhaseResult): string {
+  if (phase.errors === 0) return '0 errors';
+  const statuses = Object.entries(phase.otherStatuses).map(([status, count]) => `${count}× ${status}`);
+  const connection = phase.errors - phase.timeouts - Object.values(phase.otherStatuses).reduce((sum, count) => sum + count, 0);
+  const parts = [...(phase.timeouts ? [`${phase.timeouts} timeouts (10 s)`] : []), ...(connection > 0 ? [`${connection} connection errors`] : []), ...statuses];
+  return `${phase.errors} errors (${parts.join(', ')})`;
+}
+
 export function scoreboardLoadRows(results: ScoreboardLoadResults, inputs: ScoreboardLoadInputs): TableRow[] {
   const cores = os.cpus().length * 100;
   const rows: TableRow[] = results.phases.map((phase) => ({
     measure: `${grouped(phase.pollers)} pollers, ${phase.pace ? `${phase.pace} request/s each` : 'flat out'}, ${phase.etag ? 'with ETag (304s)' : 'no ETag'}`,
-    result: `${grouped(phase.requestsPerSecond)} req/s, p50 ${phase.latencyP50Ms} ms, p99 ${phase.latencyP99Ms} ms, ${phase.errors} errors`,
-    note: `${phase.scansPerSecond} AggregateTable scans/s (teams ÷ refresh = ${phase.expectedScansPerSecond}/s), ${phase.snapshotBuildsPerSecond} snapshots/s; ${grouped(phase.notModified304)} of ${grouped(phase.ok200 + phase.notModified304)} answers were 304; CPU: web ${phase.cpuPercent.web}%, autocannon ${phase.cpuPercent.loadGenerator}%, machine ${phase.cpuPercent.machine}% of ${cores}%`,
+    result: `${grouped(phase.requestsPerSecond)} req/s, p50 ${phase.latencyP50Ms} ms, p99 ${phase.latencyP99Ms} ms, ${errorText(phase)}`,
+    note: `${phase.scansPerSecond} AggregateTable scans/s (teams ÷ refresh = ${phase.expectedScansPerSecond}/s), ${phase.snapshotBuildsPerSecond} snapshots/s; ${grouped(phase.notModified304)} of ${grouped(phase.ok200 + phase.notModified304)} answers were 304; CPU: web ${phase.cpuPercent.web}% (${phase.webCpuMsPerRequest ?? '—'} ms per answer), autocannon ${phase.cpuPercent.loadGenerator}%, machine ${phase.cpuPercent.machine}% of ${cores}%`,
   }));
   const rounds = results.roundsDuringLoad;
   rows.push({
