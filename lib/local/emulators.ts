@@ -2,6 +2,7 @@
  * Starting the local emulators: Amazon's DynamoDB Local (from the amplify-dynamodb-simulator package)
  * and kinesalite for Kinesis, each as a supervised child process, waiting until each answers.
  */
+import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -79,13 +80,29 @@ export async function startDynamoDbLocal(name: string, options: DynamoDbLocalOpt
   return emulator;
 }
 
-/** Starts the Kinesis emulator (kinesalite, in memory; streams become ACTIVE at once). */
-export async function startKinesisEmulator(name: string, options: { port: number; logFile?: string }): Promise<Emulator> {
+export interface KinesisEmulatorOptions {
+  port: number;
+  logFile?: string;
+  /**
+   * Keep the records on disk here (emptied first: nothing outlives a run) instead of in memory.
+   * kinesalite keeps every record for the 24 h retention, ~1 GB of memory per 1.2 M records.
+   */
+  dataDirectory?: string;
+}
+
+/** Starts the Kinesis emulator (kinesalite; streams become ACTIVE at once). */
+export async function startKinesisEmulator(name: string, options: KinesisEmulatorOptions): Promise<Emulator> {
   const cli = path.join(path.dirname(require.resolve('kinesalite/package.json')), 'cli.js');
+  const storage: string[] = [];
+  if (options.dataDirectory) {
+    rmSync(options.dataDirectory, { recursive: true, force: true });
+    mkdirSync(options.dataDirectory, { recursive: true });
+    storage.push('--path', options.dataDirectory);
+  }
   const managed = startProcess(
     name,
     process.execPath,
-    [cli, '--port', String(options.port), '--createStreamMs', '0', '--deleteStreamMs', '0', '--updateStreamMs', '0', '--shardLimit', '1000'],
+    [cli, '--port', String(options.port), '--createStreamMs', '0', '--deleteStreamMs', '0', '--updateStreamMs', '0', '--shardLimit', '1000', ...storage],
     { logFile: options.logFile },
   );
   const emulator = { process: managed, endpoint: `http://127.0.0.1:${options.port}`, port: options.port };

@@ -69,6 +69,7 @@ function banner(supervisor: Supervisor, config: Config, secret: string, secretGe
       ...tail,
     ].join('\n');
   }
+  const data = path.relative(root, addresses.dataDirectory) || '.';
   const lines = [
     ...head,
     '  Teams',
@@ -76,8 +77,8 @@ function banner(supervisor: Supervisor, config: Config, secret: string, secretGe
       (team) =>
         `    ${team.slug.padEnd(width)}  code: pipeline/${team.pipeline}/   DynamoDB Local: ${team.dynamodbEndpoint}   stream: ${team.streamName}`,
     ),
-    `  Kinesis          ${addresses.kinesisEndpoint} (kinesalite, ${config.SHARD_COUNT} shards per team stream)`,
-    `  Organiser store  ${addresses.organiserStoreEndpoint} (DynamoDB Local, data in ${path.relative(root, addresses.dataDirectory) || '.'}/organiser)`,
+    `  Kinesis          ${addresses.kinesisEndpoint} (kinesalite, ${config.SHARD_COUNT} shards per team stream, records in ${data}/kinesis)`,
+    `  Organiser store  ${addresses.organiserStoreEndpoint} (DynamoDB Local, data in ${data}/organiser)`,
     `  Function logs    ${addresses.runtimeUrl}/logs   or: npm run logs -- --team my-team --function state --follow`,
     rounds,
     ...tail,

@@ -127,7 +127,11 @@ export class Supervisor {
         logFile: this.logFile('organiser-store'),
         maxHeap: '256m',
       }),
-      startKinesisEmulator('kinesis', { port: config.KINESIS_PORT, logFile: this.logFile('kinesis') }),
+      startKinesisEmulator('kinesis', {
+        port: config.KINESIS_PORT,
+        logFile: this.logFile('kinesis'),
+        dataDirectory: path.join(this.dataDirectory, 'kinesis'),
+      }),
     ]);
     this.watchCritical(organiserDb, 'the organiser store (DynamoDB Local)');
     this.watchCritical(kinesis, 'the Kinesis emulator');
