@@ -15,7 +15,8 @@ import { OrganiserStore } from '../lib/store/organiser-store';
 import type { LocalPipeline, Round, Team } from '../lib/store/types';
 import { sleep } from './figure';
 import { ROOT } from './local-stack';
-import { commandLine, type WatchedProcess } from './proc';
+import { commandLine } from '../lib/local/process-tree';
+import type { WatchedProcess } from './proc';
 import { waitUntilIdle } from './runtime-status';
 
 const ORGANISER_TABLE = 'WorkshopOrganiser';

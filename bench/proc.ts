@@ -1,10 +1,11 @@
 /**
  * What the benchmark reads from /proc about the processes it started: CPU time (user + system, all
- * threads), resident memory now and at its peak (VmRSS, VmHWM), the command line, and CPU time
+ * threads), resident memory now and at its peak (VmRSS, VmHWM), and CPU time
  * spent between two moments per named process.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { statFields } from '../lib/local/process-tree';
 
 /** Clock ticks per second of /proc/<pid>/stat times. */
 const TICKS_PER_SECOND = (() => {
@@ -23,13 +24,8 @@ export interface WatchedProcess {
 
 /** CPU time (user + system) a process has used so far, in ms; null once it is gone. */
 export function cpuTimeMs(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
+  const fields = statFields(pid);
+  return fields ? ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND : null;
 }
 
 export interface MemoryUse {
@@ -50,14 +46,6 @@ export function memoryUse(pid: number): MemoryUse | null {
   }
 }
 
-/** A process's command line as arguments; empty once it is gone. */
-export function commandLine(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
 
 /** CPU time the whole machine has spent busy (every process, not idle or waiting for I/O), in ms, summed over cores. */
 export function machineBusyMs(): number {

@@ -4,21 +4,16 @@
  * of them goes away or is re-parented.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { statFields } from './process-tree';
 
 function parentOf(pid: number): number | null {
+  const fields = statFields(pid);
+  if (fields) return Number(fields[1]);
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces) start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[1]);
+    const output = execFileSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+    return output ? Number(output) : null;
   } catch {
-    try {
-      const output = execFileSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' }).trim();
-      return output ? Number(output) : null;
-    } catch {
-      return null;
-    }
+    return null;
   }
 }
 

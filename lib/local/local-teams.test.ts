@@ -4,7 +4,7 @@
  * process with empty tables; a DynamoDB Local that dies is restarted; a removed team's resources
  * stop and the runtime forgets it.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ListTablesCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -17,7 +17,7 @@ import type { Team } from '../store/types';
 import { LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator, waitUntilReady, type Emulator } from './emulators';
 import { LocalTeamManager } from './local-teams';
 import { freePort } from './ports';
-import { descendantsOf } from './process-tree';
+import { commandLine, descendantsOf } from './process-tree';
 import { startNodeModule, type ManagedProcess } from './processes';
 import { RuntimeChannel } from './runtime-channel';
 
@@ -80,14 +80,7 @@ async function aggregateItems(connection: Connection): Promise<number> {
 /** The pid of the DynamoDB Local process listening on a port (a descendant of this test process). */
 function dynamoDbPid(endpoint: string): number | undefined {
   const port = new URL(endpoint).port;
-  const pid = descendantsOf(process.pid).find((candidate) => {
-    try {
-      return readFileSync(`/proc/${candidate}/cmdline`, 'utf8').split('\0').join(' ').includes(`-port ${port}`);
-    } catch {
-      return false;
-    }
-  });
-  return pid;
+  return descendantsOf(process.pid).find((candidate) => commandLine(candidate).join(' ').includes(`-port ${port}`));
 }
 
 describe('local teams follow the organiser store', () => {

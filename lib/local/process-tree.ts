@@ -1,16 +1,37 @@
-/** Reading the process tree from /proc: the descendants of a process, and whether a pid is alive. */
+/**
+ * Reading processes from /proc: a process's stat fields and command line, the descendants of a
+ * process, and whether a pid is alive.
+ */
 import { readFileSync, readdirSync } from 'node:fs';
+
+/**
+ * The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses), so
+ * index 0 is the state, 1 the parent pid, 11 and 12 user and system CPU ticks; null once it is gone.
+ */
+export function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null;
+  }
+}
+
+/** A process's command line as arguments; empty once it is gone. */
+export function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
 
 function parentsByPid(): Map<number, number> {
   const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      /* the process ended while we looked */
-    }
+    const fields = statFields(Number(entry));
+    if (fields) parents.set(Number(entry), Number(fields[1]));
   }
   return parents;
 }
