@@ -28,7 +28,9 @@ for (const [location, entry] of Object.entries(lock.packages)) {
 
 if (checkOnly) {
   if (missing.length > 0) {
-    console.error(`package-lock.json lacks ${missing.length} platform packages (${missing.map((m) => m.key.slice(13)).join(', ')}): run \`node .ci/complete-lockfile.mjs\` and commit the lockfile`);
+    console.error(
+      `package-lock.json lacks ${missing.length} platform packages (${missing.map((m) => m.key.slice(13)).join(', ')}): run \`node .ci/complete-lockfile.mjs\` and commit the lockfile`,
+    );
     process.exit(1);
   }
 } else {

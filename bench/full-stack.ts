@@ -9,13 +9,12 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { LOCAL_REGION, waitUntilReady } from '../lib/local/emulators';
 import { freePort } from '../lib/local/ports';
-import { descendantsOf } from '../lib/local/process-tree';
-import { startNodeModule, type ManagedProcess } from '../lib/local/processes';
+import { commandLine, descendantsOf } from '../lib/local/process-tree';
+import { type ManagedProcess, startNodeModule } from '../lib/local/processes';
 import { OrganiserStore } from '../lib/store/organiser-store';
 import type { LocalPipeline, Round, Team } from '../lib/store/types';
 import { sleep } from './figure';
 import { ROOT } from './local-stack';
-import { commandLine } from '../lib/local/process-tree';
 import type { WatchedProcess } from './proc';
 import { waitUntilIdle } from './runtime-status';
 
@@ -63,7 +62,13 @@ export class FullStack {
 
   /** Starts `npm start`'s supervisor and waits until the scoreboard answers (a web build may come first). */
   static async start(options: FullStackOptions): Promise<FullStack> {
-    const ports: StackPorts = { web: await freePort(), kinesis: await freePort(), organiserStore: await freePort(), runtime: await freePort(), teamBase: await freePort() };
+    const ports: StackPorts = {
+      web: await freePort(),
+      kinesis: await freePort(),
+      organiserStore: await freePort(),
+      runtime: await freePort(),
+      teamBase: await freePort(),
+    };
     const secret = randomBytes(12).toString('base64url');
     const dataDirectory = path.join(options.workDirectory, 'workshop');
     mkdirSync(dataDirectory, { recursive: true });
@@ -130,11 +135,15 @@ export class FullStack {
       if (!kept.has(team.slug)) await this.admin('POST', 'teams', { kind: 'local', slug: team.slug, name: team.slug, pipeline: team.pipeline });
       await this.admin('PATCH', `teams/${team.slug}`, { labOverride });
     }
-    await this.waitUntil(async () => {
-      const teams = await this.store.listTeams();
-      const ready = wanted.every((wish) => teams.find((team) => team.slug === wish.slug)?.local?.status === 'ready');
-      return ready && teams.length === wanted.length && (await this.store.listRunningRounds()).length === 0;
-    }, 180_000, 'the teams to be ready with no round running');
+    await this.waitUntil(
+      async () => {
+        const teams = await this.store.listTeams();
+        const ready = wanted.every((wish) => teams.find((team) => team.slug === wish.slug)?.local?.status === 'ready');
+        return ready && teams.length === wanted.length && (await this.store.listRunningRounds()).length === 0;
+      },
+      180_000,
+      'the teams to be ready with no round running',
+    );
   }
 
   /** One round for every team (JVMs compile their hot paths), waited for until the pipelines are idle again. */
@@ -144,14 +153,19 @@ export class FullStack {
     for (const slug of teams) before.set(slug, (await this.rounds(slug)).at(-1)?.number ?? 0);
     await this.admin('POST', 'rounds', {});
     const closed: Round[] = [];
-    await this.waitUntil(async () => {
-      closed.length = 0;
-      for (const slug of teams) {
-        const round = (await this.store.listRounds(slug, { after: before.get(slug) })).find((candidate) => candidate.status !== 'running');
-        if (round) closed.push(round);
-      }
-      return closed.length === teams.length;
-    }, 180_000, 'the warm-up rounds', signal);
+    await this.waitUntil(
+      async () => {
+        closed.length = 0;
+        for (const slug of teams) {
+          const round = (await this.store.listRounds(slug, { after: before.get(slug) })).find((candidate) => candidate.status !== 'running');
+          if (round) closed.push(round);
+        }
+        return closed.length === teams.length;
+      },
+      180_000,
+      'the warm-up rounds',
+      signal,
+    );
     await this.settle(signal);
     return closed;
   }

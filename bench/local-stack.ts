@@ -6,13 +6,13 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startKinesisEmulator, waitUntilReady, type Emulator } from '../lib/local/emulators';
-import { freePort } from '../lib/local/ports';
-import { startProcess, type ManagedProcess } from '../lib/local/processes';
-import { RuntimeChannel } from '../lib/local/runtime-channel';
-import { startLocalTeam, type LocalTeamStack } from '../lib/local/team-stack';
-import type { RuntimeStatus } from '../lib/runtime/runtime';
 import type { TeamTarget } from '../generator/round';
+import { type Emulator, startKinesisEmulator, waitUntilReady } from '../lib/local/emulators';
+import { freePort } from '../lib/local/ports';
+import { type ManagedProcess, startProcess } from '../lib/local/processes';
+import { RuntimeChannel } from '../lib/local/runtime-channel';
+import { type LocalTeamStack, startLocalTeam } from '../lib/local/team-stack';
+import type { RuntimeStatus } from '../lib/runtime/runtime';
 import type { WatchedProcess } from './proc';
 import { runtimeStatus, waitUntilIdle } from './runtime-status';
 
@@ -55,10 +55,14 @@ export class LocalStack {
       logFile: path.join(options.logDirectory, 'runtime.log'),
     });
     const runtimeUrl = `http://127.0.0.1:${port}`;
-    await waitUntilReady({ process: runtime }, async () => {
-      const response = await fetch(`${runtimeUrl}/health`);
-      if (!response.ok) throw new Error(`runtime answered ${response.status}`);
-    }, `the function runtime (port ${port})`);
+    await waitUntilReady(
+      { process: runtime },
+      async () => {
+        const response = await fetch(`${runtimeUrl}/health`);
+        if (!response.ok) throw new Error(`runtime answered ${response.status}`);
+      },
+      `the function runtime (port ${port})`,
+    );
     return new LocalStack(options, kinesis, runtime, runtimeUrl, new RuntimeChannel(runtime.child));
   }
 
@@ -95,7 +99,10 @@ export class LocalStack {
       const status = await this.status();
       const reading = slugs.every((slug) => {
         const triggers = Object.values(status.teams[slug]?.functions ?? {}).flatMap((fn) => fn?.triggers ?? []);
-        return triggers.length === 3 && triggers.every((trigger) => trigger.state === 'running' && trigger.shards.length > 0 && trigger.shards.every((shard) => shard.state !== 'starting'));
+        return (
+          triggers.length === 3 &&
+          triggers.every((trigger) => trigger.state === 'running' && trigger.shards.length > 0 && trigger.shards.every((shard) => shard.state !== 'starting'))
+        );
       });
       if (reading) return;
       if (Date.now() > deadline) throw new Error(`the runtime's triggers did not start for ${slugs.join(', ')}`);
@@ -110,7 +117,11 @@ export class LocalStack {
 
   /** The processes of this stack by name, with the benchmark process as the generator. */
   processes(): WatchedProcess[] {
-    const watched: WatchedProcess[] = [{ name: 'generator (bench)', pid: process.pid }, { name: 'runtime', pid: this.runtime.pid! }, { name: 'kinesalite', pid: this.kinesis.process.pid! }];
+    const watched: WatchedProcess[] = [
+      { name: 'generator (bench)', pid: process.pid },
+      { name: 'runtime', pid: this.runtime.pid! },
+      { name: 'kinesalite', pid: this.kinesis.process.pid! },
+    ];
     for (const team of this.teams) watched.push({ name: `dynamodb ${team.slug}`, pid: team.stack.dynamodb.process.pid! });
     return watched;
   }

@@ -46,7 +46,6 @@ export function memoryUse(pid: number): MemoryUse | null {
   }
 }
 
-
 /** CPU time the whole machine has spent busy (every process, not idle or waiting for I/O), in ms, summed over cores. */
 export function machineBusyMs(): number {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);

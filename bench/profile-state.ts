@@ -27,7 +27,7 @@ function positiveInteger(value: string): number {
 
 const options = new Command()
   .name('profile-state')
-  .description("Drives the reference State handler in this process and reports CPU per record (run under node --cpu-prof for a profile)")
+  .description('Drives the reference State handler in this process and reports CPU per record (run under node --cpu-prof for a profile)')
   .option('--messages <n>', 'records per run', positiveInteger, 10_000)
   .option('--runs <n>', 'runs (the first one warms up the JVM)', positiveInteger, 3)
   .parse()
@@ -78,7 +78,8 @@ async function main(): Promise<void> {
       const started = performance.now();
       await Promise.all(
         shards.map(async (records) => {
-          for (let start = 0; start < records.length; start += BATCH_SIZE) await handler(kinesisEvent(records.slice(start, start + BATCH_SIZE), start), {} as never);
+          for (let start = 0; start < records.length; start += BATCH_SIZE)
+            await handler(kinesisEvent(records.slice(start, start + BATCH_SIZE), start), {} as never);
         }),
       );
       const wallMs = performance.now() - started;

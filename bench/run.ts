@@ -10,12 +10,12 @@ import { Command, InvalidArgumentError } from 'commander';
 import { watchForOrphaning } from '../lib/local/ancestry';
 import { killAllProcessesNow, stopAllProcesses } from '../lib/local/processes';
 import type { FigureContext, FigureOutput, FigureRecord } from './figure';
-import { roundTimeFigure, type RoundTimeInputs, type RoundTimeResults } from './figures/round-time';
-import { bestRate, sdkCeilingFigure, type SdkCeilingInputs, type SdkCeilingResults } from './figures/sdk-ceiling';
-import { scoreboardLoadFigure, type ScoreboardLoadInputs } from './figures/scoreboard-load';
-import { sendThroughputFigure, type SendThroughputInputs } from './figures/send-throughput';
-import { soakFigure, type SoakInputs } from './figures/soak';
-import { stalenessFigure, type StalenessInputs } from './figures/staleness';
+import { type RoundTimeInputs, type RoundTimeResults, roundTimeFigure } from './figures/round-time';
+import { type ScoreboardLoadInputs, scoreboardLoadFigure } from './figures/scoreboard-load';
+import { bestRate, type SdkCeilingInputs, type SdkCeilingResults, sdkCeilingFigure } from './figures/sdk-ceiling';
+import { type SendThroughputInputs, sendThroughputFigure } from './figures/send-throughput';
+import { type SoakInputs, soakFigure } from './figures/soak';
+import { type StalenessInputs, stalenessFigure } from './figures/staleness';
 import { FullStack, type WantedTeam } from './full-stack';
 import { ROOT } from './local-stack';
 import { describeMachine, loadAverage, machineInfo } from './machine';
@@ -45,7 +45,8 @@ function positiveInteger(value: string): number {
 
 function integerList(value: string): number[] {
   const numbers = value.split(',').map((part) => Number(part.trim()));
-  if (numbers.length === 0 || numbers.some((number) => !Number.isInteger(number) || number < 1)) throw new InvalidArgumentError('must be a comma-separated list of positive whole numbers, e.g. 1,2,4');
+  if (numbers.length === 0 || numbers.some((number) => !Number.isInteger(number) || number < 1))
+    throw new InvalidArgumentError('must be a comma-separated list of positive whole numbers, e.g. 1,2,4');
   return numbers;
 }
 
@@ -58,7 +59,9 @@ function figureList(value: string): number[] {
 
 const options = new Command()
   .name('npm run bench --')
-  .description('Measures round time-to-correct, generator throughput, the SDK ceiling, the scoreboard under load, staleness and a soak, on stacks it starts itself; prints one table and writes bench/results.json')
+  .description(
+    'Measures round time-to-correct, generator throughput, the SDK ceiling, the scoreboard under load, staleness and a soak, on stacks it starts itself; prints one table and writes bench/results.json',
+  )
   .option('--quick', 'figures 1 (one team, Lab 1 only), 2 and 3, in under 3 minutes', false)
   .option('--only <figures>', 'only these figures, e.g. 4,5', figureList)
   .option('--messages <n>', 'messages per round (figures 1, 2, 4, 6)', positiveInteger, 10_000)
@@ -69,7 +72,7 @@ const options = new Command()
   .option('--pollers <list>', 'figure 4: concurrent pollers', integerList, [200, 1000])
   .option('--changes <n>', 'figure 5: AggregateTable changes timed', positiveInteger, 20)
   .option('--out <file>', 'where the results go', path.join(ROOT, 'bench/results.json'))
-  .option('--profile-runtime <dir>', "figure 1: run the function runtime under node --cpu-prof, profiles into <dir>")
+  .option('--profile-runtime <dir>', 'figure 1: run the function runtime under node --cpu-prof, profiles into <dir>')
   .option('--keep-logs', 'keep the temporary directory with every process log', false)
   .parse()
   .opts<Options>();
@@ -109,10 +112,28 @@ const roundTimeInputs: RoundTimeInputs = {
   runtimeNodeOptions: options.profileRuntime ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.profileRuntime)}`] : undefined,
 };
 const sendInputs: SendThroughputInputs = { messages: options.messages, repetitions: 3, shardCount: 4, originalBatchSize: 40 };
-const ceilingInputs: SdkCeilingInputs = { concurrency: [1, 4, 10, 40], secondsPerMeasurement: options.quick ? 3 : 6, warmUpCalls: options.quick ? 5_000 : 15_000 };
-const loadInputs: ScoreboardLoadInputs = { pollers: options.pollers, secondsPerPhase: options.loadSeconds, roundMessages: options.messages, roundIntervalSeconds: 30, refreshIntervalSeconds: 1 };
+const ceilingInputs: SdkCeilingInputs = {
+  concurrency: [1, 4, 10, 40],
+  secondsPerMeasurement: options.quick ? 3 : 6,
+  warmUpCalls: options.quick ? 5_000 : 15_000,
+};
+const loadInputs: ScoreboardLoadInputs = {
+  pollers: options.pollers,
+  secondsPerPhase: options.loadSeconds,
+  roundMessages: options.messages,
+  roundIntervalSeconds: 30,
+  refreshIntervalSeconds: 1,
+};
 const stalenessInputs: StalenessInputs = { changes: options.changes, team: 'reference', key: 'PV', step: '1.00' };
-const soakInputs: SoakInputs = { rounds: options.soakRounds, teams: ['reference', 'reference-2'], lab: 2, roundMessages: options.messages, deadlineSeconds: 30, window: 10, sampleEveryMs: 2000 };
+const soakInputs: SoakInputs = {
+  rounds: options.soakRounds,
+  teams: ['reference', 'reference-2'],
+  lab: 2,
+  roundMessages: options.messages,
+  deadlineSeconds: 30,
+  window: 10,
+  sampleEveryMs: 2000,
+};
 
 /** The teams of the whole-stack figures: two running the reference solution (the default my-team is removed). */
 const STACK_TEAMS: WantedTeam[] = [
@@ -127,7 +148,13 @@ let boardStack: FullStack | null = null;
 
 async function startStack(context: FigureContext, lab: 1 | 2, warmUp: boolean): Promise<FullStack> {
   context.log('  starting the whole workshop (npm start) on free ports with a fresh data directory…');
-  const stack = await FullStack.start({ workDirectory: context.workDirectory, roundMessages: options.messages, roundIntervalSeconds: 60, roundDeadlineSeconds: 30, log: context.log });
+  const stack = await FullStack.start({
+    workDirectory: context.workDirectory,
+    roundMessages: options.messages,
+    roundIntervalSeconds: 60,
+    roundDeadlineSeconds: 30,
+    log: context.log,
+  });
   context.log(`  npm start answered after ${seconds(stack.startupMs)}; setting up teams ${STACK_TEAMS.map((team) => team.slug).join(', ')}…`);
   await stack.setTeams(STACK_TEAMS, lab);
   await stack.settle(context.signal);
@@ -135,7 +162,9 @@ async function startStack(context: FigureContext, lab: 1 | 2, warmUp: boolean): 
   // (figure 1's first rounds): warm up until a round passes for every team, at most WARM_UP_ROUNDS times.
   for (let round = 1; warmUp && round <= WARM_UP_ROUNDS; round++) {
     const rounds = await stack.warmUp(context.signal);
-    context.log(`  warm-up round ${round}: ${rounds.map((closed) => `${closed.team} ${closed.status === 'passed' ? seconds(closed.timeToCorrectMs) : closed.status}`).join(', ')}`);
+    context.log(
+      `  warm-up round ${round}: ${rounds.map((closed) => `${closed.team} ${closed.status === 'passed' ? seconds(closed.timeToCorrectMs) : closed.status}`).join(', ')}`,
+    );
     if (rounds.every((closed) => closed.status === 'passed')) break;
   }
   return stack;
@@ -192,7 +221,13 @@ async function runFigure(figure: number): Promise<FigureRecord> {
   const base = { figure, title: definition.title, inputs: definition.inputs as Record<string, unknown>, startedAt: startedAt.toISOString() };
   try {
     const output = await definition.run({ workDirectory: directory, log: say, signal: controller.signal });
-    const record = { ...base, durationMs: Date.now() - startedAt.getTime(), loadAverage: { start, end: loadAverage() }, results: output.results, rows: output.rows };
+    const record = {
+      ...base,
+      durationMs: Date.now() - startedAt.getTime(),
+      loadAverage: { start, end: loadAverage() },
+      results: output.results,
+      rows: output.rows,
+    };
     say(`  done in ${seconds(record.durationMs)}`);
     return record;
   } catch (error) {
@@ -237,7 +272,15 @@ async function main(): Promise<void> {
   }
   const ceilingRecord = records.find((record) => record.figure === 3);
   if (ceilingRecord) ceilingRecord.rows.push(...roundAgainstCeiling(records));
-  const output = { machine, startedAt, finishedAt: new Date().toISOString(), interrupted: controller.signal.aborted, argv: process.argv.slice(2), options, figures: records };
+  const output = {
+    machine,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    interrupted: controller.signal.aborted,
+    argv: process.argv.slice(2),
+    options,
+    figures: records,
+  };
   mkdirSync(path.dirname(options.out), { recursive: true });
   writeFileSync(options.out, `${JSON.stringify(output, null, 2)}\n`);
   say(`\n${renderTable(records, machine)}`);

@@ -12,7 +12,9 @@ export async function runtimeStatus(runtimeUrl: string): Promise<RuntimeStatus> 
 export function pipelineBusy(status: RuntimeStatus, slugs?: readonly string[]): boolean {
   const teams = Object.values(status.teams).filter((team) => !slugs || slugs.includes(team.slug));
   return teams.some((team) =>
-    Object.values(team.functions).some((fn) => (fn?.running ?? 0) > 0 || (fn?.triggers ?? []).some((trigger) => trigger.shards.some((shard) => 'pending' in shard && shard.pending > 0))),
+    Object.values(team.functions).some(
+      (fn) => (fn?.running ?? 0) > 0 || (fn?.triggers ?? []).some((trigger) => trigger.shards.some((shard) => 'pending' in shard && shard.pending > 0)),
+    ),
   );
 }
 

@@ -24,7 +24,17 @@ const NOTICE_STYLES = {
   success: 'border-emerald-600/60 bg-emerald-950/60 text-emerald-100',
 } as const;
 
-export function Notice({ tone = 'info', title, children, className = '' }: { tone?: keyof typeof NOTICE_STYLES; title?: ReactNode; children?: ReactNode; className?: string }) {
+export function Notice({
+  tone = 'info',
+  title,
+  children,
+  className = '',
+}: {
+  tone?: keyof typeof NOTICE_STYLES;
+  title?: ReactNode;
+  children?: ReactNode;
+  className?: string;
+}) {
   return (
     <div role={tone === 'error' ? 'alert' : 'status'} className={`rounded-xl border px-4 py-3 ${NOTICE_STYLES[tone]} ${className}`}>
       {title && <p className="font-semibold">{title}</p>}
@@ -44,7 +54,10 @@ const BADGE_STYLES = {
 
 export function Badge({ tone = 'neutral', children, title }: { tone?: keyof typeof BADGE_STYLES; children: ReactNode; title?: string }) {
   return (
-    <span title={title} className={`inline-flex shrink-0 items-center rounded-md px-1.5 py-0.5 text-xs font-semibold whitespace-nowrap ring-1 ring-inset ${BADGE_STYLES[tone]}`}>
+    <span
+      title={title}
+      className={`inline-flex shrink-0 items-center rounded-md px-1.5 py-0.5 text-xs font-semibold whitespace-nowrap ring-1 ring-inset ${BADGE_STYLES[tone]}`}
+    >
       {children}
     </span>
   );

@@ -29,7 +29,10 @@ test('with the secret as a bearer token, bad input gets 400 naming the field and
   const badSettings = await request.patch('/api/admin/settings', { headers: bearer, data: { roundMessages: 0 } });
   expect(badSettings.status()).toBe(400);
   expect((await badSettings.json()).error).toMatch(/^roundMessages: /);
-  const badTeam = await request.post('/api/admin/teams', { headers: bearer, data: { kind: 'aws', slug: 'acme', name: 'Acme', region: 'eu-west-1', roleArn: 'not-an-arn' } });
+  const badTeam = await request.post('/api/admin/teams', {
+    headers: bearer,
+    data: { kind: 'aws', slug: 'acme', name: 'Acme', region: 'eu-west-1', roleArn: 'not-an-arn' },
+  });
   expect(badTeam.status()).toBe(400);
   expect((await badTeam.json()).error).toMatch(/^roleArn: /);
   const unknownRound = await request.post('/api/admin/rounds', { headers: bearer, data: { teams: ['nobody-here'] } });

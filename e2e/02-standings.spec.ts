@@ -13,10 +13,13 @@ test('a newcomer opens the standings and sees both default teams', async ({ page
 
 test('after a round, reference has 100 points and my-team 0 with a diagnosis on its page', async ({ page, request }) => {
   await expect
-    .poll(async () => {
-      const board = await readBoard(request);
-      return teamOf(board, 'reference').rounds.length > 0 && teamOf(board, 'my-team').rounds.length > 0;
-    }, { timeout: 180_000, intervals: [1000] })
+    .poll(
+      async () => {
+        const board = await readBoard(request);
+        return teamOf(board, 'reference').rounds.length > 0 && teamOf(board, 'my-team').rounds.length > 0;
+      },
+      { timeout: 180_000, intervals: [1000] },
+    )
     .toBe(true);
   const board = await readBoard(request);
   const reference = teamOf(board, 'reference');

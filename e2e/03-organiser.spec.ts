@@ -1,6 +1,6 @@
 /** The organiser's evening: sign in, add a team, run a round, freeze the board, export the results. */
 import { readFile } from 'node:fs/promises';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { readBoard, saveScreenshot, shownScores, signIn, teamOf } from './helpers';
 
 function adminTeam(page: Page, slug: string) {

@@ -1,5 +1,5 @@
 /** Shared steps of the browser tests: reading the public board, signing in, saving screenshots. */
-import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import { type APIRequestContext, expect, type Page } from '@playwright/test';
 import type { ScoreboardView, StandingsTeam } from '../lib/scoreboard/views';
 import { ARTIFACTS, E2E_SECRET } from './stack';
 

@@ -8,13 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator, type Emulator } from '../lib/local/emulators';
-import { freePort } from '../lib/local/ports';
-import { startLocalTeam, type LocalTeamStack } from '../lib/local/team-stack';
 import { AGGREGATION_KEYS } from '../lib/domain/hierarchy';
-import { toCents } from '../lib/domain/money';
 import { parseMessage } from '../lib/domain/message';
+import { toCents } from '../lib/domain/money';
 import { expectedTotals } from '../lib/domain/totals';
+import { type Emulator, LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator } from '../lib/local/emulators';
+import { freePort } from '../lib/local/ports';
+import { type LocalTeamStack, startLocalTeam } from '../lib/local/team-stack';
 import { OrganiserStore } from '../lib/store/organiser-store';
 import { newLocalTeam } from '../lib/store/team-records';
 import { TestPipeline } from './test-support/test-pipeline';
@@ -29,9 +29,14 @@ interface CliResult {
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'generator/cli.ts'), ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 90_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'generator/cli.ts'), ...args],
+      { cwd: root, env: { ...process.env, ...env }, timeout: 90_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -56,10 +61,13 @@ describe('dry run', () => {
     const records = lines.map((line) => JSON.parse(line) as { Data: string; PartitionKey: string });
     expect(Object.keys(records[0])).toEqual(['Data', 'PartitionKey']);
     const withoutTimestamp = (file: string) => file.replace(/\\"Timestamp\\":[0-9.]+/g, '').replace(/"PartitionKey":"[0-9a-f]{64}"/g, '');
-    expect(withoutTimestamp(await readFile(path.join(directory, 'b', 'messages.jsonl'), 'utf8'))).toBe(withoutTimestamp(lines.join('\n') + '\n'));
+    expect(withoutTimestamp(await readFile(path.join(directory, 'b', 'messages.jsonl'), 'utf8'))).toBe(withoutTimestamp(`${lines.join('\n')}\n`));
     expect(await readFile(path.join(directory, 'b', 'expected.json'), 'utf8')).toBe(await readFile(path.join(directory, 'a', 'expected.json'), 'utf8'));
 
-    const expected = JSON.parse(await readFile(path.join(directory, 'a', 'expected.json'), 'utf8')) as { totals: Record<string, number>; counts: Record<string, number> };
+    const expected = JSON.parse(await readFile(path.join(directory, 'a', 'expected.json'), 'utf8')) as {
+      totals: Record<string, number>;
+      counts: Record<string, number>;
+    };
     expect(Object.keys(expected.totals)).toEqual([...AGGREGATION_KEYS]);
     const fromRecords = expectedTotals(records.map((record) => parseMessage(record.Data)));
     for (const key of AGGREGATION_KEYS) expect(toCents(expected.totals[key])).toBe(fromRecords[key]);
@@ -68,7 +76,8 @@ describe('dry run', () => {
   });
 
   it('writes byte-identical files with a fixed --timestamp', async () => {
-    for (const name of ['c', 'd']) await cli(['--dry-run', '--seed', '3', '--lab', '1', '--messages', '50', '--timestamp', '1700000000.5', '--out', path.join(directory, name)]);
+    for (const name of ['c', 'd'])
+      await cli(['--dry-run', '--seed', '3', '--lab', '1', '--messages', '50', '--timestamp', '1700000000.5', '--out', path.join(directory, name)]);
     expect(await readFile(path.join(directory, 'd', 'messages.jsonl'), 'utf8')).toBe(await readFile(path.join(directory, 'c', 'messages.jsonl'), 'utf8'));
   });
 
@@ -94,9 +103,18 @@ describe('rounds against a team', () => {
     ]);
     team = await startLocalTeam({ slug: 'cli-team', port: await freePort(), kinesisEndpoint: kinesis.endpoint, shardCount: 2 });
     pipeline = await TestPipeline.start({ connection: team.connection, resources: team.resources });
-    const store = new OrganiserStore({ region: LOCAL_REGION, dynamodbEndpoint: organiserDb.endpoint }, 'WorkshopOrganiser', { roundIntervalSeconds: 60, roundMessages: 10_000, roundDeadlineSeconds: 30 });
+    const store = new OrganiserStore({ region: LOCAL_REGION, dynamodbEndpoint: organiserDb.endpoint }, 'WorkshopOrganiser', {
+      roundIntervalSeconds: 60,
+      roundMessages: 10_000,
+      roundDeadlineSeconds: 30,
+    });
     await store.ensureTable();
-    await store.createTeam({ ...newLocalTeam('cli-team', 'CLI team', 'solution', LOCAL_REGION), connection: team.connection, resources: team.resources, local: { pipeline: 'solution', status: 'ready' } });
+    await store.createTeam({
+      ...newLocalTeam('cli-team', 'CLI team', 'solution', LOCAL_REGION),
+      connection: team.connection,
+      resources: team.resources,
+      local: { pipeline: 'solution', status: 'ready' },
+    });
   });
 
   afterAll(async () => {
@@ -106,10 +124,14 @@ describe('rounds against a team', () => {
   });
 
   const explicit = () => [
-    '--dynamodb-endpoint', team.connection.dynamodbEndpoint!,
-    '--kinesis-endpoint', team.connection.kinesisEndpoint!,
-    '--region', LOCAL_REGION,
-    '--stream', team.resources.streamName,
+    '--dynamodb-endpoint',
+    team.connection.dynamodbEndpoint!,
+    '--kinesis-endpoint',
+    team.connection.kinesisEndpoint!,
+    '--region',
+    LOCAL_REGION,
+    '--stream',
+    team.resources.streamName,
   ];
 
   it('passes with explicit emulator settings and prints the verdict table (exit 0)', async () => {

@@ -4,18 +4,18 @@
  * explicit AWS or emulator settings) with a live progress bar and a verdict table. Ad-hoc rounds
  * are not recorded in the organiser store. Exit: 0 pass, 1 fail, 2 usage or connection error.
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
-import { ConfigError, readConfig, type Config } from '../lib/config';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Connection } from '../lib/aws/clients';
+import { type Config, ConfigError, readConfig } from '../lib/config';
 import { DEFAULT_RESOURCES, type PipelineResources } from '../lib/pipeline-resources';
 import { OrganiserStore } from '../lib/store/organiser-store';
 import type { FailurePercentages, Lab } from '../lib/store/types';
 import { writeDryRun } from './dry-run';
 import { makeRound } from './messages';
 import { randomSeed } from './random';
-import { runRound, type RoundOutcome, type TeamTarget } from './round';
+import { type RoundOutcome, runRound, type TeamTarget } from './round';
 import { failurePercentagesFor, isReady } from './scheduler';
 import { closedRound } from './scoring';
 
@@ -79,11 +79,11 @@ function url(text: string): string {
 
 function program(): Command {
   return new Command('generator')
-    .description('Make and send rounds of trade-risk messages, and judge a team\'s AggregateTable.')
+    .description("Make and send rounds of trade-risk messages, and judge a team's AggregateTable.")
     .option('--dry-run', 'write the round to files instead of sending it (needs --out)')
     .option('--out <dir>', 'dry run: directory for messages.jsonl and expected.json')
     .option('--seed <n>', 'seed of the (first) round; later rounds use seed+1, seed+2, … (default: random)', integer('--seed', 0, 2 ** 32 - 1))
-    .option('--lab <lab>', 'lab: 1 (new trades only) or 2 (duplicates and modifications) (default: the team\'s lab, else 1)', lab)
+    .option('--lab <lab>', "lab: 1 (new trades only) or 2 (duplicates and modifications) (default: the team's lab, else 1)", lab)
     .option('--timestamp <seconds>', 'dry run: Timestamp of every message (default: the clock), for byte-identical files', timestamp)
     .option('--messages <m>', 'records per round, duplicates included (default: ROUND_MESSAGES, 10000)', integer('--messages', 1, 100_000))
     .option('--rounds <n>', 'rounds to run one after another', integer('--rounds', 1, 1000), 1)
@@ -91,15 +91,15 @@ function program(): Command {
     .option('--team <slug>', 'a team in the organiser store (the one `npm start` runs)')
     .option('--store-endpoint <url>', 'organiser store endpoint (default: ORGANISER_STORE_ENDPOINT, else http://127.0.0.1:ORGANISER_STORE_PORT)', url)
     .option('--region <region>', 'AWS region of the team (default: AWS_REGION)')
-    .option('--role-arn <arn>', 'IAM role to assume in the team\'s account')
+    .option('--role-arn <arn>', "IAM role to assume in the team's account")
     .option('--external-id <id>', 'external ID for assuming the role')
     .option('--stream <name>', `the team's Kinesis stream (default: ${DEFAULT_RESOURCES.streamName})`)
     .option('--aggregate-table <name>', `the team's AggregateTable (default: ${DEFAULT_RESOURCES.aggregateTable})`)
     .option('--parameter-table <name>', `the team's ParameterTable (default: ${DEFAULT_RESOURCES.parameterTable})`)
     .option('--dynamodb-endpoint <url>', 'DynamoDB endpoint of an emulator', url)
     .option('--kinesis-endpoint <url>', 'Kinesis endpoint of an emulator', url)
-    .option('--no-failure-percentages', 'leave the ParameterTable alone (by default each round writes its lab\'s failure percentages)')
-    .option('--json', 'print each round\'s result as one JSON line instead of a table')
+    .option('--no-failure-percentages', "leave the ParameterTable alone (by default each round writes its lab's failure percentages)")
+    .option('--json', "print each round's result as one JSON line instead of a table")
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 }
@@ -120,7 +120,6 @@ interface ResolvedTeam {
   failurePercentages: FailurePercentages;
 }
 
-
 async function teamFromStore(options: Options, config: Config): Promise<ResolvedTeam> {
   const endpoint = options.storeEndpoint ?? config.ORGANISER_STORE_ENDPOINT ?? `http://127.0.0.1:${config.ORGANISER_STORE_PORT}`;
   const store = new OrganiserStore({ region: config.AWS_REGION, dynamodbEndpoint: endpoint }, config.ORGANISER_TABLE, {
@@ -132,7 +131,9 @@ async function teamFromStore(options: Options, config: Config): Promise<Resolved
   try {
     team = await store.getTeam(options.team!);
   } catch (error) {
-    throw new UsageError(`cannot read the organiser store at ${endpoint} (is \`npm start\` running?): ${error instanceof Error ? error.message : String(error)}`);
+    throw new UsageError(
+      `cannot read the organiser store at ${endpoint} (is \`npm start\` running?): ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   if (!team) throw new UsageError(`no team "${options.team}" in the organiser store at ${endpoint}`);
   if (!isReady(team)) throw new UsageError(`team "${team.slug}" is not ready: its local pipeline is ${team.local?.status ?? 'not set up'}`);
@@ -168,7 +169,9 @@ async function dryRun(options: Options, config: Config): Promise<number> {
   const now = fixedTimestamp === undefined ? undefined : () => fixedTimestamp * 1000;
   const round = makeRound({ seed, lab, messages: options.messages ?? config.ROUND_MESSAGES, now });
   const files = await writeDryRun(round, options.out);
-  console.log(`seed ${seed}, lab ${lab}: ${round.counts.messages} records (${round.counts.new} new, ${round.counts.modifiedInOrder} modified in order, ${round.counts.modifiedOutOfOrder} out of order, ${round.counts.duplicates} duplicates)`);
+  console.log(
+    `seed ${seed}, lab ${lab}: ${round.counts.messages} records (${round.counts.new} new, ${round.counts.modifiedInOrder} modified in order, ${round.counts.modifiedOutOfOrder} out of order, ${round.counts.duplicates} duplicates)`,
+  );
   console.log(`wrote ${files.messages} and ${files.expected}`);
   return EXIT_PASS;
 }
@@ -210,7 +213,9 @@ async function runRounds(options: Options, config: Config): Promise<number> {
         },
         onPoll: (verdict, sinceSendStartMs) => {
           const matching = verdict.keys.filter((key) => key.matches).length;
-          bar?.update(Math.min(deadlineSeconds * 10, Math.round(sinceSendStartMs / 100)), { detail: `${matching}/18 keys match after ${(sinceSendStartMs / 1000).toFixed(1)} s` });
+          bar?.update(Math.min(deadlineSeconds * 10, Math.round(sinceSendStartMs / 100)), {
+            detail: `${matching}/18 keys match after ${(sinceSendStartMs / 1000).toFixed(1)} s`,
+          });
         },
       },
     );

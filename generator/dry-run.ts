@@ -16,7 +16,9 @@ export function messagesJsonl(round: GeneratedRound): string {
 /** `{"totals": {key: decimal number, …}, "counts": {…}}`, totals written exactly from cents (e.g. 12.30). */
 export function expectedJson(round: GeneratedRound): string {
   const totals = AGGREGATION_KEYS.map((key) => `    ${JSON.stringify(key)}: ${centsToDecimal(round.expected[key] ?? 0)}`).join(',\n');
-  const counts = Object.entries(round.counts).map(([name, value]) => `    ${JSON.stringify(name)}: ${value}`).join(',\n');
+  const counts = Object.entries(round.counts)
+    .map(([name, value]) => `    ${JSON.stringify(name)}: ${value}`)
+    .join(',\n');
   return `{\n  "totals": {\n${totals}\n  },\n  "counts": {\n${counts}\n  }\n}\n`;
 }
 

@@ -35,7 +35,10 @@ const environment = z.object({
   STREAM_NAME: z.string().min(1).default(DEFAULT_RESOURCES.streamName),
   AGGREGATE_TABLE_NAME: z.string().min(1).default(DEFAULT_RESOURCES.aggregateTable),
   PARAMETER_TABLE_NAME: z.string().min(1).default(DEFAULT_RESOURCES.parameterTable),
-  LAB: z.enum(['1', '2']).default('1').transform((lab) => Number(lab) as Lab),
+  LAB: z
+    .enum(['1', '2'])
+    .default('1')
+    .transform((lab) => Number(lab) as Lab),
   ROUND_MESSAGES: z.coerce.number().int().min(1).max(100_000).default(10_000),
   ROUND_DEADLINE_SECONDS: z.coerce.number().int().positive().default(30),
   FAILURE_PERCENTAGES: percentages.optional(),

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AGGREGATION_KEYS, LEAF_KEYS, leafKey, rollUp } from '../lib/domain/hierarchy';
-import { Big } from '../lib/domain/money';
 import { parseMessage, partitionKeyOf } from '../lib/domain/message';
+import { Big } from '../lib/domain/money';
 import { BATCH_SIZE, DUPLICATES_PER_BATCH, makeRound } from './messages';
-import { SeededRandom, roundSeed } from './random';
+import { roundSeed, SeededRandom } from './random';
 
 const withoutTimestamp = (data: string) => {
   const { Timestamp: _timestamp, ...rest } = JSON.parse(data) as Record<string, unknown>;

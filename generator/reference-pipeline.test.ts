@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKinesisEmulator, type Emulator } from '../lib/local/emulators';
+import { type Emulator, startKinesisEmulator } from '../lib/local/emulators';
 import { freePort } from '../lib/local/ports';
-import { startLocalTeam, type LocalTeamStack } from '../lib/local/team-stack';
+import { type LocalTeamStack, startLocalTeam } from '../lib/local/team-stack';
 import { DEFAULT_FAILURE_PERCENTAGES } from '../lib/pipeline-resources';
 import { LocalRuntime, type RuntimeTeam } from '../lib/runtime/runtime';
 import { runRound, type TeamTarget } from './round';
@@ -33,7 +33,9 @@ async function triggersRunning(): Promise<void> {
   for (;;) {
     const status = runtime.status().teams[team.slug];
     const triggers = Object.values(status?.functions ?? {}).flatMap((fn) => fn?.triggers ?? []);
-    const reading = triggers.length === 3 && triggers.every((trigger) => trigger.state === 'running' && trigger.shards.length > 0 && trigger.shards.every((shard) => shard.state !== 'starting'));
+    const reading =
+      triggers.length === 3 &&
+      triggers.every((trigger) => trigger.state === 'running' && trigger.shards.length > 0 && trigger.shards.every((shard) => shard.state !== 'starting'));
     if (reading) return;
     if (Date.now() > deadline) throw new Error(`the runtime's triggers did not start: ${JSON.stringify(status)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -45,7 +47,13 @@ beforeAll(async () => {
   team = await startLocalTeam({ slug: 'reference', port: await freePort(), kinesisEndpoint: kinesis.endpoint, shardCount: 4 });
   target = { connection: team.connection, resources: team.resources };
   runtime = new LocalRuntime();
-  runtimeTeam = { slug: team.slug, connection: team.connection, resources: team.resources, codeDirectory: path.join(root, 'pipeline/solution'), environment: { FAILURE_INJECTION_SEED: '7' } };
+  runtimeTeam = {
+    slug: team.slug,
+    connection: team.connection,
+    resources: team.resources,
+    codeDirectory: path.join(root, 'pipeline/solution'),
+    environment: { FAILURE_INJECTION_SEED: '7' },
+  };
   await runtime.upsertTeam(runtimeTeam);
   await triggersRunning();
 
@@ -63,15 +71,29 @@ afterAll(async () => {
 
 describe('the reference solution through the local runtime', () => {
   it('passes a Lab 1 round and records time-to-correct', async () => {
-    const outcome = await runRound(target, { seed: 101, lab: 1, messages: ROUND_MESSAGES, deadlineSeconds: DEADLINE_SECONDS, failurePercentages: { state: 0, map: 0, reduce: 0 } });
+    const outcome = await runRound(target, {
+      seed: 101,
+      lab: 1,
+      messages: ROUND_MESSAGES,
+      deadlineSeconds: DEADLINE_SECONDS,
+      failurePercentages: { state: 0, map: 0, reduce: 0 },
+    });
     expect(outcome.diagnosis).toBeNull();
     expect(outcome.status).toBe('passed');
     expect(outcome.timeToCorrectMs).toBeGreaterThan(0);
-    console.log(`reference solution, Lab 1, ${ROUND_MESSAGES} records: sent in ${Math.round(outcome.send!.durationMs)} ms, correct after ${outcome.timeToCorrectMs} ms`);
+    console.log(
+      `reference solution, Lab 1, ${ROUND_MESSAGES} records: sent in ${Math.round(outcome.send!.durationMs)} ms, correct after ${outcome.timeToCorrectMs} ms`,
+    );
   });
 
   it('passes a Lab 2 round with failure injection (exactly-once)', async () => {
-    const outcome = await runRound(target, { seed: 102, lab: 2, messages: ROUND_MESSAGES, deadlineSeconds: DEADLINE_SECONDS, failurePercentages: { ...DEFAULT_FAILURE_PERCENTAGES } });
+    const outcome = await runRound(target, {
+      seed: 102,
+      lab: 2,
+      messages: ROUND_MESSAGES,
+      deadlineSeconds: DEADLINE_SECONDS,
+      failurePercentages: { ...DEFAULT_FAILURE_PERCENTAGES },
+    });
     expect(outcome.diagnosis).toBeNull();
     expect(outcome.status).toBe('passed');
     console.log(`reference solution, Lab 2, ${ROUND_MESSAGES} records with failures 5/10/10 %: correct after ${outcome.timeToCorrectMs} ms`);
@@ -82,7 +104,13 @@ describe('the starting handlers, wired, in Lab 2', () => {
   it('lose the round, and the diagnosis names a Lab 2 bug', async () => {
     await runtime.upsertTeam({ ...runtimeTeam, codeDirectory: startingWithWiring });
     await triggersRunning();
-    const outcome = await runRound(target, { seed: 103, lab: 2, messages: ROUND_MESSAGES, deadlineSeconds: DEADLINE_SECONDS, failurePercentages: { ...DEFAULT_FAILURE_PERCENTAGES } });
+    const outcome = await runRound(target, {
+      seed: 103,
+      lab: 2,
+      messages: ROUND_MESSAGES,
+      deadlineSeconds: DEADLINE_SECONDS,
+      failurePercentages: { ...DEFAULT_FAILURE_PERCENTAGES },
+    });
     expect(outcome.status).toBe('failed');
     expect(['double-applied', 'stale-versions']).toContain(outcome.diagnosis?.code);
     console.log(`starting handlers, Lab 2: ${outcome.diagnosis?.code}: ${outcome.diagnosis?.message}`);

@@ -8,14 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { DeleteTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient } from '../lib/aws/clients';
-import { startKinesisEmulator, type Emulator } from '../lib/local/emulators';
+import { type Emulator, startKinesisEmulator } from '../lib/local/emulators';
 import { freePort } from '../lib/local/ports';
-import { startLocalTeam, type LocalTeamStack } from '../lib/local/team-stack';
+import { type LocalTeamStack, startLocalTeam } from '../lib/local/team-stack';
 import { handler as generatorLambda } from './lambda';
 import { makeRound } from './messages';
-import { runRound, type RoundOutcome, type RoundSettings, type TeamTarget } from './round';
+import { type RoundOutcome, type RoundSettings, runRound, type TeamTarget } from './round';
 import { sendRecords } from './sender';
-import { TestPipeline, type PipelineBug } from './test-support/test-pipeline';
+import { type PipelineBug, TestPipeline } from './test-support/test-pipeline';
 import { startThrottlingProxy } from './test-support/throttling-proxy';
 
 let kinesis: Emulator;
@@ -44,7 +44,6 @@ async function roundWith(bug: PipelineBug | null, settings: Partial<RoundSetting
   }
 }
 
-
 /** A seed whose Lab 2 round has several out-of-order modifications (stale versions to overwrite with). */
 function seedWithStaleMessages(messages: number): number {
   for (let seed = 1; ; seed++) if (makeRound({ seed, lab: 2, messages }).counts.modifiedOutOfOrder >= 3) return seed;
@@ -59,14 +58,23 @@ describe('a round against a correct pipeline', () => {
     const sentAfterMs = Date.parse(outcome.sentAt!) - Date.parse(outcome.sendStartedAt!);
     expect(outcome.timeToCorrectMs!).toBeGreaterThanOrEqual(sentAfterMs);
     expect(outcome.diagnosis).toBeNull();
-    console.log(`time-to-correct with the test pipeline: ${outcome.timeToCorrectMs} ms for ${outcome.counts.messages} records (sent in ${Math.round(outcome.send!.durationMs)} ms)`);
+    console.log(
+      `time-to-correct with the test pipeline: ${outcome.timeToCorrectMs} ms for ${outcome.counts.messages} records (sent in ${Math.round(outcome.send!.durationMs)} ms)`,
+    );
   });
 
   it('passes Lab 2 (duplicates and stale versions skipped) and writes the failure percentages', async () => {
-    const outcome = await roundWith('none', { seed: seedWithStaleMessages(4000), lab: 2, messages: 4000, failurePercentages: { state: 5, map: 10, reduce: 10 } });
+    const outcome = await roundWith('none', {
+      seed: seedWithStaleMessages(4000),
+      lab: 2,
+      messages: 4000,
+      failurePercentages: { state: 5, map: 10, reduce: 10 },
+    });
     expect(outcome.status).toBe('passed');
     expect(outcome.counts.duplicates).toBe(500);
-    const item = await dynamoDbClient(target.connection).send(new GetItemCommand({ TableName: target.resources.parameterTable, Key: { parameter: { S: 'FAILURE_MAP_LAMBDA_PCT' } } }));
+    const item = await dynamoDbClient(target.connection).send(
+      new GetItemCommand({ TableName: target.resources.parameterTable, Key: { parameter: { S: 'FAILURE_MAP_LAMBDA_PCT' } } }),
+    );
     expect(item.Item?.value).toEqual({ N: '10' });
   });
 
@@ -102,7 +110,9 @@ describe('a round against a correct pipeline', () => {
     const report = await sendRecords(target.connection, target.resources.streamName, round.records);
     expect(report.records).toBe(10_000);
     expect(report.lanes).toBe(4);
-    console.log(`sent 10,000 records in ${Math.round(report.durationMs)} ms (${Math.round(10_000 / (report.durationMs / 1000))} records/s, ${report.calls} calls, ${report.retries} retries)`);
+    console.log(
+      `sent 10,000 records in ${Math.round(report.durationMs)} ms (${Math.round(10_000 / (report.durationMs / 1000))} records/s, ${report.calls} calls, ${report.retries} retries)`,
+    );
   });
 });
 
@@ -127,7 +137,10 @@ describe('sending through a throttling stream', () => {
   it('voids the round, with its reason, when some records are never acknowledged', async () => {
     const proxy = await startThrottlingProxy(kinesis.endpoint, (partitionKey) => partitionKey.startsWith('f'));
     try {
-      const outcome = await runRound({ ...target, connection: { ...target.connection, kinesisEndpoint: proxy.endpoint } }, { seed: 22, lab: 1, messages: 300, deadlineSeconds: 2, maxSendAttempts: 3 });
+      const outcome = await runRound(
+        { ...target, connection: { ...target.connection, kinesisEndpoint: proxy.endpoint } },
+        { seed: 22, lab: 1, messages: 300, deadlineSeconds: 2, maxSendAttempts: 3 },
+      );
       expect(outcome.status).toBe('void');
       expect(outcome.voidReason).toMatch(/\d+ of 300 records were not acknowledged by stream alpha-IncomingDataStream after 3 attempts/);
       expect(outcome.diagnosis).toBeNull();
@@ -191,13 +204,21 @@ describe('diagnosis of pipelines that really have a bug', () => {
       request.resume();
       request.on('end', () => {
         response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-requestid': 'test' });
-        response.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#AccessDeniedException', Message: 'User: arn:aws:sts::111111111111:assumed-role/scoreboard/x is not authorized to perform: dynamodb:Scan' }));
+        response.end(
+          JSON.stringify({
+            __type: 'com.amazonaws.dynamodb.v20120810#AccessDeniedException',
+            Message: 'User: arn:aws:sts::111111111111:assumed-role/scoreboard/x is not authorized to perform: dynamodb:Scan',
+          }),
+        );
       });
     });
     await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
     try {
       const endpoint = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
-      const outcome = await runRound({ ...target, connection: { ...target.connection, dynamodbEndpoint: endpoint } }, { seed: 1, lab: 1, messages: 100, deadlineSeconds: 2 });
+      const outcome = await runRound(
+        { ...target, connection: { ...target.connection, dynamodbEndpoint: endpoint } },
+        { seed: 1, lab: 1, messages: 100, deadlineSeconds: 2 },
+      );
       expect(outcome.status).toBe('failed');
       expect(outcome.diagnosis?.code).toBe('access-denied');
       expect(outcome.sendStartedAt).toBeUndefined();

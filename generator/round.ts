@@ -6,15 +6,15 @@
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { classifyTableError, readAggregateTable, TableReadError } from '../lib/aws/aggregate-table';
-import { dynamoDbClient, type Connection } from '../lib/aws/clients';
+import { type Connection, dynamoDbClient } from '../lib/aws/clients';
 import { diagnose } from '../lib/domain/diagnosis';
-import { AGGREGATION_KEYS, MESSAGE_COUNT_KEY, type CentsByKey } from '../lib/domain/hierarchy';
+import { AGGREGATION_KEYS, type CentsByKey, MESSAGE_COUNT_KEY } from '../lib/domain/hierarchy';
 import { centsToDecimal } from '../lib/domain/money';
-import { judgeChange, type ChangeVerdict, type TableValues } from '../lib/domain/verdict';
+import { type ChangeVerdict, judgeChange, type TableValues } from '../lib/domain/verdict';
 import { FAILURE_PARAMETERS, PIPELINE_FUNCTIONS, type PipelineResources } from '../lib/pipeline-resources';
 import type { Diagnosis, FailurePercentages, Lab, Round, RoundCounts } from '../lib/store/types';
-import { makeRound, type GeneratedRound } from './messages';
-import { SendError, sendRecords, type SendReport } from './sender';
+import { type GeneratedRound, makeRound } from './messages';
+import { SendError, type SendReport, sendRecords } from './sender';
 
 export const POLL_INTERVAL_MS = 500;
 /**
@@ -150,7 +150,9 @@ function isTeamSide(kind: string): boolean {
 export async function runRound(target: TeamTarget, settings: RoundSettings, hooks: RoundHooks = {}): Promise<RoundOutcome> {
   const generated = makeRound({ seed: settings.seed, lab: settings.lab, messages: settings.messages });
   const base = { seed: settings.seed, lab: settings.lab, counts: generated.counts, expected: generated.expected };
-  const end = (fields: Omit<RoundOutcome, 'seed' | 'lab' | 'counts' | 'expected' | 'endedAt' | 'timeToCorrectMs'> & { timeToCorrectMs?: number | null }): RoundOutcome => ({
+  const end = (
+    fields: Omit<RoundOutcome, 'seed' | 'lab' | 'counts' | 'expected' | 'endedAt' | 'timeToCorrectMs'> & { timeToCorrectMs?: number | null },
+  ): RoundOutcome => ({
     ...base,
     timeToCorrectMs: null,
     ...fields,
@@ -161,7 +163,13 @@ export async function runRound(target: TeamTarget, settings: RoundSettings, hook
     if (!isTeamSide(kind)) return end({ status: 'void', diagnosis: null, voidReason: error.message, ...extra });
     return end({
       status: 'failed',
-      diagnosis: diagnose({ lab: settings.lab, expected: generated.expected, readFailure: { kind, message: error.message }, stillChanging: false, facts: generated.facts }),
+      diagnosis: diagnose({
+        lab: settings.lab,
+        expected: generated.expected,
+        readFailure: { kind, message: error.message },
+        stillChanging: false,
+        facts: generated.facts,
+      }),
       ...extra,
     });
   };
@@ -184,7 +192,11 @@ export async function runRound(target: TeamTarget, settings: RoundSettings, hook
     }
     let baseline: TableValues;
     try {
-      baseline = await withTimeout(readAggregateTable(target.connection, target.resources.aggregateTable), READ_TIMEOUT_MS, `table ${target.resources.aggregateTable}`);
+      baseline = await withTimeout(
+        readAggregateTable(target.connection, target.resources.aggregateTable),
+        READ_TIMEOUT_MS,
+        `table ${target.resources.aggregateTable}`,
+      );
     } catch (error) {
       return failedOn(classifyTableError(error, target.resources.aggregateTable));
     }
@@ -229,7 +241,14 @@ export async function runRound(target: TeamTarget, settings: RoundSettings, hook
       status: 'failed',
       after: waited.after,
       verdict: waited.verdict,
-      diagnosis: diagnose({ lab: settings.lab, expected: generated.expected, baseline, after: waited.after, stillChanging: waited.stillChanging, facts: generated.facts }),
+      diagnosis: diagnose({
+        lab: settings.lab,
+        expected: generated.expected,
+        baseline,
+        after: waited.after,
+        stillChanging: waited.stillChanging,
+        facts: generated.facts,
+      }),
       ...times,
     });
   } catch (error) {

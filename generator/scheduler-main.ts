@@ -22,11 +22,11 @@ try {
   process.exit(2);
 }
 
-const store = new OrganiserStore(
-  { region: config.AWS_REGION, dynamodbEndpoint: config.ORGANISER_STORE_ENDPOINT },
-  config.ORGANISER_TABLE,
-  { roundIntervalSeconds: config.ROUND_INTERVAL_SECONDS, roundMessages: config.ROUND_MESSAGES, roundDeadlineSeconds: config.ROUND_DEADLINE_SECONDS },
-);
+const store = new OrganiserStore({ region: config.AWS_REGION, dynamodbEndpoint: config.ORGANISER_STORE_ENDPOINT }, config.ORGANISER_TABLE, {
+  roundIntervalSeconds: config.ROUND_INTERVAL_SECONDS,
+  roundMessages: config.ROUND_MESSAGES,
+  roundDeadlineSeconds: config.ROUND_DEADLINE_SECONDS,
+});
 const scheduler = new Scheduler({ store, log });
 
 let stopping = false;
@@ -43,5 +43,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 if (process.send) process.on('disconnect', () => void shutdown('the supervisor went away'));
 
-log(`scheduler ${scheduler.holder} started (organiser store: ${config.ORGANISER_STORE_ENDPOINT ?? `AWS ${config.AWS_REGION}`}, table ${config.ORGANISER_TABLE})`);
+log(
+  `scheduler ${scheduler.holder} started (organiser store: ${config.ORGANISER_STORE_ENDPOINT ?? `AWS ${config.AWS_REGION}`}, table ${config.ORGANISER_TABLE})`,
+);
 scheduler.start();

@@ -6,18 +6,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Connection } from '../lib/aws/clients';
 import { dynamoDbClient } from '../lib/aws/clients';
-import { LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator, type Emulator } from '../lib/local/emulators';
+import { type Emulator, LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator } from '../lib/local/emulators';
 import { freePort } from '../lib/local/ports';
-import { startNodeModule, type ManagedProcess } from '../lib/local/processes';
+import { type ManagedProcess, startNodeModule } from '../lib/local/processes';
 import { createTables, recreateStream } from '../lib/local/team-resources';
-import { startLocalTeam, type LocalTeamStack } from '../lib/local/team-stack';
+import { type LocalTeamStack, startLocalTeam } from '../lib/local/team-stack';
 import { DEFAULT_RESOURCES, type PipelineResources } from '../lib/pipeline-resources';
 import { OrganiserStore } from '../lib/store/organiser-store';
 import { newLocalTeam } from '../lib/store/team-records';
 import type { Round, Team } from '../lib/store/types';
-import type { Connection } from '../lib/aws/clients';
-import { INTERRUPTED_REASON, STOPPED_REASON, Scheduler } from './scheduler';
+import { INTERRUPTED_REASON, Scheduler, STOPPED_REASON } from './scheduler';
 import { TestPipeline } from './test-support/test-pipeline';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -95,7 +95,14 @@ beforeAll(async () => {
   ]);
   hanging = {
     connection: broken.connection,
-    resources: { ...DEFAULT_RESOURCES, streamName: 'hanging-stream', stateTable: 'HangingState', reduceTable: 'HangingReduce', aggregateTable: 'HangingAggregate', parameterTable: 'HangingParameter' },
+    resources: {
+      ...DEFAULT_RESOURCES,
+      streamName: 'hanging-stream',
+      stateTable: 'HangingState',
+      reduceTable: 'HangingReduce',
+      aggregateTable: 'HangingAggregate',
+      parameterTable: 'HangingParameter',
+    },
   };
   await createTables(hanging.connection, hanging.resources);
   await recreateStream(hanging.connection, hanging.resources.streamName, 2);
@@ -166,7 +173,9 @@ describe('the scheduler in this process', () => {
     const labTwo = (await closedRounds(store, 'healthy')).find((round) => round.lab === 2)!;
     expect(labTwo.status).toBe('passed');
     expect(labTwo.counts!.duplicates).toBe(125);
-    const parameter = await dynamoDbClient(healthy.connection).send(new GetItemCommand({ TableName: healthy.resources.parameterTable, Key: { parameter: { S: 'FAILURE_REDUCE_LAMBDA_PCT' } } }));
+    const parameter = await dynamoDbClient(healthy.connection).send(
+      new GetItemCommand({ TableName: healthy.resources.parameterTable, Key: { parameter: { S: 'FAILURE_REDUCE_LAMBDA_PCT' } } }),
+    );
     expect(parameter.Item?.value).toEqual({ N: '10' });
     expect((await store.getTeam('healthy'))?.score).toBe(400);
   });
@@ -201,12 +210,20 @@ describe('scheduler processes', () => {
     expect(scoreAtCrash).toBeGreaterThanOrEqual(100);
 
     const second = startSchedulerProcess('scheduler-b', 'CrashTest', lines);
-    const voided = await waitFor('the interrupted round closed', async () => {
-      const round = await store.getRound('hanging', interrupted.number);
-      return round?.status !== 'running' ? round : null;
-    }, 60_000);
+    const voided = await waitFor(
+      'the interrupted round closed',
+      async () => {
+        const round = await store.getRound('hanging', interrupted.number);
+        return round?.status !== 'running' ? round : null;
+      },
+      60_000,
+    );
     expect(voided).toMatchObject({ status: 'void', voidReason: INTERRUPTED_REASON, points: 0 });
-    await waitFor('a passed round after the restart', async () => (await closedRounds(store, 'healthy')).some((round) => round.status === 'passed' && round.number > interrupted.number), 60_000);
+    await waitFor(
+      'a passed round after the restart',
+      async () => (await closedRounds(store, 'healthy')).some((round) => round.status === 'passed' && round.number > interrupted.number),
+      60_000,
+    );
     await second.stop();
 
     expect(await store.listRunningRounds()).toEqual([]);

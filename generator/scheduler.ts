@@ -10,7 +10,7 @@ import { DEFAULT_FAILURE_PERCENTAGES } from '../lib/pipeline-resources';
 import type { LeaseToken, OrganiserStore } from '../lib/store/organiser-store';
 import type { FailurePercentages, Lab, Round, Settings, Team } from '../lib/store/types';
 import { roundSeed } from './random';
-import { runRound, type RoundSettings } from './round';
+import { type RoundSettings, runRound } from './round';
 import { closedRound, voidRound } from './scoring';
 
 export const LEASE_TTL_MS = 15_000;
@@ -175,7 +175,7 @@ export class Scheduler {
     for (const marker of await this.store.listRunningRounds()) {
       if (this.running.get(marker.team)?.round.number === marker.number) continue;
       const round = await this.store.getRound(marker.team, marker.number);
-      if (!round || round.status !== 'running') continue;
+      if (round?.status !== 'running') continue;
       if (await this.store.closeRound(voidRound(round, INTERRUPTED_REASON), this.lease, UNSCORED)) {
         this.log(`round ${round.number} of ${round.team} was interrupted: closed as void`);
       }
@@ -231,7 +231,15 @@ export class Scheduler {
 
   private launch(team: Team, number: number, settings: Settings): void {
     const lab = team.labOverride ?? team.lab;
-    const round: Round = { team: team.slug, number, lab, seed: roundSeed(team.slug, number), status: 'running', startedAt: new Date().toISOString(), points: 0 };
+    const round: Round = {
+      team: team.slug,
+      number,
+      lab,
+      seed: roundSeed(team.slug, number),
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      points: 0,
+    };
     const controller = new AbortController();
     const running: RunningRound = { round, controller, done: Promise.resolve() };
     this.running.set(team.slug, running);
@@ -259,7 +267,8 @@ export class Scheduler {
         signal,
         onProgress: (fields) => {
           this.store.updateRunningRound(round.team, round.number, fields).catch((error) => {
-            if (!(error instanceof ConditionalCheckFailedException)) this.log(`progress of round ${round.number} of ${team.slug} not recorded: ${describe(error)}`);
+            if (!(error instanceof ConditionalCheckFailedException))
+              this.log(`progress of round ${round.number} of ${team.slug} not recorded: ${describe(error)}`);
           });
         },
       });

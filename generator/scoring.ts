@@ -4,7 +4,7 @@
  */
 import { POINTS_PER_ROUND } from '../lib/store/organiser-store';
 import type { Round } from '../lib/store/types';
-import { expectedDecimals, recordedValues, type RoundOutcome } from './round';
+import { expectedDecimals, type RoundOutcome, recordedValues } from './round';
 
 /** Points a round's outcome earns. */
 export function pointsFor(outcome: Pick<RoundOutcome, 'status'>): number {
@@ -37,5 +37,13 @@ export function closedRound(running: Pick<Round, 'team' | 'number' | 'startedAt'
 
 /** The record of a round that ended void without an outcome (our side failed, or it was interrupted). */
 export function voidRound(round: Round, reason: string): Round {
-  return { ...round, status: 'void', voidReason: reason, endedAt: new Date().toISOString(), points: 0, timeToCorrectMs: round.timeToCorrectMs ?? null, diagnosis: null };
+  return {
+    ...round,
+    status: 'void',
+    voidReason: reason,
+    endedAt: new Date().toISOString(),
+    points: 0,
+    timeToCorrectMs: round.timeToCorrectMs ?? null,
+    diagnosis: null,
+  };
 }

@@ -4,8 +4,8 @@
  * rejected records retried with backoff until acknowledged or their attempts run out.
  */
 import { createHash } from 'node:crypto';
-import { ListShardsCommand, PutRecordsCommand, type KinesisClient, type Shard } from '@aws-sdk/client-kinesis';
-import { kinesisClient, type Connection } from '../lib/aws/clients';
+import { type KinesisClient, ListShardsCommand, PutRecordsCommand, type Shard } from '@aws-sdk/client-kinesis';
+import { type Connection, kinesisClient } from '../lib/aws/clients';
 import type { StreamRecord } from './messages';
 
 /** PutRecords takes at most 500 records. */
@@ -48,7 +48,14 @@ export interface SendReport {
 }
 
 const MISSING = new Set(['ResourceNotFoundException']);
-const DENIED = new Set(['AccessDeniedException', 'UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'AccessDenied', 'KMSAccessDeniedException']);
+const DENIED = new Set([
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'ExpiredTokenException',
+  'AccessDenied',
+  'KMSAccessDeniedException',
+]);
 const FATAL = new Set(['ValidationException', 'InvalidArgumentException', 'SerializationException']);
 
 function errorName(error: unknown): string {
@@ -63,7 +70,8 @@ function describe(error: unknown): string {
 function fatalSendError(error: unknown, streamName: string, acknowledged: number): SendError | null {
   const name = errorName(error);
   if (MISSING.has(name)) return new SendError('missing-stream', `stream ${streamName} not found`, acknowledged, { cause: error });
-  if (DENIED.has(name)) return new SendError('access-denied', `putting records on stream ${streamName} was denied: ${describe(error)}`, acknowledged, { cause: error });
+  if (DENIED.has(name))
+    return new SendError('access-denied', `putting records on stream ${streamName} was denied: ${describe(error)}`, acknowledged, { cause: error });
   if (FATAL.has(name)) return new SendError('not-acknowledged', `the stream refused the records: ${describe(error)}`, acknowledged, { cause: error });
   return null;
 }
@@ -111,7 +119,9 @@ async function lanesOf(client: KinesisClient, streamName: string, records: reado
   }
   if (shards && shards.length > 0) {
     const lanes: number[][] = shards.map(() => []);
-    records.forEach((record, index) => lanes[shardIndexOf(record.PartitionKey, shards)].push(index));
+    records.forEach((record, index) => {
+      lanes[shardIndexOf(record.PartitionKey, shards)].push(index);
+    });
     return lanes.filter((lane) => lane.length > 0);
   }
   const lanes: number[][] = Array.from({ length: LANES_WITHOUT_SHARD_MAP }, () => []);
@@ -128,7 +138,12 @@ function backoff(attempt: number): Promise<void> {
 }
 
 /** Puts every record on the stream; throws SendError when some could not be acknowledged. */
-export async function sendRecords(connection: Connection, streamName: string, records: readonly StreamRecord[], options: SendOptions = {}): Promise<SendReport> {
+export async function sendRecords(
+  connection: Connection,
+  streamName: string,
+  records: readonly StreamRecord[],
+  options: SendOptions = {},
+): Promise<SendReport> {
   const started = performance.now();
   const client = kinesisClient(connection);
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -139,7 +154,10 @@ export async function sendRecords(connection: Connection, streamName: string, re
 
   const checkStop = () => {
     if (failure) throw failure;
-    if (options.signal?.aborted) throw (failure = new SendError('aborted', 'sending was stopped', acknowledged));
+    if (options.signal?.aborted) {
+      failure = new SendError('aborted', 'sending was stopped', acknowledged);
+      throw failure;
+    }
   };
 
   const runLane = async (lane: number[]) => {
@@ -162,7 +180,10 @@ export async function sendRecords(connection: Connection, streamName: string, re
         });
       } catch (error) {
         const fatal = fatalSendError(error, streamName, acknowledged);
-        if (fatal) throw (failure ??= fatal);
+        if (fatal) {
+          failure ??= fatal;
+          throw failure;
+        }
         rejected.push(...batch);
       }
       options.onProgress?.(acknowledged, records.length);
@@ -173,11 +194,12 @@ export async function sendRecords(connection: Connection, streamName: string, re
         worstAttempt = Math.max(worstAttempt, attempts[index]);
       }
       if (worstAttempt >= maxAttempts) {
-        throw (failure ??= new SendError(
+        failure ??= new SendError(
           'not-acknowledged',
           `${records.length - acknowledged} of ${records.length} records were not acknowledged by stream ${streamName} after ${maxAttempts} attempts`,
           acknowledged,
-        ));
+        );
+        throw failure;
       }
       report.retries += rejected.length;
       pending.unshift(...rejected);

@@ -12,7 +12,11 @@ export default async function StandingsPage({ searchParams }: { searchParams: Pr
   const loaded = await loadPublicBoard();
   return (
     <div className="space-y-4">
-      {loaded.problem && <Notice tone="error" title="The scoreboard cannot read its data">{loaded.problem}</Notice>}
+      {loaded.problem && (
+        <Notice tone="error" title="The scoreboard cannot read its data">
+          {loaded.problem}
+        </Notice>
+      )}
       <Standings initial={loaded.data} />
     </div>
   );

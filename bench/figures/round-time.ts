@@ -5,13 +5,13 @@
  * per process (CPU time from /proc).
  */
 import os from 'node:os';
-import { runRound, type RoundOutcome } from '../../generator/round';
+import { type RoundOutcome, runRound } from '../../generator/round';
 import { DEFAULT_FAILURE_PERCENTAGES, PIPELINE_FUNCTIONS, type PipelineFunction } from '../../lib/pipeline-resources';
 import type { FunctionStats } from '../../lib/runtime/function-runtime';
 import type { RuntimeStatus } from '../../lib/runtime/runtime';
 import type { FailurePercentages, Lab } from '../../lib/store/types';
 import { checkInterrupted, type FigureContext, type FigureOutput, type TableRow } from '../figure';
-import { LocalStack, type BenchTeam } from '../local-stack';
+import { type BenchTeam, LocalStack } from '../local-stack';
 import { addCpuUse, CpuMeter, type CpuUse } from '../proc';
 import { grouped, median, rounded, seconds } from '../stats';
 
@@ -97,14 +97,17 @@ function stagesOf(status: RuntimeStatus, slugs: readonly string[]): StageStats {
 
 function combineStages(parts: readonly StageStats[], divideBy = 1): StageStats {
   const sum = emptyStages();
-  for (const part of parts) for (const fn of PIPELINE_FUNCTIONS) for (const field of Object.keys(sum[fn]) as Array<keyof FunctionStats>) sum[fn][field] += part[fn][field];
-  for (const fn of PIPELINE_FUNCTIONS) for (const field of Object.keys(sum[fn]) as Array<keyof FunctionStats>) sum[fn][field] = rounded(sum[fn][field] / divideBy, 1);
+  for (const part of parts)
+    for (const fn of PIPELINE_FUNCTIONS) for (const field of Object.keys(sum[fn]) as Array<keyof FunctionStats>) sum[fn][field] += part[fn][field];
+  for (const fn of PIPELINE_FUNCTIONS)
+    for (const field of Object.keys(sum[fn]) as Array<keyof FunctionStats>) sum[fn][field] = rounded(sum[fn][field] / divideBy, 1);
   return sum;
 }
 
 function stageDelta(after: StageStats, before: StageStats): StageStats {
   const delta = emptyStages();
-  for (const fn of PIPELINE_FUNCTIONS) for (const field of Object.keys(delta[fn]) as Array<keyof FunctionStats>) delta[fn][field] = after[fn][field] - before[fn][field];
+  for (const fn of PIPELINE_FUNCTIONS)
+    for (const field of Object.keys(delta[fn]) as Array<keyof FunctionStats>) delta[fn][field] = after[fn][field] - before[fn][field];
   return delta;
 }
 
@@ -119,7 +122,14 @@ function teamRound(team: BenchTeam, outcome: RoundOutcome): TeamRound {
 }
 
 /** One round for each of the teams at once; CPU measured over the round, stages until the pipeline is idle. */
-async function measureRound(stack: LocalStack, teams: readonly BenchTeam[], inputs: RoundTimeInputs, lab: Lab, seedBase: number, context: FigureContext): Promise<RoundSample> {
+async function measureRound(
+  stack: LocalStack,
+  teams: readonly BenchTeam[],
+  inputs: RoundTimeInputs,
+  lab: Lab,
+  seedBase: number,
+  context: FigureContext,
+): Promise<RoundSample> {
   const slugs = teams.map((team) => team.slug);
   const before = stagesOf(await stack.status(), slugs);
   const meter = new CpuMeter(stack.processes());
@@ -129,13 +139,17 @@ async function measureRound(stack: LocalStack, teams: readonly BenchTeam[], inpu
   try {
     const outcomes = await Promise.all(
       teams.map((team, index) =>
-        runRound(team.target, {
-          seed: seedBase + index,
-          lab,
-          messages: inputs.messages,
-          deadlineSeconds: inputs.deadlineSeconds,
-          failurePercentages: lab === 2 ? { ...DEFAULT_FAILURE_PERCENTAGES } : NO_FAILURES,
-        }, { signal: controller.signal }),
+        runRound(
+          team.target,
+          {
+            seed: seedBase + index,
+            lab,
+            messages: inputs.messages,
+            deadlineSeconds: inputs.deadlineSeconds,
+            failurePercentages: lab === 2 ? { ...DEFAULT_FAILURE_PERCENTAGES } : NO_FAILURES,
+          },
+          { signal: controller.signal },
+        ),
       ),
     );
     const cpu = meter.read();
@@ -168,7 +182,10 @@ function summarise(lab: Lab, teamCount: number, rounds: RoundSample[], messages:
     medianTimeToCorrectMs: median(times),
     worstTimeToCorrectMs: times.length ? Math.max(...times) : null,
     medianSendMs: median(teamRounds.map((round) => round.sendMs).filter((ms): ms is number => ms !== null)),
-    stagesPerTeamRound: combineStages(rounds.map((round) => round.stages), teamRounds.length),
+    stagesPerTeamRound: combineStages(
+      rounds.map((round) => round.stages),
+      teamRounds.length,
+    ),
     cpuPercent,
     cpuPercentTotal: rounded((cpu.totalMs / cpu.wallMs) * 100, 0),
     machinePercent: rounded((cpu.machineMs / cpu.wallMs) * 100, 0),
@@ -209,7 +226,8 @@ export async function roundTimeFigure(inputs: RoundTimeInputs, context: FigureCo
       const added = await stack.addTeams(teamCount);
       if (added.length) {
         context.log(`  first round of ${added.map((team) => team.slug).join(', ')} (cold JVM, not counted)…`);
-        const warm = await measureRound(stack, added, inputs, 1, (seed += 100), context);
+        seed += 100;
+        const warm = await measureRound(stack, added, inputs, 1, seed, context);
         results.coldFirstRounds.push({ teams: added.map((team) => team.slug), timeToCorrectMs: warm.teams.map((round) => round.timeToCorrectMs) });
       }
       const teams = stack.teams.slice(0, teamCount);
@@ -217,7 +235,8 @@ export async function roundTimeFigure(inputs: RoundTimeInputs, context: FigureCo
         const rounds: RoundSample[] = [];
         for (let index = 0; index < inputs.roundsPerConfiguration; index++) {
           checkInterrupted(context.signal);
-          const sample = await measureRound(stack, teams, inputs, lab, (seed += 100), context);
+          seed += 100;
+          const sample = await measureRound(stack, teams, inputs, lab, seed, context);
           rounds.push(sample);
           context.log(
             `  lab ${lab}, ${teamCount} team(s), round ${index + 1}/${inputs.roundsPerConfiguration}: ${sample.teams.map((round) => (round.status === 'passed' ? seconds(round.timeToCorrectMs) : `${round.status} (${round.diagnosis?.split(':')[0]})`)).join(', ')}`,

@@ -4,10 +4,10 @@
  * ETag/If-None-Match; and how many AggregateTable scans the server made meanwhile (/api/metrics),
  * against the number of teams ÷ the 1 s refresh interval.
  */
-import autocannon from 'autocannon';
 import os from 'node:os';
+import autocannon from 'autocannon';
 import type { Round } from '../../lib/store/types';
-import { checkInterrupted, sleep, type FigureContext, type FigureOutput, type TableRow } from '../figure';
+import { checkInterrupted, type FigureContext, type FigureOutput, sleep, type TableRow } from '../figure';
 import type { FullStack } from '../full-stack';
 import { CpuMeter } from '../proc';
 import { grouped, median, rounded, seconds } from '../stats';
@@ -145,7 +145,11 @@ async function runPhase(stack: FullStack, phase: LoadPhase, inputs: ScoreboardLo
 }
 
 /** Runs the load phases on a stack whose teams are set up; rounds run back to back meanwhile. */
-export async function scoreboardLoadFigure(stack: FullStack, inputs: ScoreboardLoadInputs, context: FigureContext): Promise<FigureOutput<ScoreboardLoadResults>> {
+export async function scoreboardLoadFigure(
+  stack: FullStack,
+  inputs: ScoreboardLoadInputs,
+  context: FigureContext,
+): Promise<FigureOutput<ScoreboardLoadResults>> {
   const teams = (await stack.teams()).filter((team) => team.local?.status === 'ready').length;
   await stack.admin('PATCH', 'settings', { paused: false, roundIntervalSeconds: inputs.roundIntervalSeconds, roundMessages: inputs.roundMessages });
   context.log('  waiting for the first round to run…');

@@ -6,13 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { dynamoDbClient, type Connection } from '../../lib/aws/clients';
+import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type Connection, dynamoDbClient } from '../../lib/aws/clients';
 import { AGGREGATION_KEYS } from '../../lib/domain/hierarchy';
-import { localResources } from '../../lib/pipeline-resources';
 import { LOCAL_REGION, startDynamoDbLocal } from '../../lib/local/emulators';
 import { freePort } from '../../lib/local/ports';
 import { createTables } from '../../lib/local/team-resources';
+import { localResources } from '../../lib/pipeline-resources';
 import { checkInterrupted, type FigureContext, type FigureOutput, type TableRow } from '../figure';
 import { CpuMeter } from '../proc';
 import { grouped, rounded } from '../stats';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { makeRound, type StreamRecord } from '../../generator/messages';
 import { sendRecords } from '../../generator/sender';
-import { kinesisClient, type Connection } from '../../lib/aws/clients';
+import { type Connection, kinesisClient } from '../../lib/aws/clients';
 import { LOCAL_REGION, startKinesisEmulator } from '../../lib/local/emulators';
 import { freePort } from '../../lib/local/ports';
 import { recreateStream } from '../../lib/local/team-resources';
@@ -47,7 +47,12 @@ export interface SendThroughputResults {
 type Strategy = 'project' | 'original';
 
 /** The workshop's original sender: fixed batches, one call after the other, no retries. */
-async function sendOriginal(connection: Connection, streamName: string, records: readonly StreamRecord[], batchSize: number): Promise<{ calls: number; failedRecords: number }> {
+async function sendOriginal(
+  connection: Connection,
+  streamName: string,
+  records: readonly StreamRecord[],
+  batchSize: number,
+): Promise<{ calls: number; failedRecords: number }> {
   const client = kinesisClient(connection);
   let failedRecords = 0;
   let calls = 0;
@@ -86,7 +91,14 @@ export async function sendThroughputFigure(inputs: SendThroughputInputs, context
             : await sendOriginal(connection, streamName, round.records, inputs.originalBatchSize);
         const durationMs = performance.now() - started;
         const cpu = meter.read();
-        samples.push({ strategy, durationMs: Math.round(durationMs), recordsPerSecond: Math.round(inputs.messages / (durationMs / 1000)), calls: sent.calls, failedRecords: sent.failedRecords, cpu });
+        samples.push({
+          strategy,
+          durationMs: Math.round(durationMs),
+          recordsPerSecond: Math.round(inputs.messages / (durationMs / 1000)),
+          calls: sent.calls,
+          failedRecords: sent.failedRecords,
+          cpu,
+        });
         context.log(`  ${strategy}: ${grouped(inputs.messages)} records in ${Math.round(durationMs)} ms (${sent.calls} calls)`);
       }
     }
@@ -96,7 +108,9 @@ export async function sendThroughputFigure(inputs: SendThroughputInputs, context
   const rateOf = (strategy: Strategy) => median(samples.filter((sample) => sample.strategy === strategy).map((sample) => sample.recordsPerSecond));
   const cpuOf = (strategy: Strategy) => {
     const mine = samples.filter((sample) => sample.strategy === strategy);
-    return Object.fromEntries(watched.map(({ name }) => [name, rounded(median(mine.map((sample) => ((sample.cpu.perProcess[name] ?? 0) / inputs.messages) * 1000)) ?? 0, 1)]));
+    return Object.fromEntries(
+      watched.map(({ name }) => [name, rounded(median(mine.map((sample) => ((sample.cpu.perProcess[name] ?? 0) / inputs.messages) * 1000)) ?? 0, 1)]),
+    );
   };
   const results: SendThroughputResults = {
     samples,
@@ -129,6 +143,10 @@ export function sendThroughputRows(results: SendThroughputResults, inputs: SendT
       result: `${grouped(results.originalRecordsPerSecond)} records/s`,
       note: `median of ${inputs.repetitions}; CPU per 1,000 records: ${cpuText(results.cpuMsPerThousandRecords.original)}${failed ? `; ${failed} records refused and not retried` : ''}`,
     },
-    { measure: 'ratio (project ÷ original)', result: results.speedup === null ? '—' : `${results.speedup.toFixed(2)}×`, note: 'measured alternately in the same run' },
+    {
+      measure: 'ratio (project ÷ original)',
+      result: results.speedup === null ? '—' : `${results.speedup.toFixed(2)}×`,
+      note: 'measured alternately in the same run',
+    },
   ];
 }

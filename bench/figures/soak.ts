@@ -7,7 +7,7 @@
  */
 import os from 'node:os';
 import type { Round } from '../../lib/store/types';
-import { checkInterrupted, sleep, type FigureContext, type FigureOutput, type TableRow } from '../figure';
+import { checkInterrupted, type FigureContext, type FigureOutput, sleep, type TableRow } from '../figure';
 import type { FullStack } from '../full-stack';
 import { CpuMeter, memoryUse, type WatchedProcess } from '../proc';
 import { waitUntilIdle } from '../runtime-status';
@@ -90,7 +90,9 @@ async function teamRounds(stack: FullStack, slug: string, count: number, closedC
     last = round.number;
     done.push(round);
     closedCount.set(slug, done.length);
-    context.log(`  ${slug} round ${done.length}/${count}: ${round.status === 'passed' ? seconds(round.timeToCorrectMs) : `${round.status} (${round.diagnosis?.code ?? round.voidReason ?? ''})`}`);
+    context.log(
+      `  ${slug} round ${done.length}/${count}: ${round.status === 'passed' ? seconds(round.timeToCorrectMs) : `${round.status} (${round.diagnosis?.code ?? round.voidReason ?? ''})`}`,
+    );
   }
   return done;
 }

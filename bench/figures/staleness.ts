@@ -4,11 +4,11 @@
  * (/api/teams/{slug}) and on the team's page in a real browser (Debian's Chromium), over ~20 changes.
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { chromium, type Browser } from '@playwright/test';
+import { type Browser, chromium } from '@playwright/test';
 import Big from 'big.js';
 import { dynamoDbClient } from '../../lib/aws/clients';
 import type { TeamView } from '../../lib/scoreboard/views';
-import { checkInterrupted, sleep, type FigureContext, type FigureOutput, type TableRow } from '../figure';
+import { checkInterrupted, type FigureContext, type FigureOutput, sleep, type TableRow } from '../figure';
 import type { FullStack } from '../full-stack';
 import { median, percentile, rounded } from '../stats';
 
@@ -70,7 +70,12 @@ async function settledActual(stack: FullStack, team: string, key: string): Promi
 function summary(values: Array<number | null>) {
   const seen = values.filter((value): value is number => value !== null);
   const round = (value: number | null) => (value === null ? null : Math.round(value));
-  return { medianMs: round(median(seen)), p95Ms: round(percentile(seen, 95)), maxMs: seen.length ? Math.round(Math.max(...seen)) : null, missed: values.length - seen.length };
+  return {
+    medianMs: round(median(seen)),
+    p95Ms: round(percentile(seen, 95)),
+    maxMs: seen.length ? Math.round(Math.max(...seen)) : null,
+    missed: values.length - seen.length,
+  };
 }
 
 export async function stalenessFigure(stack: FullStack, inputs: StalenessInputs, context: FigureContext): Promise<FigureOutput<StalenessResults>> {
@@ -120,14 +125,24 @@ export async function stalenessFigure(stack: FullStack, inputs: StalenessInputs,
             () => null,
           ),
       ]);
-      samples.push({ writeMs: rounded(since - written, 1), apiMs: apiMs === null ? null : Math.round(apiMs), browserMs: browserMs === null ? null : Math.round(browserMs) });
-      context.log(`  change ${index + 1}/${inputs.changes}: API after ${apiMs === null ? 'never' : `${Math.round(apiMs)} ms`}, page after ${browserMs === null ? 'never' : `${Math.round(browserMs)} ms`}`);
+      samples.push({
+        writeMs: rounded(since - written, 1),
+        apiMs: apiMs === null ? null : Math.round(apiMs),
+        browserMs: browserMs === null ? null : Math.round(browserMs),
+      });
+      context.log(
+        `  change ${index + 1}/${inputs.changes}: API after ${apiMs === null ? 'never' : `${Math.round(apiMs)} ms`}, page after ${browserMs === null ? 'never' : `${Math.round(browserMs)} ms`}`,
+      );
       await sleep(Math.random() * 1000, context.signal);
     }
   } finally {
     await browser?.close();
   }
-  const results: StalenessResults = { samples, api: summary(samples.map((sample) => sample.apiMs)), browser: summary(samples.map((sample) => sample.browserMs)) };
+  const results: StalenessResults = {
+    samples,
+    api: summary(samples.map((sample) => sample.apiMs)),
+    browser: summary(samples.map((sample) => sample.browserMs)),
+  };
   return { results, rows: stalenessRows(results, inputs) };
 }
 
@@ -138,7 +153,11 @@ export function stalenessRows(results: StalenessResults, inputs: StalenessInputs
     note,
   });
   return [
-    row(`/api/teams/${inputs.team} (${results.samples.length} changes)`, results.api, `from the UpdateItem's answer to the first API answer showing it (polled every ${API_POLL_MS} ms): the snapshot is rebuilt at most once a second`),
+    row(
+      `/api/teams/${inputs.team} (${results.samples.length} changes)`,
+      results.api,
+      `from the UpdateItem's answer to the first API answer showing it (polled every ${API_POLL_MS} ms): the snapshot is rebuilt at most once a second`,
+    ),
     row(`/teams/${inputs.team} in Chromium`, results.browser, 'to the DOM showing it: the page polls the API every second (SWR), on top of the snapshot age'),
   ];
 }

@@ -3,7 +3,7 @@
  * Adding a team: a local one (the supervisor starts its own DynamoDB Local and stream) or one on AWS
  * (region, the role the scoreboard assumes, its external id and the names of its resources).
  */
-import { useState, type FormEvent } from 'react';
+import { type FormEvent, useState } from 'react';
 import { Panel } from '../ui';
 import type { Act } from './AdminConsole';
 import { Button, Field, Input, Select } from './controls';
@@ -39,7 +39,12 @@ export function AddTeamForm({ act, localTeams }: { act: Act; localTeams: boolean
             resources: Object.fromEntries(RESOURCE_FIELDS.map(([name]) => [name, text(name)]).filter(([, value]) => value)),
           };
     setBusy(true);
-    const ok = await act('POST', '/api/admin/teams', body, kind === 'local' ? `Added ${text('name')}: its local DynamoDB and stream are starting.` : `Added ${text('name')} on AWS.`);
+    const ok = await act(
+      'POST',
+      '/api/admin/teams',
+      body,
+      kind === 'local' ? `Added ${text('name')}: its local DynamoDB and stream are starting.` : `Added ${text('name')} on AWS.`,
+    );
     setBusy(false);
     if (ok) setFormKey(formKey + 1);
   }

@@ -76,9 +76,21 @@ export function AdminConsole({ initial }: { initial: AdminView }) {
           </Notice>
         )}
       </div>
-      {error && error.status !== 401 && <Notice tone="error" title="Lost contact with the scoreboard server — retrying">{error.message}</Notice>}
-      {error?.status === 401 && <Notice tone="warn" title="Your session ended">Sign in again to keep organising.</Notice>}
-      {view.live.problem && <Notice tone="warn" title="Problem">{view.live.problem}</Notice>}
+      {error && error.status !== 401 && (
+        <Notice tone="error" title="Lost contact with the scoreboard server — retrying">
+          {error.message}
+        </Notice>
+      )}
+      {error?.status === 401 && (
+        <Notice tone="warn" title="Your session ended">
+          Sign in again to keep organising.
+        </Notice>
+      )}
+      {view.live.problem && (
+        <Notice tone="warn" title="Problem">
+          {view.live.problem}
+        </Notice>
+      )}
       <Announcement board={view.live} />
       <div className="grid grid-cols-1 gap-5 lg:grid-cols-2">
         <RoundControls view={view} act={act} />
@@ -90,17 +102,31 @@ export function AdminConsole({ initial }: { initial: AdminView }) {
         <Panel title="Export">
           <p className="mb-3 text-sm text-slate-400">CSV files of the live standings and of every round of every team.</p>
           <div className="flex flex-wrap gap-2">
-            <a href="/api/admin/export/standings" download className="rounded-lg bg-slate-800 px-3 py-2 text-sm font-semibold ring-1 ring-slate-700 ring-inset hover:bg-slate-700" data-testid="export-standings">
+            <a
+              href="/api/admin/export/standings"
+              download
+              className="rounded-lg bg-slate-800 px-3 py-2 text-sm font-semibold ring-1 ring-slate-700 ring-inset hover:bg-slate-700"
+              data-testid="export-standings"
+            >
               Standings CSV
             </a>
-            <a href="/api/admin/export/rounds" download className="rounded-lg bg-slate-800 px-3 py-2 text-sm font-semibold ring-1 ring-slate-700 ring-inset hover:bg-slate-700" data-testid="export-rounds">
+            <a
+              href="/api/admin/export/rounds"
+              download
+              className="rounded-lg bg-slate-800 px-3 py-2 text-sm font-semibold ring-1 ring-slate-700 ring-inset hover:bg-slate-700"
+              data-testid="export-rounds"
+            >
               All rounds CSV
             </a>
           </div>
         </Panel>
       </div>
       <Panel title={view.live.frozen ? 'Live standings (the public board is frozen)' : 'Live standings'}>
-        {view.live.teams.length === 0 ? <p className="text-slate-400">No teams yet: add one above.</p> : <StandingsTable teams={view.live.teams} colours={teamColours(view.live.scoreHistory.teams)} />}
+        {view.live.teams.length === 0 ? (
+          <p className="text-slate-400">No teams yet: add one above.</p>
+        ) : (
+          <StandingsTable teams={view.live.teams} colours={teamColours(view.live.scoreHistory.teams)} />
+        )}
       </Panel>
     </div>
   );

@@ -1,6 +1,6 @@
 'use client';
 /** Starting a round now, pausing and resuming the schedule, and the round settings. */
-import { useState, type FormEvent } from 'react';
+import { type FormEvent, useState } from 'react';
 import type { AdminView } from '../../lib/scoreboard/views';
 import { Panel } from '../ui';
 import type { Act } from './AdminConsole';
@@ -21,14 +21,24 @@ export function RoundControls({ view, act }: { view: AdminView; act: Act }) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const number = (name: string) => Number(form.get(name));
-    await run('PATCH', '/api/admin/settings', { roundIntervalSeconds: number('interval'), roundMessages: number('messages'), roundDeadlineSeconds: number('deadline') }, 'Round settings saved: they apply from the next round.');
+    await run(
+      'PATCH',
+      '/api/admin/settings',
+      { roundIntervalSeconds: number('interval'), roundMessages: number('messages'), roundDeadlineSeconds: number('deadline') },
+      'Round settings saved: they apply from the next round.',
+    );
   }
 
   const settingsKey = `${live.roundIntervalSeconds}-${live.roundMessages}-${live.roundDeadlineSeconds}`;
   return (
     <Panel title="Rounds">
       <div className="flex flex-wrap gap-2">
-        <Button tone="primary" disabled={busy || activeTeams === 0} onClick={() => run('POST', '/api/admin/rounds', {}, 'Round requested for every active team: the scheduler starts it within a second.')} data-testid="start-round">
+        <Button
+          tone="primary"
+          disabled={busy || activeTeams === 0}
+          onClick={() => run('POST', '/api/admin/rounds', {}, 'Round requested for every active team: the scheduler starts it within a second.')}
+          data-testid="start-round"
+        >
           Start a round now
         </Button>
         {live.paused ? (
@@ -36,7 +46,11 @@ export function RoundControls({ view, act }: { view: AdminView; act: Act }) {
             Resume the schedule
           </Button>
         ) : (
-          <Button disabled={busy} onClick={() => run('PATCH', '/api/admin/settings', { paused: true }, 'Schedule paused: no new rounds start until you resume.')} data-testid="pause">
+          <Button
+            disabled={busy}
+            onClick={() => run('PATCH', '/api/admin/settings', { paused: true }, 'Schedule paused: no new rounds start until you resume.')}
+            data-testid="pause"
+          >
             Pause the schedule
           </Button>
         )}

@@ -1,7 +1,7 @@
 'use client';
 /** The organiser's sign-in: the secret printed in the `npm start` banner (or ORGANISER_SECRET). */
 import { useRouter } from 'next/navigation';
-import { useState, type FormEvent } from 'react';
+import { type FormEvent, useState } from 'react';
 import { Notice } from '../ui';
 import { callApi } from './call-api';
 
@@ -28,7 +28,9 @@ export function SignIn({ reason }: { reason?: string }) {
     <div className="mx-auto max-w-md space-y-5 pt-8">
       <div>
         <h1 className="text-3xl font-bold tracking-tight">Organiser sign-in</h1>
-        <p className="mt-2 text-slate-400">Enter the organiser secret: it is printed in the banner of <code>npm start</code>, or set with <code>ORGANISER_SECRET</code>.</p>
+        <p className="mt-2 text-slate-400">
+          Enter the organiser secret: it is printed in the banner of <code>npm start</code>, or set with <code>ORGANISER_SECRET</code>.
+        </p>
       </div>
       {reason && <Notice tone="warn">{reason}</Notice>}
       <form onSubmit={submit} className="space-y-4 rounded-2xl border border-slate-800 bg-slate-900/70 p-5">
@@ -45,7 +47,11 @@ export function SignIn({ reason }: { reason?: string }) {
           />
         </label>
         {error && <Notice tone="error">{error}</Notice>}
-        <button type="submit" disabled={busy || !secret} className="w-full rounded-lg bg-emerald-500 px-4 py-2.5 text-lg font-semibold text-slate-950 hover:bg-emerald-400 disabled:opacity-50">
+        <button
+          type="submit"
+          disabled={busy || !secret}
+          className="w-full rounded-lg bg-emerald-500 px-4 py-2.5 text-lg font-semibold text-slate-950 hover:bg-emerald-400 disabled:opacity-50"
+        >
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>

@@ -4,7 +4,7 @@
  * (local), remove (with a second click to confirm); and per team the name, whether it plays, the
  * lab override and the Lab 2 failure percentages.
  */
-import { useState, type FormEvent } from 'react';
+import { type FormEvent, useState } from 'react';
 import type { AdminTeam, AdminView } from '../../lib/scoreboard/views';
 import { formatCount } from '../format';
 import { Badge, LabBadge, Panel } from '../ui';
@@ -12,7 +12,12 @@ import type { Act } from './AdminConsole';
 import { Button, Field, Input, Select } from './controls';
 
 function StateBadge({ team }: { team: AdminTeam }) {
-  if (team.local && team.local.status !== 'ready') return <Badge tone={team.local.status === 'failed' ? 'bad' : 'busy'} title={team.local.message ?? undefined}>{team.local.status}</Badge>;
+  if (team.local && team.local.status !== 'ready')
+    return (
+      <Badge tone={team.local.status === 'failed' ? 'bad' : 'busy'} title={team.local.message ?? undefined}>
+        {team.local.status}
+      </Badge>
+    );
   if (team.local?.resetPending) return <Badge tone="busy">reset requested</Badge>;
   if (team.tableState === 'unreachable') return <Badge tone="bad">table unreachable</Badge>;
   if (team.tableState === 'ok') return <Badge tone="good">ready</Badge>;
@@ -49,7 +54,11 @@ function TeamEditor({ team, view, act, onDone }: { team: AdminTeam; view: AdminV
   }
 
   return (
-    <form onSubmit={save} className="grid grid-cols-1 gap-3 rounded-xl bg-slate-950/60 p-4 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_1fr_1fr_auto] lg:items-end" data-testid={`edit-${team.slug}`}>
+    <form
+      onSubmit={save}
+      className="grid grid-cols-1 gap-3 rounded-xl bg-slate-950/60 p-4 sm:grid-cols-2 lg:grid-cols-[2fr_1fr_1fr_1fr_1fr_auto] lg:items-end"
+      data-testid={`edit-${team.slug}`}
+    >
       <Field label="Name">
         <Input name="name" defaultValue={team.name} required maxLength={60} />
       </Field>
@@ -62,7 +71,15 @@ function TeamEditor({ team, view, act, onDone }: { team: AdminTeam; view: AdminV
       </Field>
       {(['state', 'map', 'reduce'] as const).map((name) => (
         <Field key={name} label={`${name} fail %`}>
-          <Input name={name} type="number" min={0} max={100} step="any" placeholder={`${defaults[name]} (default)`} defaultValue={team.failurePercentages ? team.failurePercentages[name] : ''} />
+          <Input
+            name={name}
+            type="number"
+            min={0}
+            max={100}
+            step="any"
+            placeholder={`${defaults[name]} (default)`}
+            defaultValue={team.failurePercentages ? team.failurePercentages[name] : ''}
+          />
         </Field>
       ))}
       <div className="flex items-center gap-3 sm:col-span-2 lg:col-span-1">
@@ -98,14 +115,21 @@ function TeamRow({ team, view, act }: { team: AdminTeam; view: AdminView; act: A
             {team.name} {!team.active && <span className="text-sm font-normal text-slate-500">(not playing)</span>}
           </p>
           <p className="text-xs text-slate-400">
-            <code>{team.slug}</code> · {team.kind === 'local' ? `local, ${team.local?.pipeline === 'solution' ? 'reference solution' : 'pipeline/handlers'}` : `AWS ${team.region}, ${team.roleArn}`}
+            <code>{team.slug}</code> ·{' '}
+            {team.kind === 'local'
+              ? `local, ${team.local?.pipeline === 'solution' ? 'reference solution' : 'pipeline/handlers'}`
+              : `AWS ${team.region}, ${team.roleArn}`}
           </p>
         </div>
         <div className="flex items-center gap-2">
           <StateBadge team={team} />
           <LabBadge lab={team.lab} />
           {team.labOverride !== null && <Badge title="lab set by the organiser">override</Badge>}
-          {team.failurePercentages && <Badge title={`State ${team.failurePercentages.state}%, Map ${team.failurePercentages.map}%, Reduce ${team.failurePercentages.reduce}%`}>custom failures</Badge>}
+          {team.failurePercentages && (
+            <Badge title={`State ${team.failurePercentages.state}%, Map ${team.failurePercentages.map}%, Reduce ${team.failurePercentages.reduce}%`}>
+              custom failures
+            </Badge>
+          )}
         </div>
         <div className="w-20 text-right text-xl font-bold tabular-nums" data-testid="admin-score">
           {formatCount(team.score)}
@@ -115,7 +139,12 @@ function TeamRow({ team, view, act }: { team: AdminTeam; view: AdminView; act: A
             Round now
           </Button>
           {team.kind === 'local' && (
-            <Button disabled={busy} onClick={() => run('POST', `/api/admin/teams/${team.slug}/reset`, undefined, `Reset requested for ${team.name}: its tables and stream restart empty.`)}>
+            <Button
+              disabled={busy}
+              onClick={() =>
+                run('POST', `/api/admin/teams/${team.slug}/reset`, undefined, `Reset requested for ${team.name}: its tables and stream restart empty.`)
+              }
+            >
               Reset
             </Button>
           )}
@@ -124,7 +153,11 @@ function TeamRow({ team, view, act }: { team: AdminTeam; view: AdminView; act: A
           </Button>
           {confirmRemove ? (
             <>
-              <Button tone="danger" disabled={busy} onClick={() => run('DELETE', `/api/admin/teams/${team.slug}`, undefined, `Removed ${team.name} and its rounds.`)}>
+              <Button
+                tone="danger"
+                disabled={busy}
+                onClick={() => run('DELETE', `/api/admin/teams/${team.slug}`, undefined, `Removed ${team.name} and its rounds.`)}
+              >
                 Remove {team.slug} for good
               </Button>
               <Button onClick={() => setConfirmRemove(false)}>Keep</Button>

@@ -10,11 +10,18 @@ const BUTTON_TONES = {
 } as const;
 
 export function Button({ tone = 'secondary', className = '', ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { tone?: keyof typeof BUTTON_TONES }) {
-  return <button type="button" {...props} className={`rounded-lg px-3 py-2 text-sm font-semibold whitespace-nowrap disabled:cursor-not-allowed disabled:opacity-50 ${BUTTON_TONES[tone]} ${className}`} />;
+  return (
+    <button
+      type="button"
+      {...props}
+      className={`rounded-lg px-3 py-2 text-sm font-semibold whitespace-nowrap disabled:cursor-not-allowed disabled:opacity-50 ${BUTTON_TONES[tone]} ${className}`}
+    />
+  );
 }
 
 export function Field({ label, hint, children }: { label: string; hint?: string; children: ReactNode }) {
   return (
+    // biome-ignore lint/a11y/noLabelWithoutControl: the control is the children, wrapped by the label
     <label className="block min-w-0">
       <span className="text-xs font-semibold tracking-wide text-slate-400 uppercase">{label}</span>
       <div className="mt-1">{children}</div>

@@ -10,7 +10,10 @@ import { Notice } from '../ui';
 export function Announcement({ board, large = false }: { board: Pick<ScoreboardView, 'announcement'>; large?: boolean }) {
   if (!board.announcement) return null;
   return (
-    <div data-testid="announcement" className={`rounded-xl border border-amber-500/50 bg-amber-400/10 text-amber-100 ${large ? 'px-[1.5vw] py-[1vh] text-[2.8vh]' : 'px-4 py-3 text-base sm:text-lg'}`}>
+    <div
+      data-testid="announcement"
+      className={`rounded-xl border border-amber-500/50 bg-amber-400/10 text-amber-100 ${large ? 'px-[1.5vw] py-[1vh] text-[2.8vh]' : 'px-4 py-3 text-base sm:text-lg'}`}
+    >
       <span className="mr-2 font-semibold text-amber-300">Announcement</span>
       {board.announcement.text}
       {!large && <span className="ml-2 text-sm text-amber-200/70">{formatClock(board.announcement.postedAt)}</span>}
@@ -26,7 +29,11 @@ export function BoardNotices({ board, error, updatedAt }: { board: ScoreboardVie
           Rounds still run and teams still see their own results; the final standings are revealed by the organiser.
         </Notice>
       )}
-      {board?.problem && <Notice tone="warn" title="The standings may be out of date">{board.problem}</Notice>}
+      {board?.problem && (
+        <Notice tone="warn" title="The standings may be out of date">
+          {board.problem}
+        </Notice>
+      )}
       {error && (
         <Notice tone="error" title="Lost contact with the scoreboard server — retrying every 2 s">
           {error.message}

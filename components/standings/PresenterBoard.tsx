@@ -34,7 +34,9 @@ function PresenterRow({ team, colour }: { team: StandingsTeam; colour: string | 
     <div data-testid="standing-row" data-slug={team.slug} className="flex min-h-0 items-center gap-[0.6em] rounded-[0.4em] bg-slate-900 px-[0.6em]">
       <span className="w-[1.6em] shrink-0 text-right font-bold text-slate-400 tabular-nums">{team.rank}</span>
       <span className="h-[0.45em] w-[0.45em] shrink-0 rounded-full" style={{ background: colour ?? 'transparent' }} />
-      <span className="min-w-[8em] flex-1 truncate font-semibold" data-testid="team-name">{team.name}</span>
+      <span className="min-w-[8em] flex-1 truncate font-semibold" data-testid="team-name">
+        {team.name}
+      </span>
       <span className="shrink-0 text-[0.6em]">
         <LabBadge lab={team.lab} />
       </span>
@@ -69,9 +71,17 @@ export function PresenterBoard({ initial }: { initial: ScoreboardView | null }) 
       </div>
       {board && board.teams.length === 0 && <NoTeams />}
       {board && board.teams.length > 0 && (
-        <main className="grid min-h-0 flex-1 gap-[2vw]" style={{ gridTemplateColumns: layout.chart ? 'minmax(0,1.5fr) minmax(0,1fr)' : `repeat(${layout.columns}, minmax(0, 1fr))` }}>
+        <main
+          className="grid min-h-0 flex-1 gap-[2vw]"
+          style={{ gridTemplateColumns: layout.chart ? 'minmax(0,1.5fr) minmax(0,1fr)' : `repeat(${layout.columns}, minmax(0, 1fr))` }}
+        >
           {columns.map((teams, index) => (
-            <div key={index} className="grid min-h-0 grid-cols-1 gap-[0.7vh]" style={{ gridTemplateRows: `repeat(${layout.rows}, minmax(0, 1fr))`, fontSize: layout.fontSize }}>
+            <div
+              // biome-ignore lint/suspicious/noArrayIndexKey: a column is a position on the screen, not an item
+              key={index}
+              className="grid min-h-0 grid-cols-1 gap-[0.7vh]"
+              style={{ gridTemplateRows: `repeat(${layout.rows}, minmax(0, 1fr))`, fontSize: layout.fontSize }}
+            >
               {teams.map((team) => (
                 <PresenterRow key={team.slug} team={team} colour={colours.get(team.slug)} />
               ))}

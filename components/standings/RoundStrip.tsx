@@ -20,6 +20,7 @@ export function RoundStrip({ rounds, running, size = 'md' }: { rounds: RoundSumm
   return (
     <div className={`flex items-center ${size === 'lg' ? 'gap-[0.12em]' : 'gap-1'}`} aria-label="last 10 rounds" role="img">
       {Array.from({ length: empty }, (_, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: empty slots have nothing to tell them apart but their position
         <span key={`empty-${index}`} className={`${cell} border border-slate-700`} />
       ))}
       {shown.map((round) => (

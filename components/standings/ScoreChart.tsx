@@ -7,7 +7,15 @@ import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, X
 import type { ScoreboardView } from '../../lib/scoreboard/views';
 import { teamColours } from './team-colours';
 
-export function ScoreChart({ board, height = 280, large = false }: { board: Pick<ScoreboardView, 'scoreHistory' | 'teams'>; height?: number | string; large?: boolean }) {
+export function ScoreChart({
+  board,
+  height = 280,
+  large = false,
+}: {
+  board: Pick<ScoreboardView, 'scoreHistory' | 'teams'>;
+  height?: number | string;
+  large?: boolean;
+}) {
   const { teams, points } = board.scoreHistory;
   const names = new Map(board.teams.map((team) => [team.slug, team.name]));
   const colours = teamColours(teams);
@@ -25,16 +33,33 @@ export function ScoreChart({ board, height = 280, large = false }: { board: Pick
       <ResponsiveContainer width="100%" height="100%">
         <LineChart data={data} margin={{ top: 8, right: 12, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="#1e293b" vertical={false} />
-          <XAxis dataKey="round" tick={tick} stroke="#334155" tickLine={false} label={large ? undefined : { value: 'round', position: 'insideBottomRight', offset: -2, fill: '#64748b', fontSize: 11 }} />
+          <XAxis
+            dataKey="round"
+            tick={tick}
+            stroke="#334155"
+            tickLine={false}
+            label={large ? undefined : { value: 'round', position: 'insideBottomRight', offset: -2, fill: '#64748b', fontSize: 11 }}
+          />
           <YAxis tick={tick} stroke="#334155" tickLine={false} width={large ? 64 : 44} allowDecimals={false} />
           <Tooltip
             contentStyle={{ background: '#0f172a', border: '1px solid #334155', borderRadius: 8 }}
             labelFormatter={(round) => `After round ${round}`}
             formatter={(value, key) => [value, names.get(String(key).slice(5)) ?? String(key).slice(5)]}
           />
-          <Legend formatter={(key: string) => <span className="text-slate-300">{names.get(key.slice(5)) ?? key.slice(5)}</span>} wrapperStyle={{ fontSize: large ? 18 : 12 }} />
+          <Legend
+            formatter={(key: string) => <span className="text-slate-300">{names.get(key.slice(5)) ?? key.slice(5)}</span>}
+            wrapperStyle={{ fontSize: large ? 18 : 12 }}
+          />
           {teams.map((slug) => (
-            <Line key={slug} type="linear" dataKey={`team:${slug}`} stroke={colours.get(slug)} strokeWidth={large ? 4 : 2.5} dot={false} isAnimationActive={false} />
+            <Line
+              key={slug}
+              type="linear"
+              dataKey={`team:${slug}`}
+              stroke={colours.get(slug)}
+              strokeWidth={large ? 4 : 2.5}
+              dot={false}
+              isAnimationActive={false}
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>

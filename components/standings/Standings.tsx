@@ -44,7 +44,9 @@ export function Standings({ initial }: { initial: ScoreboardView | null }) {
         <div>
           <h1 className="text-3xl font-bold tracking-tight sm:text-4xl">Standings</h1>
           <p className="mt-1 text-sm text-slate-400">
-            {formatCount(board.teams.length)} {board.teams.length === 1 ? 'team' : 'teams'} · {formatCount(totalRounds)} {totalRounds === 1 ? 'round' : 'rounds'} played · every {board.roundIntervalSeconds} s, {formatCount(board.roundMessages)} messages, {board.roundDeadlineSeconds} s deadline · 100 points per correct round
+            {formatCount(board.teams.length)} {board.teams.length === 1 ? 'team' : 'teams'} · {formatCount(totalRounds)}{' '}
+            {totalRounds === 1 ? 'round' : 'rounds'} played · every {board.roundIntervalSeconds} s, {formatCount(board.roundMessages)} messages,{' '}
+            {board.roundDeadlineSeconds} s deadline · 100 points per correct round
           </p>
         </div>
         <RoundStatus board={board} />

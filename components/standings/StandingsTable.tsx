@@ -18,7 +18,10 @@ export function StandingsTable({ teams, colours }: { teams: StandingsTeam[]; col
           <th className="px-2 font-medium">Team</th>
           <th className="hidden w-20 px-2 font-medium md:table-cell">Lab</th>
           <th className="hidden w-36 px-2 font-medium sm:table-cell">Last 10</th>
-          <th className="hidden w-28 px-2 text-right font-medium lg:table-cell" title="median time from the first message sent until the table was right, over passed rounds">
+          <th
+            className="hidden w-28 px-2 text-right font-medium lg:table-cell"
+            title="median time from the first message sent until the table was right, over passed rounds"
+          >
             Median fix
           </th>
           <th className="w-20 px-2 text-right font-medium sm:w-28">Score</th>
@@ -26,14 +29,23 @@ export function StandingsTable({ teams, colours }: { teams: StandingsTeam[]; col
       </thead>
       <tbody>
         {teams.map((team) => (
-          <tr key={team.slug} data-testid="standing-row" data-slug={team.slug} className="h-16 bg-slate-900 sm:h-14 [&>td:first-child]:rounded-l-xl [&>td:last-child]:rounded-r-xl">
+          <tr
+            key={team.slug}
+            data-testid="standing-row"
+            data-slug={team.slug}
+            className="h-16 bg-slate-900 sm:h-14 [&>td:first-child]:rounded-l-xl [&>td:last-child]:rounded-r-xl"
+          >
             <td className="px-2 text-xl font-bold text-slate-300 tabular-nums sm:px-3 sm:text-2xl" data-testid="rank">
               {team.rank}
             </td>
             <td className="min-w-0 px-2">
               <div className="flex min-w-0 items-center gap-2">
                 <span className="h-2.5 w-2.5 shrink-0 rounded-full" style={{ background: colours.get(team.slug) ?? 'transparent' }} aria-hidden />
-                <Link href={`/teams/${team.slug}`} className="truncate text-base font-semibold hover:text-emerald-300 hover:underline sm:text-lg" data-testid="team-name">
+                <Link
+                  href={`/teams/${team.slug}`}
+                  className="truncate text-base font-semibold hover:text-emerald-300 hover:underline sm:text-lg"
+                  data-testid="team-name"
+                >
                   {team.name}
                 </Link>
                 {!team.active && <span className="shrink-0 text-xs text-slate-500">(paused)</span>}

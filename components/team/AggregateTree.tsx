@@ -13,11 +13,20 @@ function label(key: string): string {
 }
 
 function StatusMark({ matches }: { matches: boolean | null }) {
-  if (matches === null) return <span className="text-slate-500" title="expected change not known yet">·</span>;
+  if (matches === null)
+    return (
+      <span className="text-slate-500" title="expected change not known yet">
+        ·
+      </span>
+    );
   return matches ? (
-    <span className="font-bold text-emerald-400" title="matches">✓</span>
+    <span className="font-bold text-emerald-400" title="matches">
+      ✓
+    </span>
   ) : (
-    <span className="font-bold text-rose-400" title="does not match">✗</span>
+    <span className="font-bold text-rose-400" title="does not match">
+      ✗
+    </span>
   );
 }
 
@@ -48,9 +57,16 @@ export function AggregateTree({ keys }: { keys: LiveKey[] }) {
                 {key.depth > 0 && <span className="mr-1 text-slate-600 sm:mr-1.5">└</span>}
                 {label(key.key)}
               </td>
-              <td className="px-2 text-right text-slate-300" data-testid="expected">{formatAmount(key.expected)}</td>
-              <td className={`px-2 text-right ${key.matches === false ? 'text-rose-200' : ''}`} data-testid="actual">{formatAmount(key.actual)}</td>
-              <td className={`hidden px-2 text-right sm:table-cell ${key.matches === false ? 'font-semibold text-rose-300' : key.matches ? 'text-emerald-300/80' : 'text-slate-500'}`} data-testid="delta">
+              <td className="px-2 text-right text-slate-300" data-testid="expected">
+                {formatAmount(key.expected)}
+              </td>
+              <td className={`px-2 text-right ${key.matches === false ? 'text-rose-200' : ''}`} data-testid="actual">
+                {formatAmount(key.actual)}
+              </td>
+              <td
+                className={`hidden px-2 text-right sm:table-cell ${key.matches === false ? 'font-semibold text-rose-300' : key.matches ? 'text-emerald-300/80' : 'text-slate-500'}`}
+                data-testid="delta"
+              >
                 {formatDelta(key.delta)}
               </td>
               <td className="px-2 text-center text-base">

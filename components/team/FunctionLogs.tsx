@@ -54,8 +54,16 @@ export function FunctionLogs({ slug }: { slug: string }) {
   const { data, error } = useLive<TeamLogsView>(`/api/teams/${slug}/logs`, undefined, 2000);
   return (
     <Panel title="Function logs">
-      {error && <Notice tone="error" title="The logs could not be loaded">{error.message}</Notice>}
-      {data && !data.available && <Notice tone="warn" title="Logs unavailable">{data.message}</Notice>}
+      {error && (
+        <Notice tone="error" title="The logs could not be loaded">
+          {error.message}
+        </Notice>
+      )}
+      {data && !data.available && (
+        <Notice tone="warn" title="Logs unavailable">
+          {data.message}
+        </Notice>
+      )}
       {!data && !error && <p className="text-slate-400">Loading the latest log lines…</p>}
       {data && (
         <div className="mt-2 grid grid-cols-1 gap-3 lg:grid-cols-3">
@@ -66,7 +74,11 @@ export function FunctionLogs({ slug }: { slug: string }) {
               <div key={id} className="min-w-0 rounded-xl border border-slate-800 bg-slate-950/60" data-testid={`logs-${id}`}>
                 <h3 className="flex items-center justify-between border-b border-slate-800 px-3 py-2 text-sm font-semibold">
                   {title}
-                  {errors > 0 && <span className="text-xs font-semibold text-rose-300">{errors} error{errors === 1 ? '' : 's'}</span>}
+                  {errors > 0 && (
+                    <span className="text-xs font-semibold text-rose-300">
+                      {errors} error{errors === 1 ? '' : 's'}
+                    </span>
+                  )}
                 </h3>
                 {entries.length === 0 ? (
                   <p className="px-3 py-4 text-sm text-slate-500">No invocations yet{id !== 'map' ? ' — is its trigger connected?' : '.'}</p>

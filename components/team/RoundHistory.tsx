@@ -19,19 +19,35 @@ function ResultBadge({ round }: { round: RoundSummary }) {
 }
 
 export function TimeToCorrectChart({ rounds }: { rounds: RoundSummary[] }) {
-  const closed = rounds.filter((round) => round.status === 'passed' || round.status === 'failed').slice(0, CHART_ROUNDS).reverse();
+  const closed = rounds
+    .filter((round) => round.status === 'passed' || round.status === 'failed')
+    .slice(0, CHART_ROUNDS)
+    .reverse();
   if (closed.length === 0) {
     return <div className="flex h-48 items-center justify-center rounded-xl border border-dashed border-slate-700 text-slate-400">No scored rounds yet.</div>;
   }
   const slowest = Math.max(1, ...closed.map((round) => (round.timeToCorrectMs ?? 0) / 1000));
-  const data = closed.map((round) => ({ round: round.number, seconds: round.passed ? (round.timeToCorrectMs ?? 0) / 1000 : slowest, passed: round.passed, ttc: round.timeToCorrectMs }));
+  const data = closed.map((round) => ({
+    round: round.number,
+    seconds: round.passed ? (round.timeToCorrectMs ?? 0) / 1000 : slowest,
+    passed: round.passed,
+    ttc: round.timeToCorrectMs,
+  }));
   return (
     <div className="h-48" data-testid="ttc-chart">
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid stroke="#1e293b" vertical={false} />
           <XAxis dataKey="round" tick={{ fill: '#94a3b8', fontSize: 12 }} stroke="#334155" tickLine={false} />
-          <YAxis hide={!data.some((entry) => entry.passed)} tick={{ fill: '#94a3b8', fontSize: 12 }} stroke="#334155" tickLine={false} width={40} allowDecimals={false} tickFormatter={(seconds: number) => `${seconds} s`} />
+          <YAxis
+            hide={!data.some((entry) => entry.passed)}
+            tick={{ fill: '#94a3b8', fontSize: 12 }}
+            stroke="#334155"
+            tickLine={false}
+            width={40}
+            allowDecimals={false}
+            tickFormatter={(seconds: number) => `${seconds} s`}
+          />
           <Tooltip
             cursor={{ fill: '#1e293b' }}
             contentStyle={{ background: '#0f172a', border: '1px solid #334155', borderRadius: 8 }}
@@ -50,7 +66,8 @@ export function TimeToCorrectChart({ rounds }: { rounds: RoundSummary[] }) {
 }
 
 export function RoundTable({ rounds }: { rounds: RoundSummary[] }) {
-  if (rounds.length === 0) return <p className="text-slate-400">No rounds played yet: the first one starts when the countdown ends (or when the organiser starts one).</p>;
+  if (rounds.length === 0)
+    return <p className="text-slate-400">No rounds played yet: the first one starts when the countdown ends (or when the organiser starts one).</p>;
   return (
     <div className="overflow-x-auto">
       <table className="w-full min-w-[36rem] text-sm tabular-nums" data-testid="round-history">

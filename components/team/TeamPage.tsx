@@ -32,14 +32,26 @@ function RoundLine({ view }: { view: TeamView }) {
     const deadline = running.deadlineAt ? Date.parse(running.deadlineAt) : null;
     return (
       <Notice tone="warn" title={`Round ${running.number} in progress: ${PHASES[running.phase]}`}>
-        {deadline && now !== null ? `The pipeline has ${formatCountdown(deadline - now)} left to get every total right.` : 'The expected totals appear below once every message is sent.'}
+        {deadline && now !== null
+          ? `The pipeline has ${formatCountdown(deadline - now)} left to get every total right.`
+          : 'The expected totals appear below once every message is sent.'}
       </Notice>
     );
   }
   const last = view.rounds.find((round) => round.status !== 'running');
   if (!last) return <Notice title="No round played yet">The first round starts at the next countdown on the standings page.</Notice>;
-  if (last.status === 'passed') return <Notice tone="success" title={`Round ${last.number} passed: +${last.points} points`}>Every total was right {formatDuration(last.timeToCorrectMs)} after the first message was sent.</Notice>;
-  if (last.status === 'void') return <Notice title={`Round ${last.number} was not scored`}>{last.voidReason ?? 'Something went wrong on the organiser’s side; it does not count against you.'}</Notice>;
+  if (last.status === 'passed')
+    return (
+      <Notice tone="success" title={`Round ${last.number} passed: +${last.points} points`}>
+        Every total was right {formatDuration(last.timeToCorrectMs)} after the first message was sent.
+      </Notice>
+    );
+  if (last.status === 'void')
+    return (
+      <Notice title={`Round ${last.number} was not scored`}>
+        {last.voidReason ?? 'Something went wrong on the organiser’s side; it does not count against you.'}
+      </Notice>
+    );
   return null;
 }
 
@@ -67,7 +79,10 @@ function LiveTablePanel({ view }: { view: TeamView }) {
   const { live } = view;
   const summary =
     live.keys.length && live.keys.some((key) => key.matches !== null) ? (
-      <span className={`shrink-0 text-sm font-semibold whitespace-nowrap tabular-nums ${live.matching === live.keys.length ? 'text-emerald-300' : 'text-rose-300'}`} data-testid="match-count">
+      <span
+        className={`shrink-0 text-sm font-semibold whitespace-nowrap tabular-nums ${live.matching === live.keys.length ? 'text-emerald-300' : 'text-rose-300'}`}
+        data-testid="match-count"
+      >
         {live.matching} / {live.keys.length} keys match
       </span>
     ) : null;
@@ -75,7 +90,11 @@ function LiveTablePanel({ view }: { view: TeamView }) {
     <Panel title={liveTitle(live)} action={summary}>
       <div className="space-y-3">
         {live.state === 'starting' && <Notice title="Starting up">{live.message}</Notice>}
-        {live.state === 'failed' && <Notice tone="error" title="The team’s resources are down">{live.message}</Notice>}
+        {live.state === 'failed' && (
+          <Notice tone="error" title="The team’s resources are down">
+            {live.message}
+          </Notice>
+        )}
         {live.state === 'waiting' && <Notice title="Reading the table">{live.message}</Notice>}
         {live.state === 'unreachable' && (
           <Notice tone="error" title="The team’s AggregateTable cannot be read">
@@ -83,9 +102,13 @@ function LiveTablePanel({ view }: { view: TeamView }) {
             {live.readAt ? ` Last read at ${formatClock(live.readAt)}.` : ''}
           </Notice>
         )}
-        {live.keys.length > 0 && !live.round && <Notice>No round yet: the values are the table’s totals; the expected change appears with the first round.</Notice>}
-        {live.round && live.round.phase && live.round.phase !== 'waiting' && live.keys.length > 0 && (
-          <Notice tone="warn">Round {live.round.number} is {PHASES[live.round.phase]}; its expected totals appear when every message is sent.</Notice>
+        {live.keys.length > 0 && !live.round && (
+          <Notice>No round yet: the values are the table’s totals; the expected change appears with the first round.</Notice>
+        )}
+        {live.round?.phase && live.round.phase !== 'waiting' && live.keys.length > 0 && (
+          <Notice tone="warn">
+            Round {live.round.number} is {PHASES[live.round.phase]}; its expected totals appear when every message is sent.
+          </Notice>
         )}
         {live.keys.length > 0 && <AggregateTree keys={live.keys} />}
         {live.keys.length > 0 && (
@@ -117,7 +140,9 @@ export function TeamPage({ slug, initial }: { slug: string; initial: TeamView })
           <div className="mt-2 flex flex-wrap items-center gap-2 text-sm text-slate-400">
             <code>{team.slug}</code>
             <LabBadge lab={team.lab} />
-            <Badge>{team.kind === 'local' ? `local · ${team.local?.pipeline === 'solution' ? 'reference solution' : 'pipeline/handlers'}` : `AWS · ${team.region}`}</Badge>
+            <Badge>
+              {team.kind === 'local' ? `local · ${team.local?.pipeline === 'solution' ? 'reference solution' : 'pipeline/handlers'}` : `AWS · ${team.region}`}
+            </Badge>
             {team.local && team.local.status !== 'ready' && <Badge tone={team.local.status === 'failed' ? 'bad' : 'busy'}>{team.local.status}</Badge>}
             {!team.active && <Badge tone="busy">rounds paused for this team</Badge>}
           </div>
@@ -128,8 +153,16 @@ export function TeamPage({ slug, initial }: { slug: string; initial: TeamView })
           <Stat label="Median fix" value={formatDuration(view.medianTimeToCorrectMs)} />
         </div>
       </div>
-      {gone && <Notice tone="error" title="This team was removed">The organiser removed it; its rounds are gone too.</Notice>}
-      {error && !gone && <Notice tone="error" title="Lost contact with the scoreboard server — retrying">{error.message}</Notice>}
+      {gone && (
+        <Notice tone="error" title="This team was removed">
+          The organiser removed it; its rounds are gone too.
+        </Notice>
+      )}
+      {error && !gone && (
+        <Notice tone="error" title="Lost contact with the scoreboard server — retrying">
+          {error.message}
+        </Notice>
+      )}
       {view.frozen && <Notice>The public standings are frozen: rank and score are those at the freeze; your rounds below stay live.</Notice>}
       <RoundLine view={view} />
       <Diagnosis view={view} />

@@ -10,8 +10,8 @@ import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { dynamoDbClient, kinesisClient } from '../../lib/aws/clients';
 import { MESSAGE_COUNT_KEY } from '../../lib/domain/hierarchy';
-import { centsToDecimal, toCents } from '../../lib/domain/money';
 import { parseMessage, type RiskMessage } from '../../lib/domain/message';
+import { centsToDecimal, toCents } from '../../lib/domain/money';
 import type { TeamTarget } from '../round';
 
 export type PipelineBug =
@@ -71,7 +71,9 @@ export class TestPipeline {
     const shards = await kinesis.send(new ListShardsCommand({ StreamName: target.resources.streamName }));
     const iterators = await Promise.all(
       (shards.Shards ?? []).map(async (shard) => {
-        const result = await kinesis.send(new GetShardIteratorCommand({ StreamName: target.resources.streamName, ShardId: shard.ShardId!, ShardIteratorType: 'LATEST' }));
+        const result = await kinesis.send(
+          new GetShardIteratorCommand({ StreamName: target.resources.streamName, ShardId: shard.ShardId!, ShardIteratorType: 'LATEST' }),
+        );
         return result.ShardIterator!;
       }),
     );

@@ -28,7 +28,13 @@ export interface ThrottlingProxy {
 function forward(upstream: URL, request: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const outgoing = http.request(
-      { host: upstream.hostname, port: upstream.port, path: request.url, method: request.method, headers: { ...request.headers, 'content-length': String(body.length), host: upstream.host } },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: request.url,
+        method: request.method,
+        headers: { ...request.headers, 'content-length': String(body.length), host: upstream.host },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -41,7 +47,10 @@ function forward(upstream: URL, request: http.IncomingMessage, body: Buffer): Pr
 }
 
 /** Starts the proxy; `shouldReject(partitionKey, attempt)` decides per record and attempt (1, 2, …). */
-export async function startThrottlingProxy(upstreamEndpoint: string, shouldReject: (partitionKey: string, attempt: number) => boolean): Promise<ThrottlingProxy> {
+export async function startThrottlingProxy(
+  upstreamEndpoint: string,
+  shouldReject: (partitionKey: string, attempt: number) => boolean,
+): Promise<ThrottlingProxy> {
   const upstream = new URL(upstreamEndpoint);
   const attempts = new Map<string, number>();
   let rejectedCount = 0;
@@ -64,7 +73,10 @@ export async function startThrottlingProxy(upstreamEndpoint: string, shouldRejec
       }
       const throttled = (): PutRecordsEntry => {
         rejectedCount += 1;
-        return { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded for shard shardId-000000000000 in stream test under account 000000000000.' };
+        return {
+          ErrorCode: 'ProvisionedThroughputExceededException',
+          ErrorMessage: 'Rate exceeded for shard shardId-000000000000 in stream test under account 000000000000.',
+        };
       };
       try {
         if (original && rejectedPositions.size === original.Records.length) {
@@ -80,7 +92,10 @@ export async function startThrottlingProxy(upstreamEndpoint: string, shouldRejec
           const records = original.Records.map((_, position) => (rejectedPositions.has(position) ? throttled() : accepted[next++]));
           payload = Buffer.from(JSON.stringify({ FailedRecordCount: rejectedPositions.size, Records: records }));
         }
-        response.writeHead(answer.status, { 'content-type': answer.headers['content-type'] ?? 'application/x-amz-json-1.1', 'x-amzn-requestid': String(answer.headers['x-amzn-requestid'] ?? 'proxy') });
+        response.writeHead(answer.status, {
+          'content-type': answer.headers['content-type'] ?? 'application/x-amz-json-1.1',
+          'x-amzn-requestid': String(answer.headers['x-amzn-requestid'] ?? 'proxy'),
+        });
         response.end(payload);
       } catch (error) {
         response.writeHead(502);

@@ -3,8 +3,8 @@
  * load a module once per route bundle): configuration, the organiser store, the shared snapshot,
  * the runtime log follower, the organiser gate and the organiser's actions.
  */
-import { readConfig, type Config } from '../config';
 import { OrganiserGate } from '../auth/organiser';
+import { type Config, readConfig } from '../config';
 import { RuntimeLogs } from '../scoreboard/logs';
 import { SnapshotBuilder } from '../scoreboard/snapshot';
 import { OrganiserStore } from '../store/organiser-store';
@@ -24,7 +24,11 @@ type Holder = { [KEY]?: AppContext };
 
 function createContext(): AppContext {
   const config = readConfig();
-  const defaults = { roundIntervalSeconds: config.ROUND_INTERVAL_SECONDS, roundMessages: config.ROUND_MESSAGES, roundDeadlineSeconds: config.ROUND_DEADLINE_SECONDS };
+  const defaults = {
+    roundIntervalSeconds: config.ROUND_INTERVAL_SECONDS,
+    roundMessages: config.ROUND_MESSAGES,
+    roundDeadlineSeconds: config.ROUND_DEADLINE_SECONDS,
+  };
   const store = new OrganiserStore({ region: config.AWS_REGION, dynamodbEndpoint: config.ORGANISER_STORE_ENDPOINT }, config.ORGANISER_TABLE, defaults);
   const localTeams = config.WORKSHOP_MODE === 'local';
   const snapshots = new SnapshotBuilder({ store, settingsDefaults: defaults, localTeams });

@@ -3,11 +3,11 @@
  * act on them): teams, rounds, the schedule, freezing the board, announcements and exports.
  * Each action drops the cached snapshot so the organiser sees its effect on the next poll.
  */
-import { OrganiserStore, TeamExistsError, TeamNotFoundError, labForScore } from '../store/organiser-store';
-import { newAwsTeam, newLocalTeam } from '../store/team-records';
-import type { Command, Settings, Team } from '../store/types';
 import { roundsCsv, standingsCsv } from '../scoreboard/export';
 import type { SnapshotBuilder } from '../scoreboard/snapshot';
+import { labForScore, type OrganiserStore, TeamExistsError, TeamNotFoundError } from '../store/organiser-store';
+import { newAwsTeam, newLocalTeam } from '../store/team-records';
+import type { Command, Settings, Team } from '../store/types';
 import { HttpError } from './http';
 import type { NewTeamInput, SettingsChanges, TeamChanges } from './schemas';
 
@@ -38,7 +38,14 @@ export class OrganiserActions {
     const team =
       input.kind === 'local'
         ? newLocalTeam(input.slug, input.name, input.pipeline, this.localRegion)
-        : newAwsTeam({ slug: input.slug, name: input.name, region: input.region, roleArn: input.roleArn, externalId: input.externalId, resources: input.resources });
+        : newAwsTeam({
+            slug: input.slug,
+            name: input.name,
+            region: input.region,
+            roleArn: input.roleArn,
+            externalId: input.externalId,
+            resources: input.resources,
+          });
     try {
       await this.store.createTeam(team);
     } catch (error) {
@@ -73,7 +80,8 @@ export class OrganiserActions {
 
   async resetTeam(slug: string): Promise<Team> {
     const team = await this.existing(slug);
-    if (team.kind !== 'local') throw new HttpError(400, `slug: team "${slug}" runs on AWS; only local teams can be reset from here (redeploy its stack instead)`);
+    if (team.kind !== 'local')
+      throw new HttpError(400, `slug: team "${slug}" runs on AWS; only local teams can be reset from here (redeploy its stack instead)`);
     const updated = await this.store.requestReset(slug);
     this.snapshots.invalidate();
     return updated;

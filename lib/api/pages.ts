@@ -34,7 +34,11 @@ export function loadAdmin(): Promise<Loaded<AdminView>> {
 export function organiserSession(token: string | undefined): { signedIn: boolean; problem: string | null } {
   try {
     const { gate } = appContext();
-    if (!gate.configured) return { signedIn: false, problem: 'ORGANISER_SECRET is not set on the server, so the organiser console is disabled; start the workshop with npm start, which sets one.' };
+    if (!gate.configured)
+      return {
+        signedIn: false,
+        problem: 'ORGANISER_SECRET is not set on the server, so the organiser console is disabled; start the workshop with npm start, which sets one.',
+      };
     return { signedIn: gate.hasSession(token), problem: null };
   } catch (error) {
     return { signedIn: false, problem: error instanceof Error ? error.message : String(error) };

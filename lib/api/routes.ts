@@ -2,7 +2,7 @@
  * Wrappers that keep route handlers to one line of their own: error handling, the organiser check
  * (401/429/503 with a sentence) and the context.
  */
-import { appContext, type AppContext } from './context';
+import { type AppContext, appContext } from './context';
 import { HttpError, respond } from './http';
 
 /** The client's address as the server saw it (Next.js fills X-Forwarded-For), for rate limiting. */

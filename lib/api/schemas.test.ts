@@ -11,7 +11,15 @@ function problem(schema: { safeParse(value: unknown): { success: boolean; error?
 describe('organiser API input', () => {
   it('accepts a local team and an AWS team with partial resource names', () => {
     expect(newTeamSchema.parse({ kind: 'local', slug: 'blue-whales', name: 'Blue Whales' })).toMatchObject({ pipeline: 'handlers' });
-    const aws = newTeamSchema.parse({ kind: 'aws', slug: 'acme', name: 'Acme', region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/Scoreboard', externalId: 'xyz123', resources: { aggregateTable: 'Acme-Aggregate' } });
+    const aws = newTeamSchema.parse({
+      kind: 'aws',
+      slug: 'acme',
+      name: 'Acme',
+      region: 'eu-west-1',
+      roleArn: 'arn:aws:iam::123456789012:role/Scoreboard',
+      externalId: 'xyz123',
+      resources: { aggregateTable: 'Acme-Aggregate' },
+    });
     expect(aws).toMatchObject({ resources: { aggregateTable: 'Acme-Aggregate' } });
   });
 

@@ -8,7 +8,9 @@ export const slugSchema = teamSlugSchema;
 
 const name = z.string().trim().min(1, 'name must not be empty').max(60, 'name must be at most 60 characters');
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must be an AWS region such as eu-west-1');
-const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'roleArn must be an IAM role ARN such as arn:aws:iam::123456789012:role/WorkshopScoreboard');
+const roleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'roleArn must be an IAM role ARN such as arn:aws:iam::123456789012:role/WorkshopScoreboard');
 const tableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a table name has 3–255 letters, digits, "_", "-" or "."');
 const streamName = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'a stream name has 1–128 letters, digits, "_", "-" or "."');
 const percent = z.number().min(0, 'a percentage is at least 0').max(100, 'a percentage is at most 100');
@@ -29,7 +31,10 @@ export const newTeamSchema = z.discriminatedUnion(
       region,
       roleArn,
       externalId: z.string().min(2, 'externalId must be 2–1224 characters').max(1224, 'externalId must be 2–1224 characters').optional(),
-      resources: z.strictObject({ streamName, stateTable: tableName, reduceTable: tableName, aggregateTable: tableName, parameterTable: tableName }).partial().optional(),
+      resources: z
+        .strictObject({ streamName, stateTable: tableName, reduceTable: tableName, aggregateTable: tableName, parameterTable: tableName })
+        .partial()
+        .optional(),
     }),
   ],
   { error: 'kind must be "local" or "aws"' },
@@ -50,9 +55,21 @@ export type TeamChanges = z.infer<typeof teamChangesSchema>;
 export const settingsChangesSchema = z
   .strictObject({
     paused: z.boolean(),
-    roundIntervalSeconds: z.number().int('roundIntervalSeconds must be a whole number').min(5, 'roundIntervalSeconds must be at least 5').max(86_400, 'roundIntervalSeconds must be at most 86400'),
-    roundMessages: z.number().int('roundMessages must be a whole number').min(1, 'roundMessages must be at least 1').max(100_000, 'roundMessages must be at most 100000'),
-    roundDeadlineSeconds: z.number().int('roundDeadlineSeconds must be a whole number').min(5, 'roundDeadlineSeconds must be at least 5').max(600, 'roundDeadlineSeconds must be at most 600'),
+    roundIntervalSeconds: z
+      .number()
+      .int('roundIntervalSeconds must be a whole number')
+      .min(5, 'roundIntervalSeconds must be at least 5')
+      .max(86_400, 'roundIntervalSeconds must be at most 86400'),
+    roundMessages: z
+      .number()
+      .int('roundMessages must be a whole number')
+      .min(1, 'roundMessages must be at least 1')
+      .max(100_000, 'roundMessages must be at most 100000'),
+    roundDeadlineSeconds: z
+      .number()
+      .int('roundDeadlineSeconds must be a whole number')
+      .min(5, 'roundDeadlineSeconds must be at least 5')
+      .max(600, 'roundDeadlineSeconds must be at most 600'),
   })
   .partial()
   .refine((changes) => Object.keys(changes).length > 0, 'give at least one of paused, roundIntervalSeconds, roundMessages, roundDeadlineSeconds');
@@ -74,7 +91,8 @@ export const signInSchema = z.strictObject({ secret: z.string().min(1, 'secret m
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${[...issue.path, key].join('.')}"`).join(', ')}`;
+      if (issue.code === 'unrecognized_keys')
+        return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${[...issue.path, key].join('.')}"`).join(', ')}`;
       const field = issue.path.join('.');
       return field ? `${field}: ${issue.message}` : issue.message;
     })

@@ -7,9 +7,7 @@ import { AttemptLimiter } from './rate-limiter';
 import { secretMatches } from './secret';
 import { SESSION_COOKIE, signSession, verifySession } from './session';
 
-export type GateResult =
-  | { ok: true }
-  | { ok: false; status: 401 | 429 | 503; message: string; retryAfterSeconds?: number };
+export type GateResult = { ok: true } | { ok: false; status: 401 | 429 | 503; message: string; retryAfterSeconds?: number };
 
 export interface OrganiserCredentials {
   authorization: string | null;
@@ -62,7 +60,11 @@ export class OrganiserGate {
   }
 
   private notConfigured(): GateResult {
-    return { ok: false, status: 503, message: 'ORGANISER_SECRET is not set on the server, so organiser actions are disabled; start the workshop with npm start, which sets one' };
+    return {
+      ok: false,
+      status: 503,
+      message: 'ORGANISER_SECRET is not set on the server, so organiser actions are disabled; start the workshop with npm start, which sets one',
+    };
   }
 
   private limited(clientKey: string): GateResult | null {

@@ -2,9 +2,9 @@
  * Reading a team's AggregateTable: a strongly consistent scan returning each item's `Value` exactly
  * as DynamoDB holds it (decimal string), and a classification of why a read failed.
  */
-import { ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { TableValues } from '../domain/verdict';
-import { dynamoDbClient, type Connection } from './clients';
+import { type Connection, dynamoDbClient } from './clients';
 
 export type ReadFailureKind = 'missing-table' | 'access-denied' | 'unreachable' | 'throttled' | 'other';
 

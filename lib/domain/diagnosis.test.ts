@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose, roundFacts, type DiagnosisInput } from './diagnosis';
-import { AGGREGATION_KEYS, LEAF_KEYS, REGIONS, RISK_TYPES, TRADE_DESKS, leafKey, rollUp, type CentsByKey } from './hierarchy';
-import { Big, centsToDecimal, toCents } from './money';
+import { type DiagnosisInput, diagnose, roundFacts } from './diagnosis';
+import { AGGREGATION_KEYS, type CentsByKey, LEAF_KEYS, leafKey, type REGIONS, type RISK_TYPES, rollUp, type TRADE_DESKS } from './hierarchy';
 import type { RiskMessage } from './message';
+import { Big, centsToDecimal, toCents } from './money';
 import { expectedTotals } from './totals';
 import { judgeChange, type TableValues } from './verdict';
 
@@ -16,7 +16,11 @@ function numbers(seed: number) {
 }
 
 function message(TradeID: string, cents: number, Version: number, leafIndex: number): RiskMessage {
-  const [RiskType, TradeDesk, Region] = LEAF_KEYS[leafIndex].split(':') as [(typeof RISK_TYPES)[number], (typeof TRADE_DESKS)[number], (typeof REGIONS)[number]];
+  const [RiskType, TradeDesk, Region] = LEAF_KEYS[leafIndex].split(':') as [
+    (typeof RISK_TYPES)[number],
+    (typeof TRADE_DESKS)[number],
+    (typeof REGIONS)[number],
+  ];
   return { TradeID, Value: cents / 100, Version, Timestamp: 1_700_000_000, Hierarchy: { RiskType, Region, TradeDesk } };
 }
 
@@ -84,10 +88,14 @@ describe('round facts', () => {
 describe('diagnosis', () => {
   it('reads failures: missing table and access denied, with the lab step', () => {
     const round = handMadeRound(2);
-    const missing = diagnose(inputFor(round, BASELINE, { after: undefined, readFailure: { kind: 'missing-table', message: 'table AggregateTable not found' } }));
+    const missing = diagnose(
+      inputFor(round, BASELINE, { after: undefined, readFailure: { kind: 'missing-table', message: 'table AggregateTable not found' } }),
+    );
     expect(missing).toMatchObject({ code: 'missing-table', labStep: 'Lab 1' });
     expect(missing.message).toMatch(/^Table AggregateTable not found/);
-    const denied = diagnose(inputFor(round, BASELINE, { after: undefined, readFailure: { kind: 'access-denied', message: 'access to AggregateTable denied: not authorized' } }));
+    const denied = diagnose(
+      inputFor(round, BASELINE, { after: undefined, readFailure: { kind: 'access-denied', message: 'access to AggregateTable denied: not authorized' } }),
+    );
     expect(denied.code).toBe('access-denied');
   });
 

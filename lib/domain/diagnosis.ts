@@ -4,9 +4,9 @@
  * in a sentence a participant understands, with the workshop step that fixes it.
  */
 import type { Diagnosis, Lab } from '../store/types';
-import { AGGREGATION_KEYS, LEAF_KEYS, MESSAGE_COUNT_KEY, MIDDLE_KEYS, ROOT_KEYS, leafKey, type CentsByKey } from './hierarchy';
+import { AGGREGATION_KEYS, type CentsByKey, LEAF_KEYS, leafKey, MESSAGE_COUNT_KEY, MIDDLE_KEYS, ROOT_KEYS } from './hierarchy';
+import { type RiskMessage, serialiseMessage } from './message';
 import { centsToDecimal, toCents } from './money';
-import { serialiseMessage, type RiskMessage } from './message';
 import { changeOf, type TableValues } from './verdict';
 
 /** One distinct message the generator sent for a trade. */
@@ -161,7 +161,13 @@ function subsetsBySum(options: readonly StaleOption[], leaf: number, size: numbe
 }
 
 /** Every set of at most `maxSize` options (distinct trades, one or two listed subsets) whose sum at the leaf is `target`. */
-function* matchingSubsets(options: readonly StaleOption[], bySum: Map<number, number[][]>, target: number, maxSize: number, budget: Budget): Generator<StaleOption[]> {
+function* matchingSubsets(
+  options: readonly StaleOption[],
+  bySum: Map<number, number[][]>,
+  target: number,
+  maxSize: number,
+  budget: Budget,
+): Generator<StaleOption[]> {
   for (const exact of bySum.get(target) ?? []) yield exact.map((index) => options[index]);
   for (const [sum, halves] of bySum) {
     budget.left -= 1;
@@ -202,7 +208,11 @@ function solveStale(residual: LeafVector, options: readonly StaleOption[], budge
   for (const subset of matchingSubsets(bestCandidates, bySum, residual[bestLeaf], maxSize, budget)) {
     const trades = new Set(subset.map((option) => option.trade));
     const rest = subset.reduce((vector, option) => minus(vector, option.vector), residual);
-    const solution = solveStale(rest, usable.filter((option) => !trades.has(option.trade)), budget);
+    const solution = solveStale(
+      rest,
+      usable.filter((option) => !trades.has(option.trade)),
+      budget,
+    );
     if (solution) return [...subset, ...solution];
     if (budget.left < 0) return null;
   }
@@ -212,9 +222,7 @@ function solveStale(residual: LeafVector, options: readonly StaleOption[], budge
 /** Every way each modified trade could end on a message other than its newest. */
 function staleOptions(trades: readonly SentVersion[][]): StaleOption[] {
   return trades.flatMap((versions, trade) =>
-    versions
-      .map((final) => ({ trade, final, vector: staleContribution(versions, final) }))
-      .filter((option) => !isZero(option.vector)),
+    versions.map((final) => ({ trade, final, vector: staleContribution(versions, final) })).filter((option) => !isZero(option.vector)),
   );
 }
 
@@ -279,7 +287,8 @@ function unexpectedKeys(after: TableValues): string[] {
   return [...after.keys()].filter((key) => key !== MESSAGE_COUNT_KEY && !AGGREGATION_KEYS.includes(key)).slice(0, 3);
 }
 
-const KEY_SHAPE = 'Every message adds to its leaf RiskType:TradeDesk:Region (in that order, e.g. PV:FXSpot:EMEA), to its middle node RiskType:TradeDesk and to its root RiskType.';
+const KEY_SHAPE =
+  'Every message adds to its leaf RiskType:TradeDesk:Region (in that order, e.g. PV:FXSpot:EMEA), to its middle node RiskType:TradeDesk and to its root RiskType.';
 
 function readFailureDiagnosis(failure: { kind: string; message: string }): Diagnosis {
   if (failure.kind === 'missing-table') {

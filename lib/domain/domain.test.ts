@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { AGGREGATION_KEYS, LEAF_KEYS, MIDDLE_KEYS, ROOT_KEYS, leafKey, rollUp } from './hierarchy';
+import { AGGREGATION_KEYS, LEAF_KEYS, leafKey, MIDDLE_KEYS, ROOT_KEYS, rollUp } from './hierarchy';
+import type { RiskMessage } from './message';
 import { centsToDecimal, toCents } from './money';
 import { expectedTotals } from './totals';
 import { judgeChange } from './verdict';
-import type { RiskMessage } from './message';
 
-const message = (TradeID: string, Value: number, Version: number, RiskType: 'PV' | 'Delta', TradeDesk: 'FXSpot' | 'FXOptions', Region: 'EMEA' | 'APAC' | 'AMER'): RiskMessage => ({
+const message = (
+  TradeID: string,
+  Value: number,
+  Version: number,
+  RiskType: 'PV' | 'Delta',
+  TradeDesk: 'FXSpot' | 'FXOptions',
+  Region: 'EMEA' | 'APAC' | 'AMER',
+): RiskMessage => ({
   TradeID,
   Value,
   Version,
@@ -63,10 +70,22 @@ describe('expected totals', () => {
 describe('verdict', () => {
   it('passes when every change matches within 1e-5 and counts missing keys as 0', () => {
     const expected = rollUp({ 'PV:FXSpot:EMEA': 1050 });
-    const baseline = new Map([['PV:FXSpot:EMEA', '5'], ['PV:FXSpot', '5'], ['PV', '5']]);
-    const after = new Map([['PV:FXSpot:EMEA', '15.5'], ['PV:FXSpot', '15.500000000001'], ['PV', '15.50']]);
+    const baseline = new Map([
+      ['PV:FXSpot:EMEA', '5'],
+      ['PV:FXSpot', '5'],
+      ['PV', '5'],
+    ]);
+    const after = new Map([
+      ['PV:FXSpot:EMEA', '15.5'],
+      ['PV:FXSpot', '15.500000000001'],
+      ['PV', '15.50'],
+    ]);
     expect(judgeChange(baseline, after, expected).passed).toBe(true);
-    const short = new Map([['PV:FXSpot:EMEA', '15.49'], ['PV:FXSpot', '15.5'], ['PV', '15.5']]);
+    const short = new Map([
+      ['PV:FXSpot:EMEA', '15.49'],
+      ['PV:FXSpot', '15.5'],
+      ['PV', '15.5'],
+    ]);
     const verdict = judgeChange(baseline, short, expected);
     expect(verdict.passed).toBe(false);
     expect(verdict.keys.find((key) => key.key === 'PV:FXSpot:EMEA')).toMatchObject({ expected: '10.50', actual: '10.49', delta: '-0.01', matches: false });

@@ -22,9 +22,7 @@ export interface Hierarchy {
 export const MESSAGE_COUNT_KEY = 'message_count';
 
 export const ROOT_KEYS: readonly string[] = RISK_TYPES.map((riskType) => riskType);
-export const MIDDLE_KEYS: readonly string[] = RISK_TYPES.flatMap((riskType) =>
-  TRADE_DESKS.map((desk) => `${riskType}:${desk}`),
-);
+export const MIDDLE_KEYS: readonly string[] = RISK_TYPES.flatMap((riskType) => TRADE_DESKS.map((desk) => `${riskType}:${desk}`));
 export const LEAF_KEYS: readonly string[] = RISK_TYPES.flatMap((riskType) =>
   TRADE_DESKS.flatMap((desk) => REGIONS.map((region) => `${riskType}:${desk}:${region}`)),
 );
@@ -32,10 +30,7 @@ export const LEAF_KEYS: readonly string[] = RISK_TYPES.flatMap((riskType) =>
 /** All 18 scored keys in tree order: each root, then its middle nodes, each followed by its leaves. */
 export const AGGREGATION_KEYS: readonly string[] = RISK_TYPES.flatMap((riskType) => [
   riskType,
-  ...TRADE_DESKS.flatMap((desk) => [
-    `${riskType}:${desk}`,
-    ...REGIONS.map((region) => `${riskType}:${desk}:${region}`),
-  ]),
+  ...TRADE_DESKS.flatMap((desk) => [`${riskType}:${desk}`, ...REGIONS.map((region) => `${riskType}:${desk}:${region}`)]),
 ]);
 
 /** Amounts per aggregation key, in integer cents. Keys absent from the object count as 0. */

@@ -3,7 +3,7 @@
  * strict parser for the receiving side.
  */
 import { createHash } from 'node:crypto';
-import { isHierarchy, type Hierarchy } from './hierarchy';
+import { type Hierarchy, isHierarchy } from './hierarchy';
 
 export interface RiskMessage {
   TradeID: string;

@@ -2,9 +2,9 @@
  * Expected totals of a round (SPEC §3): per TradeID keep the newest version sent, sum the values
  * per leaf in integer cents, roll up to the middle nodes and roots.
  */
-import { leafKey, rollUp, type CentsByKey } from './hierarchy';
-import { toCents } from './money';
+import { type CentsByKey, leafKey, rollUp } from './hierarchy';
 import type { RiskMessage } from './message';
+import { toCents } from './money';
 
 /** The newest version sent of every trade (highest `Version`; the first one sent wins a tie). */
 export function newestVersions(messages: Iterable<RiskMessage>): Map<string, RiskMessage> {

@@ -26,14 +26,14 @@ export interface ChangeVerdict {
   keys: KeyVerdict[];
 }
 
-function valueOf(table: TableValues, key: string): Big {
+function tableValue(table: TableValues, key: string): Big {
   const raw = table.get(key);
   return raw === undefined ? new Big(0) : parseDecimal(raw);
 }
 
 /** The observed change of one key between two reads of the table. */
 export function changeOf(baseline: TableValues, after: TableValues, key: string): Big {
-  return valueOf(after, key).minus(valueOf(baseline, key));
+  return tableValue(after, key).minus(tableValue(baseline, key));
 }
 
 /** Compares the observed change with the expected totals on all 18 keys. */

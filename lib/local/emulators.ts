@@ -8,7 +8,7 @@ import path from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { dynamoDbClient, kinesisClient } from '../aws/clients';
-import { startProcess, type ManagedProcess } from './processes';
+import { type ManagedProcess, startProcess } from './processes';
 
 const require = createRequire(import.meta.url);
 export const LOCAL_REGION = 'us-east-1';
@@ -33,12 +33,7 @@ export interface DynamoDbLocalOptions {
 }
 
 /** Polls `probe` until it resolves, the process exits, or the timeout passes. */
-export async function waitUntilReady(
-  emulator: { process: ManagedProcess },
-  probe: () => Promise<unknown>,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<void> {
+export async function waitUntilReady(emulator: { process: ManagedProcess }, probe: () => Promise<unknown>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

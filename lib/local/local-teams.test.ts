@@ -10,15 +10,15 @@ import path from 'node:path';
 import { ListTablesCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoDbClient, kinesisClient, type Connection } from '../aws/clients';
+import { type Connection, dynamoDbClient, kinesisClient } from '../aws/clients';
 import { OrganiserStore } from '../store/organiser-store';
 import { newLocalTeam } from '../store/team-records';
 import type { Team } from '../store/types';
-import { LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator, waitUntilReady, type Emulator } from './emulators';
+import { type Emulator, LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator, waitUntilReady } from './emulators';
 import { LocalTeamManager } from './local-teams';
 import { freePort } from './ports';
 import { commandLine, descendantsOf } from './process-tree';
-import { startNodeModule, type ManagedProcess } from './processes';
+import { type ManagedProcess, startNodeModule } from './processes';
 import { RuntimeChannel } from './runtime-channel';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -34,12 +34,20 @@ beforeAll(async () => {
     startDynamoDbLocal('organiser-local-teams-test', { port: await freePort(), maxHeap: '256m' }),
     startKinesisEmulator('kinesis-local-teams-test', { port: await freePort() }),
   ]);
-  store = new OrganiserStore({ region: LOCAL_REGION, dynamodbEndpoint: organiserDb.endpoint }, 'WorkshopOrganiser', { roundIntervalSeconds: 60, roundMessages: 100, roundDeadlineSeconds: 30 });
+  store = new OrganiserStore({ region: LOCAL_REGION, dynamodbEndpoint: organiserDb.endpoint }, 'WorkshopOrganiser', {
+    roundIntervalSeconds: 60,
+    roundMessages: 100,
+    roundDeadlineSeconds: 30,
+  });
   await store.ensureTable();
   const runtimePort = await freePort();
   runtimeUrl = `http://127.0.0.1:${runtimePort}`;
   runtime = startNodeModule('runtime-local-teams-test', path.join(root, 'lib/runtime/main.ts'), ['--port', String(runtimePort)], { ipc: true, cwd: root });
-  await waitUntilReady({ process: runtime }, () => fetch(`${runtimeUrl}/health`).then((response) => (response.ok ? undefined : Promise.reject(new Error('not yet')))), 'runtime');
+  await waitUntilReady(
+    { process: runtime },
+    () => fetch(`${runtimeUrl}/health`).then((response) => (response.ok ? undefined : Promise.reject(new Error('not yet')))),
+    'runtime',
+  );
   manager = new LocalTeamManager({
     store,
     runtime: new RuntimeChannel(runtime.child),

@@ -9,7 +9,7 @@ import type { OrganiserStore } from '../store/organiser-store';
 import type { LocalPipeline, Team } from '../store/types';
 import { isPortFree } from './ports';
 import type { RuntimeChannel } from './runtime-channel';
-import { startLocalTeam, type LocalTeamStack } from './team-stack';
+import { type LocalTeamStack, startLocalTeam } from './team-stack';
 
 export interface LocalTeamManagerOptions {
   store: OrganiserStore;
@@ -57,7 +57,12 @@ export class LocalTeamManager {
     await Promise.all(
       [...this.running.entries()].map(([slug, team]) =>
         this.enqueue(slug, () =>
-          runtime.upsertTeam({ slug, connection: team.stack.connection, resources: team.stack.resources, codeDirectory: this.options.codeDirectoryOf(team.pipeline) }),
+          runtime.upsertTeam({
+            slug,
+            connection: team.stack.connection,
+            resources: team.stack.resources,
+            codeDirectory: this.options.codeDirectoryOf(team.pipeline),
+          }),
         ),
       ),
     );
@@ -104,9 +109,11 @@ export class LocalTeamManager {
 
   private enqueue(slug: string, task: () => Promise<void>): Promise<void> {
     const previous = this.queues.get(slug) ?? Promise.resolve();
-    const next = previous.then(() => (this.closed ? undefined : task())).catch((error: unknown) => {
-      console.error(`[teams] ${slug}: ${error instanceof Error ? error.message : String(error)}`);
-    });
+    const next = previous
+      .then(() => (this.closed ? undefined : task()))
+      .catch((error: unknown) => {
+        console.error(`[teams] ${slug}: ${error instanceof Error ? error.message : String(error)}`);
+      });
     this.queues.set(slug, next);
     void next.then(() => {
       if (this.queues.get(slug) === next) this.queues.delete(slug);

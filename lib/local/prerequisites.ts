@@ -17,12 +17,16 @@ export function prerequisiteProblems(): string[] {
   const problems: string[] = [];
   const nodeMajor = Number(process.versions.node.split('.')[0]);
   if (nodeMajor < MIN_NODE_MAJOR) {
-    problems.push(`Node.js ${MIN_NODE_MAJOR} or newer is needed (this is ${process.versions.node}): install it from https://nodejs.org or with your package manager.`);
+    problems.push(
+      `Node.js ${MIN_NODE_MAJOR} or newer is needed (this is ${process.versions.node}): install it from https://nodejs.org or with your package manager.`,
+    );
   }
   const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
   const javaMajor = java.error ? null : javaMajorVersion(`${java.stderr}${java.stdout}`);
   if (javaMajor === null) {
-    problems.push(`Java ${MIN_JAVA_MAJOR} or newer is needed for DynamoDB Local, and \`java\` was not found: install it (Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless; macOS: brew install openjdk@17).`);
+    problems.push(
+      `Java ${MIN_JAVA_MAJOR} or newer is needed for DynamoDB Local, and \`java\` was not found: install it (Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless; macOS: brew install openjdk@17).`,
+    );
   } else if (javaMajor < MIN_JAVA_MAJOR) {
     problems.push(`Java ${MIN_JAVA_MAJOR} or newer is needed for DynamoDB Local (found Java ${javaMajor}): install a newer JDK/JRE and put it first on PATH.`);
   }

@@ -2,7 +2,7 @@
  * Reading processes from /proc: a process's stat fields and command line, the descendants of a
  * process, and whether a pid is alive.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses), so

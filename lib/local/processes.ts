@@ -3,7 +3,7 @@
  * can stop it with everything it started) and is registered with a reaper process that kills it if
  * the owner dies abruptly. Output is kept in a short tail for error messages and optionally a log file.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import type { Socket } from 'node:net';
 import path from 'node:path';

@@ -26,10 +26,13 @@ lines.on('line', (line) => {
 });
 lines.on('close', () => {
   signalAll('SIGTERM');
-  setTimeout(() => {
-    signalAll('SIGKILL');
-    process.exit(0);
-  }, groups.size ? 3000 : 0);
+  setTimeout(
+    () => {
+      signalAll('SIGKILL');
+      process.exit(0);
+    },
+    groups.size ? 3000 : 0,
+  );
 });
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => undefined);

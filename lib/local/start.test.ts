@@ -2,7 +2,7 @@
  * `npm start` end to end: the whole stack reaches healthy and serves the web app; Ctrl-C (SIGINT to
  * the process group), or SIGTERM to npm alone, leaves no process behind; a taken port is reported.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -84,14 +84,24 @@ describe('npm start', () => {
     expect(descendants.length).toBeGreaterThanOrEqual(6);
     process.kill(-npm.pid!, 'SIGINT');
     await exited;
-    await waitFor(() => descendants.every((pid) => !isAlive(pid)), 30_000, 'every child to stop', () => descendants.filter(isAlive).join(' '));
+    await waitFor(
+      () => descendants.every((pid) => !isAlive(pid)),
+      30_000,
+      'every child to stop',
+      () => descendants.filter(isAlive).join(' '),
+    );
   });
 
   it('notices when SIGTERM reaches only npm, and stops everything', async () => {
     const { npm } = await startHealthyWorkshop();
     const descendants = descendantsOf(npm.pid!);
     process.kill(npm.pid!, 'SIGTERM');
-    await waitFor(() => descendants.every((pid) => !isAlive(pid)), 30_000, 'every child to stop', () => descendants.filter(isAlive).join(' '));
+    await waitFor(
+      () => descendants.every((pid) => !isAlive(pid)),
+      30_000,
+      'every child to stop',
+      () => descendants.filter(isAlive).join(' '),
+    );
   });
 
   it('refuses to start when a port is taken, naming the port and the variable', async () => {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, readConfig, type Config } from '../config';
+import { type Config, ConfigError, readConfig } from '../config';
 import { watchForOrphaning } from './ancestry';
 import { isPortFree } from './ports';
 import { prerequisiteProblems } from './prerequisites';
@@ -74,8 +74,7 @@ function banner(supervisor: Supervisor, config: Config, secret: string, secretGe
     ...head,
     '  Teams',
     ...teams.map(
-      (team) =>
-        `    ${team.slug.padEnd(width)}  code: pipeline/${team.pipeline}/   DynamoDB Local: ${team.dynamodbEndpoint}   stream: ${team.streamName}`,
+      (team) => `    ${team.slug.padEnd(width)}  code: pipeline/${team.pipeline}/   DynamoDB Local: ${team.dynamodbEndpoint}   stream: ${team.streamName}`,
     ),
     `  Kinesis          ${addresses.kinesisEndpoint} (kinesalite, ${config.SHARD_COUNT} shards per team stream, records in ${data}/kinesis)`,
     `  Organiser store  ${addresses.organiserStoreEndpoint} (DynamoDB Local, data in ${data}/organiser)`,

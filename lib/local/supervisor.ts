@@ -10,9 +10,9 @@ import type { Config } from '../config';
 import { OrganiserStore } from '../store/organiser-store';
 import { DEFAULT_LOCAL_TEAMS, newLocalTeam } from '../store/team-records';
 import type { LocalPipeline } from '../store/types';
-import { LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator, waitUntilReady, type Emulator } from './emulators';
+import { type Emulator, LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator, waitUntilReady } from './emulators';
 import { LocalTeamManager } from './local-teams';
-import { startNodeModule, startProcess, stopAllProcesses, type ManagedProcess } from './processes';
+import { type ManagedProcess, startNodeModule, startProcess, stopAllProcesses } from './processes';
 import { RuntimeChannel } from './runtime-channel';
 import { buildIsCurrent, markBuildCurrent, sourceFingerprint } from './web-build';
 

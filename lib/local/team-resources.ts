@@ -10,8 +10,8 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-kinesis';
-import { dynamoDbClient, kinesisClient, type Connection } from '../aws/clients';
-import { TABLE_SPECS, tableName, type PipelineResources } from '../pipeline-resources';
+import { type Connection, dynamoDbClient, kinesisClient } from '../aws/clients';
+import { type PipelineResources, TABLE_SPECS, tableName } from '../pipeline-resources';
 
 /** Creates the StateTable, ReduceTable, AggregateTable and ParameterTable (streams as in SPEC §5). */
 export async function createTables(connection: Connection, resources: PipelineResources): Promise<void> {

@@ -2,9 +2,9 @@
  * One local team's pipeline resources: its own DynamoDB Local process with the four tables created
  * at start, and its stream in the shared Kinesis emulator. Reset = stop and start again.
  */
-import { localResources, type PipelineResources } from '../pipeline-resources';
 import type { Connection } from '../aws/clients';
-import { LOCAL_REGION, startDynamoDbLocal, type Emulator } from './emulators';
+import { localResources, type PipelineResources } from '../pipeline-resources';
+import { type Emulator, LOCAL_REGION, startDynamoDbLocal } from './emulators';
 import { createTables, deleteStream, recreateStream } from './team-resources';
 
 export interface LocalTeamStack {

@@ -7,9 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type Message } from 'esbuild';
 
-export type BundleResult =
-  | { ok: true; code: Uint8Array; hash: string; inputs: string[] }
-  | { ok: false; message: string; inputs: string[] };
+export type BundleResult = { ok: true; code: Uint8Array; hash: string; inputs: string[] } | { ok: false; message: string; inputs: string[] };
 
 function formatMessage(message: Message, workingDirectory: string): string {
   const location = message.location;

@@ -2,9 +2,9 @@
  * The event records Lambda delivers to stream-triggered functions (AWS-FACTS §1), built from what the
  * Kinesis and DynamoDB Streams APIs return, and the payload limit that caps a batch.
  */
-import type { AttributeValue as LambdaAttributeValue, DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
+import type { _Record as StreamsApiRecord, AttributeValue as StreamsAttributeValue } from '@aws-sdk/client-dynamodb-streams';
 import type { _Record as KinesisApiRecord } from '@aws-sdk/client-kinesis';
-import type { AttributeValue as StreamsAttributeValue, _Record as StreamsApiRecord } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord, KinesisStreamRecord, AttributeValue as LambdaAttributeValue } from 'aws-lambda';
 
 /** Lambda's synchronous invoke payload limit, which also caps a stream batch. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;

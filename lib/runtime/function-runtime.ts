@@ -10,7 +10,7 @@ import { bundleHandler, writeBundle } from './bundler';
 import { ConcurrencyLimiter } from './concurrency';
 import type { LogBuffer, NewLogEntry } from './log-buffer';
 import type { FunctionConfig } from './wiring';
-import { WorkerPool, type CodeVersion, type InvocationResult } from './worker-pool';
+import { type CodeVersion, type InvocationResult, WorkerPool } from './worker-pool';
 
 export const MEMORY_LIMIT_MB = 512;
 /** The emulators' account (kinesalite and DynamoDB Local use it in their ARNs). */
@@ -25,10 +25,7 @@ export interface TeamContext {
   workerHostFile: string;
 }
 
-export type CodeState =
-  | { state: 'building' }
-  | { state: 'ready'; version: number; loadedAt: string }
-  | { state: 'build-error'; message: string };
+export type CodeState = { state: 'building' } | { state: 'ready'; version: number; loadedAt: string } | { state: 'build-error'; message: string };
 
 export interface FunctionStats {
   invocations: number;
@@ -189,7 +186,13 @@ export class FunctionRuntime {
     try {
       const requestId = randomUUID();
       const where = { requestId, shardId: batch.shardId, attempt: batch.attempt };
-      this.log({ ...where, kind: 'start', level: 'info', records: batch.records, message: `START ${batch.records} records from ${batch.shardId} (attempt ${batch.attempt})` });
+      this.log({
+        ...where,
+        kind: 'start',
+        level: 'info',
+        records: batch.records,
+        message: `START ${batch.records} records from ${batch.shardId} (attempt ${batch.attempt})`,
+      });
       const result = await this.pool.invoke(requestId, batch.event, this.config.timeoutSeconds * 1000);
       this.stats.invocations++;
       this.stats.busyMs += result.durationMs;

@@ -6,7 +6,7 @@ import http from 'node:http';
 import { z } from 'zod';
 import { PIPELINE_FUNCTIONS, type PipelineFunction } from '../pipeline-resources';
 import { DEFAULT_LOG_CAPACITY } from './log-buffer';
-import { UnknownTeamError, type LocalRuntime } from './runtime';
+import { type LocalRuntime, UnknownTeamError } from './runtime';
 
 const logsQuery = z
   .object({

@@ -20,12 +20,12 @@ function parseLimit(value: string): number {
 
 const options = new Command()
   .name('npm run logs --')
-  .description('Show a team\'s function logs from the local runtime')
+  .description("Show a team's function logs from the local runtime")
   .requiredOption('--team <slug>', 'the team, e.g. my-team')
   .addOption(new Option('--function <name>', 'only this function').choices([...PIPELINE_FUNCTIONS]))
   .option('--follow', 'keep printing new entries', false)
   .option('--limit <n>', 'how many recent entries to print first', parseLimit, 200)
-  .option('--url <url>', 'the runtime\'s URL (or RUNTIME_URL)', process.env.RUNTIME_URL || 'http://127.0.0.1:3001')
+  .option('--url <url>', "the runtime's URL (or RUNTIME_URL)", process.env.RUNTIME_URL || 'http://127.0.0.1:3001')
   .parse()
   .opts<{ team: string; function?: string; follow: boolean; limit: number; url: string }>();
 

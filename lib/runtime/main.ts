@@ -44,7 +44,7 @@ function parsePort(value: string): number {
 
 const options = new Command()
   .name('local-runtime')
-  .description('Runs local teams\' pipeline handlers from their streams, as AWS Lambda triggers do')
+  .description("Runs local teams' pipeline handlers from their streams, as AWS Lambda triggers do")
   .requiredOption('--port <port>', 'HTTP port for /health, /logs and /status', parsePort)
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .parse()

@@ -10,9 +10,9 @@ import { DescribeTableCommand, PutItemCommand, UpdateItemCommand } from '@aws-sd
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient } from '../aws/clients';
-import { startKinesisEmulator, type Emulator } from '../local/emulators';
+import { type Emulator, startKinesisEmulator } from '../local/emulators';
 import { freePort } from '../local/ports';
-import { startLocalTeam, type LocalTeamStack } from '../local/team-stack';
+import { type LocalTeamStack, startLocalTeam } from '../local/team-stack';
 import { LocalRuntime } from './runtime';
 import { readReports, waitFor } from './runtime-test-kit';
 
@@ -95,9 +95,23 @@ describe('local runtime on DynamoDB Streams', () => {
     );
 
     await client.send(new PutItemCommand({ TableName: 'StateTable', Item: { id: { S: 'a' }, v: { N: '1' }, b: { B: new Uint8Array([1, 2]) } } }));
-    await client.send(new UpdateItemCommand({ TableName: 'StateTable', Key: { id: { S: 'a' } }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': { N: '2' } } }));
+    await client.send(
+      new UpdateItemCommand({
+        TableName: 'StateTable',
+        Key: { id: { S: 'a' } },
+        UpdateExpression: 'SET v = :v',
+        ExpressionAttributeValues: { ':v': { N: '2' } },
+      }),
+    );
     await client.send(new PutItemCommand({ TableName: 'ReduceTable', Item: { MessageId: { S: 'm' }, Amount: { N: '5' } } }));
-    await client.send(new UpdateItemCommand({ TableName: 'ReduceTable', Key: { MessageId: { S: 'm' } }, UpdateExpression: 'SET Amount = :t', ExpressionAttributeValues: { ':t': { N: '6' } } }));
+    await client.send(
+      new UpdateItemCommand({
+        TableName: 'ReduceTable',
+        Key: { MessageId: { S: 'm' } },
+        UpdateExpression: 'SET Amount = :t',
+        ExpressionAttributeValues: { ':t': { N: '6' } },
+      }),
+    );
 
     const reportsOf = (suffix: string) =>
       readReports<EventReport>(reportDirectory)
@@ -112,7 +126,11 @@ describe('local runtime on DynamoDB Streams', () => {
     const now = Date.now() / 1000;
 
     const stateRecords = recordsOf('MapLambda');
-    expect(stateRecords.map((record) => [record.eventName, record.dynamodb?.Keys?.id.S])).toEqual([['INSERT', 'before'], ['INSERT', 'a'], ['MODIFY', 'a']]);
+    expect(stateRecords.map((record) => [record.eventName, record.dynamodb?.Keys?.id.S])).toEqual([
+      ['INSERT', 'before'],
+      ['INSERT', 'a'],
+      ['MODIFY', 'a'],
+    ]);
     const [, insert, modify] = stateRecords;
     expect(insert).toMatchObject({
       eventVersion: '1.1',
@@ -133,7 +151,10 @@ describe('local runtime on DynamoDB Streams', () => {
     expect(sequence).toEqual([...sequence].sort((a, b) => (a < b ? -1 : 1)));
 
     const reduceRecords = recordsOf('ReduceLambda');
-    expect(reduceRecords.map((record) => [record.eventName, record.dynamodb?.Keys?.MessageId.S])).toEqual([['INSERT', 'm'], ['MODIFY', 'm']]);
+    expect(reduceRecords.map((record) => [record.eventName, record.dynamodb?.Keys?.MessageId.S])).toEqual([
+      ['INSERT', 'm'],
+      ['MODIFY', 'm'],
+    ]);
     expect(reduceRecords[1]).toMatchObject({ eventSourceARN: reduceArn, dynamodb: { NewImage: { Amount: { N: '6' } }, StreamViewType: 'NEW_IMAGE' } });
     expect(reduceRecords[1].dynamodb?.OldImage).toBeUndefined();
 

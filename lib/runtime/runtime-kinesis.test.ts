@@ -5,16 +5,16 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KinesisStreamEvent } from 'aws-lambda';
-import { LOCAL_REGION, startKinesisEmulator, type Emulator } from '../local/emulators';
-import { freePort } from '../local/ports';
 import { ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
-import { kinesisClient, type Connection } from '../aws/clients';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Connection, kinesisClient } from '../aws/clients';
+import { type Emulator, LOCAL_REGION, startKinesisEmulator } from '../local/emulators';
+import { freePort } from '../local/ports';
 import { recreateStream } from '../local/team-resources';
 import { LocalRuntime } from './runtime';
+import { createTestTeam, putRecords, type Report, readReports, reportingHandler, type TestTeam, waitFor } from './runtime-test-kit';
 import type { ShardStatus } from './shard-reader';
-import { createTestTeam, putRecords, readReports, reportingHandler, waitFor, type Report, type TestTeam } from './runtime-test-kit';
 
 let kinesis: Emulator;
 let connection: Connection;
@@ -43,7 +43,15 @@ async function startTeam(slug: string, shardCount: number, files: Record<string,
 }
 
 function trigger(fn: 'state' | 'map' | 'reduce', settings: Partial<TestWiring['triggers'][number]> = {}): TestWiring['triggers'][number] {
-  return { function: fn, source: 'IncomingDataStream', batchSize: 100, startingPosition: 'TRIM_HORIZON', maximumBatchingWindowInSeconds: 0, maximumRetryAttempts: -1, ...settings };
+  return {
+    function: fn,
+    source: 'IncomingDataStream',
+    batchSize: 100,
+    startingPosition: 'TRIM_HORIZON',
+    maximumBatchingWindowInSeconds: 0,
+    maximumRetryAttempts: -1,
+    ...settings,
+  };
 }
 
 function functionStatus(slug: string, fn: 'state' | 'map' | 'reduce') {
@@ -71,10 +79,15 @@ const bySequence = (a: string, b: string) => (BigInt(a) < BigInt(b) ? -1 : BigIn
 
 describe('local runtime on Kinesis', () => {
   it('delivers each shard in sequence order, one batch of a shard at a time', async () => {
-    const team = await startTeam('order', 4, { 'state.ts': reportingHandler({ body: 'await new Promise((r) => setTimeout(r, 2));' }) }, {
-      functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } },
-      triggers: [trigger('state')],
-    });
+    const team = await startTeam(
+      'order',
+      4,
+      { 'state.ts': reportingHandler({ body: 'await new Promise((r) => setTimeout(r, 2));' }) },
+      {
+        functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } },
+        triggers: [trigger('state')],
+      },
+    );
     const sent = await putRecords(connection, team.team.resources.streamName, records(4000));
     const reports = await waitForSuccesses(team, sent.length);
     const shards = new Map<string, Report[]>();
@@ -107,9 +120,15 @@ export const handler = async (event: any) => {
   while (!existsSync(path.join(directory, 'release'))) await new Promise((resolve) => setTimeout(resolve, 20));
 };`;
     let sent: string[] = [];
-    const team = await startTeam('retry', 1, { 'state.ts': handler }, { functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } }, triggers: [trigger('state', { batchSize: 50 })] }, async (created) => {
-      sent = await putRecords(connection, created.team.resources.streamName, records(30));
-    });
+    const team = await startTeam(
+      'retry',
+      1,
+      { 'state.ts': handler },
+      { functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } }, triggers: [trigger('state', { batchSize: 50 })] },
+      async (created) => {
+        sent = await putRecords(connection, created.team.resources.streamName, records(30));
+      },
+    );
     const eventFile = (attempt: number) => path.join(team.reportDirectory, `attempt-${attempt}.event`);
     await waitFor('the third attempt', () => existsSync(eventFile(3)));
     const shard = () => functionStatus('retry', 'state').triggers[0].shards[0] as ShardStatus;
@@ -126,16 +145,25 @@ export const handler = async (event: any) => {
     await waitFor('the checkpoint', () => shard().checkpoint === sent[sent.length - 1]);
     expect(functionStatus('retry', 'state').stats).toMatchObject({ invocations: 3, errors: 2, records: 30 });
     const ends = runtime.logs({ team: 'retry', function: 'state' }).filter((entry) => entry.kind === 'end');
-    expect(ends.map((entry) => [entry.attempt, entry.outcome])).toEqual([[1, 'error'], [2, 'error'], [3, 'success']]);
+    expect(ends.map((entry) => [entry.attempt, entry.outcome])).toEqual([
+      [1, 'error'],
+      [2, 'error'],
+      [3, 'success'],
+    ]);
     expect(ends[0].message).toContain('failing attempt 1');
     expect(ends[0].stack).toContain('state.ts');
   });
 
   it('never overlaps two invocations of a function with reserved concurrency 1, across shards', async () => {
-    const team = await startTeam('limited', 4, { 'reduce.ts': reportingHandler({ body: 'await new Promise((r) => setTimeout(r, 15));' }) }, {
-      functions: { reduce: { handler: 'reduce.ts', timeoutSeconds: 30, reservedConcurrency: 1 } },
-      triggers: [trigger('reduce', { batchSize: 25 })],
-    });
+    const team = await startTeam(
+      'limited',
+      4,
+      { 'reduce.ts': reportingHandler({ body: 'await new Promise((r) => setTimeout(r, 15));' }) },
+      {
+        functions: { reduce: { handler: 'reduce.ts', timeoutSeconds: 30, reservedConcurrency: 1 } },
+        triggers: [trigger('reduce', { batchSize: 25 })],
+      },
+    );
     const sent = await putRecords(connection, team.team.resources.streamName, records(800));
     const reports = (await waitForSuccesses(team, sent.length)).sort((a, b) => a.started - b.started);
     expect(new Set(reports.map((report) => report.shardId)).size).toBe(4);
@@ -145,10 +173,15 @@ export const handler = async (event: any) => {
   });
 
   it('waits up to the batching window to fill a batch', async () => {
-    const team = await startTeam('window', 1, { 'map.ts': reportingHandler() }, {
-      functions: { map: { handler: 'map.ts', timeoutSeconds: 30 } },
-      triggers: [trigger('map', { batchSize: 1000, maximumBatchingWindowInSeconds: 2 })],
-    });
+    const team = await startTeam(
+      'window',
+      1,
+      { 'map.ts': reportingHandler() },
+      {
+        functions: { map: { handler: 'map.ts', timeoutSeconds: 30 } },
+        triggers: [trigger('map', { batchSize: 1000, maximumBatchingWindowInSeconds: 2 })],
+      },
+    );
     const firstPut = Date.now();
     for (let index = 0; index < 6; index++) {
       await putRecords(connection, team.team.resources.streamName, records(1, `w${index}-`));
@@ -161,10 +194,15 @@ export const handler = async (event: any) => {
   });
 
   it('delivers every record of 50,000 to exactly one successful invocation despite random errors', async () => {
-    const team = await startTeam('exactly-once', 4, { 'state.ts': reportingHandler({ body: "if (Math.random() < 0.25) throw new Error('random failure');" }) }, {
-      functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } },
-      triggers: [trigger('state', { batchSize: 500 })],
-    });
+    const team = await startTeam(
+      'exactly-once',
+      4,
+      { 'state.ts': reportingHandler({ body: "if (Math.random() < 0.25) throw new Error('random failure');" }) },
+      {
+        functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } },
+        triggers: [trigger('state', { batchSize: 500 })],
+      },
+    );
     const sent = await putRecords(connection, team.team.resources.streamName, records(50_000));
     await waitFor('the runtime to count 50,000 delivered records', () => functionStatus('exactly-once', 'state').stats.records >= sent.length, 120_000);
     const reports = await waitForSuccesses(team, sent.length);
@@ -178,10 +216,15 @@ export const handler = async (event: any) => {
 
   it('picks up an edited handler and an edited shared file outside its folder without a restart, keeping checkpoints', async () => {
     const handler = (suffix: string) => reportingHandler({ imports: "import { LABEL } from '../shared/label';", label: `LABEL + '${suffix}'` });
-    const team = await startTeam('reload', 2, { '../shared/label.ts': "export const LABEL = 'v1';", 'state.ts': handler('') }, {
-      functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } },
-      triggers: [trigger('state')],
-    });
+    const team = await startTeam(
+      'reload',
+      2,
+      { '../shared/label.ts': "export const LABEL = 'v1';", 'state.ts': handler('') },
+      {
+        functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } },
+        triggers: [trigger('state')],
+      },
+    );
     const first = await putRecords(connection, team.team.resources.streamName, records(300, 'a'));
     await waitForSuccesses(team, first.length);
     const version = () => {
@@ -206,10 +249,15 @@ export const handler = async (event: any) => {
   });
 
   it('reports a syntax error in the logs and stops only that function until it is fixed', async () => {
-    const team = await startTeam('broken', 1, { 'state.ts': reportingHandler(), 'map.ts': reportingHandler() }, {
-      functions: { state: { handler: 'state.ts', timeoutSeconds: 30 }, map: { handler: 'map.ts', timeoutSeconds: 30 } },
-      triggers: [trigger('state'), trigger('map')],
-    });
+    const team = await startTeam(
+      'broken',
+      1,
+      { 'state.ts': reportingHandler(), 'map.ts': reportingHandler() },
+      {
+        functions: { state: { handler: 'state.ts', timeoutSeconds: 30 }, map: { handler: 'map.ts', timeoutSeconds: 30 } },
+        triggers: [trigger('state'), trigger('map')],
+      },
+    );
     team.writeFile('state.ts', 'export const handler = async (event: any) => {\n  return event.Records.length\n');
     await waitFor('the build error', () => functionStatus('broken', 'state').code.state === 'build-error');
     const problem = runtime.logs({ team: 'broken', function: 'state' }).find((entry) => entry.kind === 'system' && entry.level === 'error');
@@ -229,10 +277,15 @@ export const handler = async (event: any) => {
     const hangOnce = `
       const marker = path.join(process.env.REPORT_DIR!, 'hung');
       if (!existsSync(marker)) { writeFileSync(marker, ''); while (true) {} }`;
-    const team = await startTeam('hang', 1, { 'state.ts': reportingHandler({ imports: "import { existsSync } from 'node:fs';", body: hangOnce }), 'map.ts': reportingHandler() }, {
-      functions: { state: { handler: 'state.ts', timeoutSeconds: 1 }, map: { handler: 'map.ts', timeoutSeconds: 30 } },
-      triggers: [trigger('state'), trigger('map')],
-    });
+    const team = await startTeam(
+      'hang',
+      1,
+      { 'state.ts': reportingHandler({ imports: "import { existsSync } from 'node:fs';", body: hangOnce }), 'map.ts': reportingHandler() },
+      {
+        functions: { state: { handler: 'state.ts', timeoutSeconds: 1 }, map: { handler: 'map.ts', timeoutSeconds: 30 } },
+        triggers: [trigger('state'), trigger('map')],
+      },
+    );
     const sent = await putRecords(connection, team.team.resources.streamName, records(50));
     const stateReports = await waitForSuccesses(team, sent.length, 'StateLambda');
     const mapReports = await waitForSuccesses(team, sent.length, 'MapLambda');
@@ -264,7 +317,9 @@ export const handler = async (event: any) => {
     const third = await putRecords(connection, team.team.resources.streamName, records(100, 'c'));
     const reports = await waitForSuccesses(team, third.length, 'MapLambda');
     expect(successfulRecords(reports.filter((report) => report.fn.endsWith('MapLambda')))).toEqual(third);
-    expect(successfulRecords(readReports<Report>(team.reportDirectory).filter((report) => report.fn.endsWith('StateLambda'))).length).toBe(first.length + second.length);
+    expect(successfulRecords(readReports<Report>(team.reportDirectory).filter((report) => report.fn.endsWith('StateLambda'))).length).toBe(
+      first.length + second.length,
+    );
     const messages = runtime.logs({ team: 'wiring', function: 'map' }).map((entry) => entry.message);
     expect(messages.some((message) => message.includes('trigger from IncomingDataStream added'))).toBe(true);
   });
@@ -284,16 +339,28 @@ export const handler = async (event: any) => {
         first = await putRecords(connection, created.team.resources.streamName, records(20, 'a'));
       },
     );
-    await waitFor('the batch to be skipped', () => (functionStatus('give-up', 'state').triggers[0]?.shards[0] as ShardStatus | undefined)?.checkpoint === first[first.length - 1]);
+    await waitFor(
+      'the batch to be skipped',
+      () => (functionStatus('give-up', 'state').triggers[0]?.shards[0] as ShardStatus | undefined)?.checkpoint === first[first.length - 1],
+    );
     const second = await putRecords(connection, team.team.resources.streamName, records(20, 'b'));
     const reports = await waitForSuccesses(team, second.length);
     expect(successfulRecords(reports)).toEqual(second);
     expect(reports.filter((report) => report.outcome === 'error')).toHaveLength(3);
-    expect(runtime.logs({ team: 'give-up', function: 'state' }).some((entry) => entry.message.includes('retry attempts exhausted after 3 attempts; 20 records skipped'))).toBe(true);
+    expect(
+      runtime
+        .logs({ team: 'give-up', function: 'state' })
+        .some((entry) => entry.message.includes('retry attempts exhausted after 3 attempts; 20 records skipped')),
+    ).toBe(true);
   });
 
   it('starts over when its stream is recreated, and when the team is reset with a new connection', async () => {
-    const team = await startTeam('reset', 1, { 'state.ts': reportingHandler() }, { functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } }, triggers: [trigger('state')] });
+    const team = await startTeam(
+      'reset',
+      1,
+      { 'state.ts': reportingHandler() },
+      { functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } }, triggers: [trigger('state')] },
+    );
     const streamName = team.team.resources.streamName;
     const before = await putRecords(connection, streamName, records(10, 'a'));
     await waitForSuccesses(team, before.length);
@@ -341,6 +408,8 @@ export const handler = async (event: any) => {
     expect(successfulRecords(parent).sort(bySequence)).toEqual([...parentRecords].sort(bySequence));
     expect(successfulRecords(children).sort(bySequence)).toEqual([...childRecords].sort(bySequence));
     expect(Math.min(...children.map((report) => report.started))).toBeGreaterThanOrEqual(Math.max(...parent.map((report) => report.ended)));
-    await waitFor('the parent to be finished', () => functionStatus('split', 'state').triggers[0].shards.some((shard) => shard.shardId === 'shardId-000000000000' && shard.state === 'finished'));
+    await waitFor('the parent to be finished', () =>
+      functionStatus('split', 'state').triggers[0].shards.some((shard) => shard.shardId === 'shardId-000000000000' && shard.state === 'finished'),
+    );
   });
 });

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConcurrencyLimiter } from './concurrency';
-import { EVENT_ENVELOPE_BYTES, MAX_PAYLOAD_BYTES, lambdaAttributeValue, withRegion } from './events';
+import { EVENT_ENVELOPE_BYTES, lambdaAttributeValue, MAX_PAYLOAD_BYTES, withRegion } from './events';
 import { LogBuffer, MAX_MESSAGE_CHARS } from './log-buffer';
 import { batchLength } from './shard-reader';
 import type { SourceRecord } from './stream-sources';
@@ -21,7 +21,11 @@ describe('wiring file', () => {
     const solution = parseWiring(readFileSync(path.join(repository, 'pipeline/solution/triggers.json'), 'utf8'));
     if (!starting.ok || !solution.ok) throw new Error('repository wiring rejected');
     expect(starting.wiring.triggers.map((trigger) => trigger.function)).toEqual(['map']);
-    expect(solution.wiring.triggers.map((trigger) => `${trigger.source}->${trigger.function}`)).toEqual(['IncomingDataStream->state', 'StateTable->map', 'ReduceTable->reduce']);
+    expect(solution.wiring.triggers.map((trigger) => `${trigger.source}->${trigger.function}`)).toEqual([
+      'IncomingDataStream->state',
+      'StateTable->map',
+      'ReduceTable->reduce',
+    ]);
     expect(solution.wiring.functions.reduce?.reservedConcurrency).toBe(1);
     expect(solution.wiring.triggers[0]).toMatchObject({ maximumBatchingWindowInSeconds: 0, maximumRetryAttempts: -1 });
   });
@@ -32,10 +36,18 @@ describe('wiring file', () => {
       const parsed = parseWiring(JSON.stringify(value));
       return parsed.ok ? 'accepted' : parsed.problem;
     };
-    expect(problem({ ...base, triggers: [{ function: 'state', source: 'IncomingDataStream', batchSize: 0, startingPosition: 'LATEST' }] })).toContain('triggers.0.batchSize');
-    expect(problem({ ...base, triggers: [{ function: 'map', source: 'StateTable', batchSize: 10, startingPosition: 'LATEST' }] })).toContain('function "map" is not defined');
-    expect(problem({ ...base, triggers: [{ function: 'state', source: 'Elsewhere', batchSize: 10, startingPosition: 'LATEST' }] })).toContain('triggers.0.source');
-    expect(problem({ ...base, triggers: [{ function: 'state', source: 'IncomingDataStream', batchSize: 10, startingPosition: 'LATEST', batchsize: 5 }] })).toContain('batchsize');
+    expect(problem({ ...base, triggers: [{ function: 'state', source: 'IncomingDataStream', batchSize: 0, startingPosition: 'LATEST' }] })).toContain(
+      'triggers.0.batchSize',
+    );
+    expect(problem({ ...base, triggers: [{ function: 'map', source: 'StateTable', batchSize: 10, startingPosition: 'LATEST' }] })).toContain(
+      'function "map" is not defined',
+    );
+    expect(problem({ ...base, triggers: [{ function: 'state', source: 'Elsewhere', batchSize: 10, startingPosition: 'LATEST' }] })).toContain(
+      'triggers.0.source',
+    );
+    expect(
+      problem({ ...base, triggers: [{ function: 'state', source: 'IncomingDataStream', batchSize: 10, startingPosition: 'LATEST', batchsize: 5 }] }),
+    ).toContain('batchsize');
     const twice = { function: 'state', source: 'IncomingDataStream', batchSize: 10, startingPosition: 'LATEST' };
     expect(problem({ ...base, triggers: [twice, twice] })).toContain('a second trigger from IncomingDataStream to state');
     expect(problem({ functions: { state: { handler: 'state.py', timeoutSeconds: 60 } }, triggers: [] })).toContain('functions.state.handler');
@@ -47,8 +59,18 @@ describe('batches', () => {
   const record = (bytes: number): SourceRecord => ({ sequenceNumber: '1', record: {} as SourceRecord['record'], bytes, readAt: 0 });
 
   it('takes at most the batch size', () => {
-    expect(batchLength(Array.from({ length: 250 }, () => record(100)), 100)).toBe(100);
-    expect(batchLength(Array.from({ length: 30 }, () => record(100)), 100)).toBe(30);
+    expect(
+      batchLength(
+        Array.from({ length: 250 }, () => record(100)),
+        100,
+      ),
+    ).toBe(100);
+    expect(
+      batchLength(
+        Array.from({ length: 30 }, () => record(100)),
+        100,
+      ),
+    ).toBe(30);
   });
 
   it('stops before the 6 MB invoke payload limit, but always takes one record', () => {

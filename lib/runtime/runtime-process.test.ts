@@ -6,12 +6,12 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_REGION, startKinesisEmulator, type Emulator } from '../local/emulators';
+import { type Emulator, LOCAL_REGION, startKinesisEmulator } from '../local/emulators';
 import { freePort } from '../local/ports';
-import { startNodeModule, type ManagedProcess } from '../local/processes';
-import { createTestTeam, putRecords, reportingHandler, waitFor, type TestTeam } from './runtime-test-kit';
+import { type ManagedProcess, startNodeModule } from '../local/processes';
 import type { LogEntry } from './log-entry';
 import type { RuntimeStatus } from './runtime';
+import { createTestTeam, putRecords, reportingHandler, type TestTeam, waitFor } from './runtime-test-kit';
 
 const run = promisify(execFile);
 const repository = path.resolve(import.meta.dirname, '../..');
@@ -21,10 +21,25 @@ let team: TestTeam;
 
 beforeAll(async () => {
   kinesis = await startKinesisEmulator('kinesis-runtime-process-test', { port: await freePort() });
-  team = await createTestTeam('ipc-team', { region: LOCAL_REGION, kinesisEndpoint: kinesis.endpoint }, 1, { 'state.ts': reportingHandler({ body: "console.log('handled', event.Records.length);" }) }, {
-    functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } },
-    triggers: [{ function: 'state', source: 'IncomingDataStream', batchSize: 100, startingPosition: 'TRIM_HORIZON', maximumBatchingWindowInSeconds: 0, maximumRetryAttempts: -1 }],
-  });
+  team = await createTestTeam(
+    'ipc-team',
+    { region: LOCAL_REGION, kinesisEndpoint: kinesis.endpoint },
+    1,
+    { 'state.ts': reportingHandler({ body: "console.log('handled', event.Records.length);" }) },
+    {
+      functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } },
+      triggers: [
+        {
+          function: 'state',
+          source: 'IncomingDataStream',
+          batchSize: 100,
+          startingPosition: 'TRIM_HORIZON',
+          maximumBatchingWindowInSeconds: 0,
+          maximumRetryAttempts: -1,
+        },
+      ],
+    },
+  );
 });
 
 afterAll(async () => {
@@ -36,7 +51,15 @@ async function startRuntime(): Promise<{ runtime: ManagedProcess; url: string }>
   const port = await freePort();
   const runtime = startNodeModule('runtime-under-test', path.join(repository, 'lib/runtime/main.ts'), ['--port', String(port)], { ipc: true, cwd: repository });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('the runtime to answer', () => fetch(`${url}/health`).then((response) => response.ok, () => false), 30_000);
+  await waitFor(
+    'the runtime to answer',
+    () =>
+      fetch(`${url}/health`).then(
+        (response) => response.ok,
+        () => false,
+      ),
+    30_000,
+  );
   return { runtime, url };
 }
 
@@ -93,7 +116,10 @@ describe('runtime process', () => {
 
       const { body: status } = await getJson<RuntimeStatus>(`${url}/status`);
       expect(status.teams['ipc-team'].functions.state).toMatchObject({ code: { state: 'ready' }, stats: { invocations: 1, records: 1, errors: 0 } });
-      expect(status.teams['ipc-team'].functions.state?.triggers[0].shards[0]).toMatchObject({ shardId: 'shardId-000000000000', checkpoint: expect.any(String) });
+      expect(status.teams['ipc-team'].functions.state?.triggers[0].shards[0]).toMatchObject({
+        shardId: 'shardId-000000000000',
+        checkpoint: expect.any(String),
+      });
 
       const cli = await logsCli(['--team', 'ipc-team', '--function', 'state', '--url', url]);
       expect(cli.code).toBe(0);

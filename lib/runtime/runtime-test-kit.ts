@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { kinesisClient, type Connection } from '../aws/clients';
+import { type Connection, kinesisClient } from '../aws/clients';
 import { recreateStream } from '../local/team-resources';
 import { localResources } from '../pipeline-resources';
 import type { RuntimeTeam } from './runtime';

@@ -11,7 +11,7 @@ import type { PipelineFunction, PipelineResources } from '../pipeline-resources'
 import { bundleHandler, writeBundle } from './bundler';
 import { DEFAULT_LOG_CAPACITY, LogBuffer } from './log-buffer';
 import type { LogEntry } from './log-entry';
-import { TeamRuntime, type SharedRuntimeFiles, type TeamStatus } from './team-runtime';
+import { type SharedRuntimeFiles, TeamRuntime, type TeamStatus } from './team-runtime';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Bundles live under this repository's node_modules so their external packages (the AWS SDK) resolve. */

@@ -3,11 +3,11 @@
  * at a time (batch size, batching window, 6 MB cap), retrying the identical batch until it succeeds
  * (or its retry attempts run out), and advancing the checkpoint only then.
  */
-import type { FunctionRuntime } from './function-runtime';
 import { EVENT_ENVELOPE_BYTES, MAX_PAYLOAD_BYTES } from './events';
+import type { FunctionRuntime } from './function-runtime';
+import type { NewLogEntry } from './log-buffer';
 import { readProblem, type ShardPosition, type SourceRecord, type StreamSource } from './stream-sources';
 import type { TriggerConfig } from './wiring';
-import type { NewLogEntry } from './log-buffer';
 
 /**
  * How often a shard without new records is polled: soon after records arrived, then less often
@@ -208,7 +208,11 @@ export class ShardReader {
         // Nothing read yet: DynamoDB Local's iterators taken on an empty shard fail like this once
         // records arrive (aws/aws-sdk-java #2923); everything in the shard then arrived after them.
         if (this.position.kind === 'after') {
-          this.options.log({ kind: 'system', level: 'warn', message: `${shardId} of the ${source.label}: records past the checkpoint were trimmed; reading from the trim horizon` });
+          this.options.log({
+            kind: 'system',
+            level: 'warn',
+            message: `${shardId} of the ${source.label}: records past the checkpoint were trimmed; reading from the trim horizon`,
+          });
         }
         this.position = { kind: 'trim-horizon' };
         return 0;
@@ -234,7 +238,11 @@ export class ShardReader {
       try {
         result = await this.options.fn.invoke({ event, records: batch.length, shardId: this.shardId, attempt }, this.controller.signal);
       } catch (error) {
-        this.options.log({ kind: 'system', level: 'error', message: `${this.shardId}: could not invoke (the batch waits and is tried again): ${(error as Error).message}` });
+        this.options.log({
+          kind: 'system',
+          level: 'error',
+          message: `${this.shardId}: could not invoke (the batch waits and is tried again): ${(error as Error).message}`,
+        });
         await sleep(MAX_RETRY_DELAY_MS, this.controller.signal);
         if (this.stopped) return false;
         continue;

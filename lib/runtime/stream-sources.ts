@@ -2,13 +2,6 @@
  * Thin adapters over the two stream APIs a trigger reads (Kinesis; DynamoDB Streams): list shards,
  * position an iterator, read records already shaped as Lambda event records.
  */
-import {
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand as KinesisGetRecords,
-  GetShardIteratorCommand as KinesisGetShardIterator,
-  ListShardsCommand,
-  type Shard as KinesisShard,
-} from '@aws-sdk/client-kinesis';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -16,8 +9,15 @@ import {
   GetShardIteratorCommand as StreamsGetShardIterator,
   type Shard as StreamsShard,
 } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamSummaryCommand,
+  GetRecordsCommand as KinesisGetRecords,
+  GetShardIteratorCommand as KinesisGetShardIterator,
+  type Shard as KinesisShard,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
-import { dynamoDbClient, dynamoDbStreamsClient, kinesisClient, type Connection } from '../aws/clients';
+import { type Connection, dynamoDbClient, dynamoDbStreamsClient, kinesisClient } from '../aws/clients';
 import { dynamoDbEventRecord, kinesisEventRecord, payloadBytes, withRegion } from './events';
 
 export type EventRecord = KinesisStreamRecord | DynamoDBRecord;
@@ -130,9 +130,7 @@ export class KinesisSource implements StreamSource {
     const shards: KinesisShard[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await this.client.send(
-        new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: this.options.name, MaxResults: 1000 }),
-      );
+      const page = await this.client.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: this.options.name, MaxResults: 1000 }));
       shards.push(...(page.Shards ?? []));
       nextToken = page.NextToken;
     } while (nextToken);

@@ -5,14 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
-import { PIPELINE_FUNCTIONS, tableEnvironment, type PipelineFunction } from '../pipeline-resources';
+import { type FSWatcher, watch } from 'chokidar';
 import { LOCAL_CREDENTIALS } from '../aws/clients';
-import { FunctionRuntime, MEMORY_LIMIT_MB, type FunctionStatus, type TeamContext } from './function-runtime';
+import { PIPELINE_FUNCTIONS, type PipelineFunction, tableEnvironment } from '../pipeline-resources';
+import { FunctionRuntime, type FunctionStatus, MEMORY_LIMIT_MB, type TeamContext } from './function-runtime';
 import type { LogBuffer } from './log-buffer';
 import type { RuntimeTeam } from './runtime';
 import { TriggerRuntime, type TriggerStatus } from './trigger';
-import { parseWiring, triggerKey, WIRING_FILE, type TriggerConfig, type Wiring } from './wiring';
+import { parseWiring, type TriggerConfig, triggerKey, WIRING_FILE, type Wiring } from './wiring';
 
 /** Edits arriving within this time are handled together (an editor's save can be several events). */
 const CHANGE_DEBOUNCE_MS = 100;
@@ -72,7 +72,7 @@ export class TeamRuntime {
 
   constructor(
     team: RuntimeTeam,
-    private readonly shared: SharedRuntimeFiles,
+    shared: SharedRuntimeFiles,
     readonly logs: LogBuffer,
   ) {
     this.team = team;

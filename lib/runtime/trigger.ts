@@ -3,13 +3,13 @@
  * before children), starts shards at the trigger's starting position, and starts over if the stream
  * is recreated.
  */
+import type { PipelineResources } from '../pipeline-resources';
 import type { FunctionRuntime, TeamContext } from './function-runtime';
 import { LOCAL_ACCOUNT_ID } from './function-runtime';
 import type { NewLogEntry } from './log-buffer';
-import { ShardReader, sleep, type ShardStatus } from './shard-reader';
-import { DynamoDbStreamSource, KinesisSource, StreamNotFoundError, type ShardInfo, type ShardPosition, type StreamSource } from './stream-sources';
+import { ShardReader, type ShardStatus, sleep } from './shard-reader';
+import { DynamoDbStreamSource, KinesisSource, type ShardInfo, type ShardPosition, StreamNotFoundError, type StreamSource } from './stream-sources';
 import { sourceStreamName, type TriggerConfig } from './wiring';
-import type { PipelineResources } from '../pipeline-resources';
 
 /** How often shards are listed again (new child shards, a recreated stream). */
 const DISCOVERY_INTERVAL_MS = 5_000;
@@ -80,7 +80,11 @@ export class TriggerRuntime {
         const info = await this.source.describe();
         if (signal.aborted) break;
         if (this.identity && info.identity !== this.identity) {
-          this.log({ kind: 'system', level: 'warn', message: `the ${this.source.label} was recreated; its trigger starts again at ${this.config.startingPosition}` });
+          this.log({
+            kind: 'system',
+            level: 'warn',
+            message: `the ${this.source.label} was recreated; its trigger starts again at ${this.config.startingPosition}`,
+          });
           await this.stopReaders();
           this.finished.clear();
           this.initialShards = undefined;

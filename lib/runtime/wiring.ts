@@ -32,9 +32,7 @@ const triggerSchema = z
 
 const wiringSchema = z
   .object({
-    functions: z
-      .object({ state: functionSchema.optional(), map: functionSchema.optional(), reduce: functionSchema.optional() })
-      .strict(),
+    functions: z.object({ state: functionSchema.optional(), map: functionSchema.optional(), reduce: functionSchema.optional() }).strict(),
     triggers: z.array(triggerSchema),
   })
   .strict()

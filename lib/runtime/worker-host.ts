@@ -16,8 +16,10 @@ const port = parentPort!;
 const post = (message: WorkerMessage) => port.postMessage(message);
 
 let currentRequestId: string | undefined;
-const forward = (level: 'info' | 'warn' | 'error') => (...args: unknown[]) =>
-  post({ type: 'log', requestId: currentRequestId, level, message: format(...args) });
+const forward =
+  (level: 'info' | 'warn' | 'error') =>
+  (...args: unknown[]) =>
+    post({ type: 'log', requestId: currentRequestId, level, message: format(...args) });
 console.log = forward('info');
 console.info = forward('info');
 console.debug = forward('info');
@@ -58,7 +60,10 @@ function run(handler: Handler, message: InvokeMessage): Promise<void> {
     try {
       const returned = handler(message.event, lambdaContext(message, complete), complete);
       if (returned && typeof (returned as Promise<unknown>).then === 'function') {
-        (returned as Promise<unknown>).then(() => complete(), (error: unknown) => complete(error ?? new Error('handler rejected')));
+        (returned as Promise<unknown>).then(
+          () => complete(),
+          (error: unknown) => complete(error ?? new Error('handler rejected')),
+        );
       } else if (handler.length < 3) {
         complete();
       }

@@ -22,6 +22,14 @@ describe('csvField', () => {
 
 describe('toCsv', () => {
   it('writes a header and rows with CRLF line ends', () => {
-    expect(toCsv(['rank', 'team'], [[1, 'a,b'], [2, 'c']])).toBe('rank,team\r\n1,"a,b"\r\n2,c\r\n');
+    expect(
+      toCsv(
+        ['rank', 'team'],
+        [
+          [1, 'a,b'],
+          [2, 'c'],
+        ],
+      ),
+    ).toBe('rank,team\r\n1,"a,b"\r\n2,c\r\n');
   });
 });

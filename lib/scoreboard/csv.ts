@@ -17,5 +17,5 @@ export function csvField(value: CsvValue): string {
 
 /** A whole CSV document: a header line and one line per row. */
 export function toCsv(header: readonly string[], rows: ReadonlyArray<readonly CsvValue[]>): string {
-  return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
+  return [header, ...rows].map((row) => `${row.map(csvField).join(',')}\r\n`).join('');
 }

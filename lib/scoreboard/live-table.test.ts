@@ -6,7 +6,14 @@ const expected = Object.fromEntries(AGGREGATION_KEYS.map((key) => [key, '0.00'])
 
 describe('liveKeys', () => {
   it('measures each key’s change from the round’s baseline against the expected change, in tree order', () => {
-    const keys = liveKeys(new Map([['PV', '150.25'], ['Delta', '7']]), { PV: '100', Delta: '7' }, { ...expected, PV: '50.25' });
+    const keys = liveKeys(
+      new Map([
+        ['PV', '150.25'],
+        ['Delta', '7'],
+      ]),
+      { PV: '100', Delta: '7' },
+      { ...expected, PV: '50.25' },
+    );
     expect(keys.map((key) => key.key)).toEqual([...AGGREGATION_KEYS]);
     expect(keys[0]).toEqual({ key: 'PV', depth: 0, expected: '50.25', actual: '50.25', delta: '0', matches: true });
     expect(keys.find((key) => key.key === 'Delta')).toMatchObject({ actual: '0', matches: true });

@@ -2,15 +2,19 @@
  * A team's live AggregateTable against a round (pure): per key, the change since the round's
  * baseline next to the round's expected change, with the delta and whether it matches (1e-5).
  */
-import { AGGREGATION_KEYS, MESSAGE_COUNT_KEY, keyDepth } from '../domain/hierarchy';
+import { AGGREGATION_KEYS, keyDepth, MESSAGE_COUNT_KEY } from '../domain/hierarchy';
 import { Big } from '../domain/money';
-import { TOLERANCE, changeOf, type TableValues } from '../domain/verdict';
+import { changeOf, type TableValues, TOLERANCE } from '../domain/verdict';
 import type { LiveKey } from './views';
 
 const EMPTY: TableValues = new Map();
 
 /** Keys in tree order with their change since `baseline` and, when known, the expected change. */
-export function liveKeys(current: TableValues, baseline: Readonly<Record<string, string>> | null, expected: Readonly<Record<string, string>> | null): LiveKey[] {
+export function liveKeys(
+  current: TableValues,
+  baseline: Readonly<Record<string, string>> | null,
+  expected: Readonly<Record<string, string>> | null,
+): LiveKey[] {
   const base: TableValues = baseline ? new Map(Object.entries(baseline)) : EMPTY;
   return AGGREGATION_KEYS.map((key) => {
     const actual = changeOf(base, current, key);

@@ -4,8 +4,8 @@
  * without it). Each team's logs are fetched at most once per second however many people watch its
  * page, and only the lines added since the last fetch are asked for.
  */
-import type { LogEntry } from '../runtime/log-entry';
 import { PIPELINE_FUNCTIONS, type PipelineFunction } from '../pipeline-resources';
+import type { LogEntry } from '../runtime/log-entry';
 import { etagOf } from './etag';
 import type { ServedJson } from './snapshot';
 
@@ -59,7 +59,11 @@ export class RuntimeLogs {
   /** The latest lines of a team's three functions. */
   async latest(team: string): Promise<ServedJson> {
     if (!this.runtimeUrl) {
-      return serve({ available: false, message: 'No local function runtime is configured (RUNTIME_URL), so there are no logs to show.', functions: emptyByFunction(() => []) });
+      return serve({
+        available: false,
+        message: 'No local function runtime is configured (RUNTIME_URL), so there are no logs to show.',
+        functions: emptyByFunction(() => []),
+      });
     }
     let state = this.teams.get(team);
     if (!state) {

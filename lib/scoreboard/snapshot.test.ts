@@ -3,13 +3,13 @@
  * one AggregateTable scan per team per refresh however many requests, closed rounds read once,
  * views built from the store's records.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrganiserActions } from '../api/organiser-actions';
-import { dynamoDbClient, type Connection } from '../aws/clients';
+import { type Connection, dynamoDbClient } from '../aws/clients';
 import { AGGREGATION_KEYS } from '../domain/hierarchy';
-import { LOCAL_REGION, startDynamoDbLocal, type Emulator } from '../local/emulators';
+import { type Emulator, LOCAL_REGION, startDynamoDbLocal } from '../local/emulators';
 import { freePort } from '../local/ports';
 import { OrganiserStore } from '../store/organiser-store';
 import { newLocalTeam } from '../store/team-records';
@@ -49,10 +49,24 @@ const expectedChange = { ...Object.fromEntries(AGGREGATION_KEYS.map((key) => [ke
 
 async function playRound(slug: string, number: number, passed: boolean, endedAt: string): Promise<void> {
   const team = (await store.getTeam(slug))!;
-  const round: Round = { team: slug, number, lab: 1, seed: number, status: 'running', startedAt: endedAt, points: 0, baseline: zeros, expected: expectedChange };
+  const round: Round = {
+    team: slug,
+    number,
+    lab: 1,
+    seed: number,
+    status: 'running',
+    startedAt: endedAt,
+    points: 0,
+    baseline: zeros,
+    expected: expectedChange,
+  };
   await store.startRound(round, lease);
   const diagnosis = passed ? null : { code: 'no-change' as const, message: 'no change at all: is State connected?', labStep: 'Lab 1' };
-  await store.closeRound({ ...round, status: passed ? 'passed' : 'failed', endedAt, points: passed ? 100 : 0, timeToCorrectMs: passed ? 4000 + number : null, diagnosis }, lease, team);
+  await store.closeRound(
+    { ...round, status: passed ? 'passed' : 'failed', endedAt, points: passed ? 100 : 0, timeToCorrectMs: passed ? 4000 + number : null, diagnosis },
+    lease,
+    team,
+  );
 }
 
 beforeAll(async () => {
@@ -132,7 +146,13 @@ describe('SnapshotBuilder', () => {
     expect(fast.live.state).toBe('ok');
     expect(fast.live.keys).toHaveLength(18);
     expect(fast.live.keys.every((key) => key.matches)).toBe(true);
-    expect(fast.live.keys.find((key) => key.key === 'PV:FXSpot:EMEA')).toMatchObject({ expected: '10.50', actual: '10.5', delta: '0', matches: true, depth: 2 });
+    expect(fast.live.keys.find((key) => key.key === 'PV:FXSpot:EMEA')).toMatchObject({
+      expected: '10.50',
+      actual: '10.5',
+      delta: '0',
+      matches: true,
+      depth: 2,
+    });
     expect(fast.live.messageCount).toBe('3');
 
     const slow = JSON.parse(snapshot.team('slow')!.body) as TeamView;
@@ -162,7 +182,10 @@ describe('in AWS mode (no emulators)', () => {
     const admin = JSON.parse((await builder.current()).admin().body) as AdminView;
     expect(admin.localTeams).toBe(false);
     const actions = new OrganiserActions(store, builder, LOCAL_REGION, false);
-    await expect(actions.addTeam({ kind: 'local', slug: 'nowhere', name: 'Nowhere', pipeline: 'handlers' })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/^kind: .*add the team as "aws"/) });
+    await expect(actions.addTeam({ kind: 'local', slug: 'nowhere', name: 'Nowhere', pipeline: 'handlers' })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^kind: .*add the team as "aws"/),
+    });
     expect(await store.getTeam('nowhere')).toBeNull();
   });
 });
@@ -176,13 +199,23 @@ describe('TeamRoundCache', () => {
     expect(cache.summaries().map((round) => round.number)).toEqual([1, 2, 3, 4, 5, 6]);
 
     await store.documents.send(
-      new UpdateCommand({ TableName: 'Organiser', Key: { pk: 'ROUND#fast', sk: '0000000002' }, UpdateExpression: 'SET timeToCorrectMs = :changed', ExpressionAttributeValues: { ':changed': 1 } }),
+      new UpdateCommand({
+        TableName: 'Organiser',
+        Key: { pk: 'ROUND#fast', sk: '0000000002' },
+        UpdateExpression: 'SET timeToCorrectMs = :changed',
+        ExpressionAttributeValues: { ':changed': 1 },
+      }),
     );
     await playRound('fast', 7, false, '2026-05-01T10:07:00.000Z');
     await cache.refresh(store, 'fast');
     const summaries = cache.summaries();
     expect(summaries.map((round) => round.number)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(summaries[1].timeToCorrectMs).toBe(4002);
-    expect(cache.all().filter((round) => round.baseline).map((round) => round.number)).toEqual([5, 6, 7]);
+    expect(
+      cache
+        .all()
+        .filter((round) => round.baseline)
+        .map((round) => round.number),
+    ).toEqual([5, 6, 7]);
   });
 });

@@ -5,15 +5,15 @@
  * repeated). Every view (public board, each team's page, the organiser's live view) is serialised and
  * given an ETag once per snapshot.
  */
-import type { Connection } from '../aws/clients';
 import { readAggregateTable, TableReadError } from '../aws/aggregate-table';
+import type { Connection } from '../aws/clients';
 import type { TableValues } from '../domain/verdict';
 import { DEFAULT_FAILURE_PERCENTAGES } from '../pipeline-resources';
 import type { OrganiserStore, SettingsDefaults } from '../store/organiser-store';
 import type { Round, Settings, Team } from '../store/types';
 import { etagOf } from './etag';
 import { liveKeys, messageCountChange } from './live-table';
-import { rankTeams, type Ranked } from './ranking';
+import { type Ranked, rankTeams } from './ranking';
 import { TeamRoundCache } from './round-cache';
 import { isClosed, latestDiagnosis, referenceRound, runningRoundOf } from './rounds';
 import { lastItems, median, scoreSeries } from './stats';
@@ -153,7 +153,9 @@ export class Snapshot {
       return { ...standingOf(team, teamRounds), rank: team.rank, rounds: lastItems(summaries, STRIP_ROUNDS) };
     });
     const leaders = teams.slice(0, CHART_TEAMS).map((team) => team.slug);
-    const closedPoints = new Map(leaders.map((slug) => [slug, (rounds.get(slug) ?? []).filter(isClosed).map((round) => ({ number: round.number, points: round.points ?? 0 }))]));
+    const closedPoints = new Map(
+      leaders.map((slug) => [slug, (rounds.get(slug) ?? []).filter(isClosed).map((round) => ({ number: round.number, points: round.points ?? 0 }))]),
+    );
     const running = teams.map((team) => team.running).filter((round): round is RunningRound => round !== null);
     return {
       teams,
@@ -240,7 +242,9 @@ export class Snapshot {
   private liveTable(team: Team): LiveTable {
     const rounds = this.parts.rounds.get(team.slug) ?? [];
     const reference = referenceRound(rounds);
-    const round = reference ? { number: reference.number, status: reference.status, phase: isClosed(reference) ? null : runningRoundOf(reference).phase } : null;
+    const round = reference
+      ? { number: reference.number, status: reference.status, phase: isClosed(reference) ? null : runningRoundOf(reference).phase }
+      : null;
     const scan = this.parts.scans.get(team.slug);
     const base = { round, readAt: null, keys: [], messageCount: null, matching: 0 };
     if (!scannable(team)) {
@@ -364,7 +368,12 @@ export class SnapshotBuilder {
     const scanning = teams.filter(scannable).map((team) => this.scan(team));
     const [frozenBoard] = await Promise.all([this.frozenBoard(settings), this.refreshRounds(teams), this.waitForScans(scanning)]);
     const rounds = new Map(teams.map((team) => [team.slug, this.roundCaches.get(team.slug)?.all() ?? []]));
-    const scans = new Map(teams.map((team) => [team.slug, this.scans.get(team.slug)]).filter((entry): entry is [string, TableScan] => entry[1] !== undefined).map(([slug, scan]) => [slug, { values: scan.values, readAt: scan.readAt, error: scan.error }]));
+    const scans = new Map(
+      teams
+        .map((team) => [team.slug, this.scans.get(team.slug)])
+        .filter((entry): entry is [string, TableScan] => entry[1] !== undefined)
+        .map(([slug, scan]) => [slug, { values: scan.values, readAt: scan.readAt, error: scan.error }]),
+    );
     const summaries = new Map(teams.map((team) => [team.slug, this.roundCaches.get(team.slug)?.summaries() ?? []]));
     const slugs = new Set(teams.map((team) => team.slug));
     for (const slug of this.scans.keys()) if (!slugs.has(slug)) this.scans.delete(slug);
@@ -451,4 +460,3 @@ export class SnapshotBuilder {
     return JSON.stringify(snapshot.live());
   }
 }
-

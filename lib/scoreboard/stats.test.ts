@@ -16,8 +16,20 @@ describe('lastItems', () => {
 describe('scoreSeries', () => {
   it('accumulates each team’s points per round number, from a zero point before the first round', () => {
     const rounds = new Map([
-      ['a', [{ number: 2, points: 100 }, { number: 1, points: 100 }]],
-      ['b', [{ number: 2, points: 0 }, { number: 3, points: 100 }]],
+      [
+        'a',
+        [
+          { number: 2, points: 100 },
+          { number: 1, points: 100 },
+        ],
+      ],
+      [
+        'b',
+        [
+          { number: 2, points: 0 },
+          { number: 3, points: 100 },
+        ],
+      ],
     ]);
     const series = scoreSeries(rounds, ['a', 'b']);
     expect(series.teams).toEqual(['a', 'b']);

@@ -2,7 +2,7 @@
  * The JSON the scoreboard serves (and its pages render): the public standings, one team's page, and
  * the organiser's live view. Shared by the server (which builds them) and the React components.
  */
-import type { Announcement, Diagnosis, DiagnosisCode, FailurePercentages, Lab, LocalStatus, LocalPipeline, RoundCounts, RoundStatus } from '../store/types';
+import type { Announcement, Diagnosis, DiagnosisCode, FailurePercentages, Lab, LocalPipeline, LocalStatus, RoundCounts, RoundStatus } from '../store/types';
 import type { ScoreSeries } from './stats';
 
 /** One round of a team, without its per-key details. */

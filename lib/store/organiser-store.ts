@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
-  DynamoDBClient,
   DescribeTableCommand,
+  type DynamoDBClient,
   ResourceNotFoundException,
   TransactionCanceledException,
   waitUntilTableExists,
@@ -21,12 +21,12 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
   type QueryCommandInput,
+  TransactWriteCommand,
   type TransactWriteCommandInput,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { dynamoDbClient, type Connection } from '../aws/clients';
+import { type Connection, dynamoDbClient } from '../aws/clients';
 import type { Command, Lab, LocalStatus, Round, Settings, Team } from './types';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -185,7 +185,11 @@ export class OrganiserStore {
     return this.updateTeamAttributes(slug, changes);
   }
 
-  private async updateTeamAttributes(slug: string, changes: Record<string, unknown>, extra?: { expression: string; names: Record<string, string>; values: Record<string, unknown> }): Promise<Team> {
+  private async updateTeamAttributes(
+    slug: string,
+    changes: Record<string, unknown>,
+    extra?: { expression: string; names: Record<string, string>; values: Record<string, unknown> },
+  ): Promise<Team> {
     const { assignments, ExpressionAttributeNames, ExpressionAttributeValues } = assignmentsOf(changes);
     const parts = [...assignments, ...(extra ? [extra.expression] : [])];
     try {
@@ -219,17 +223,26 @@ export class OrganiserStore {
 
   /** Asks the supervisor to reset a local team (fresh tables and stream). */
   async requestReset(slug: string): Promise<Team> {
-    return this.updateTeamAttributes(slug, {}, {
-      expression: '#local.#requested = :now',
-      names: { '#local': 'local', '#requested': 'resetRequestedAt' },
-      values: { ':now': new Date().toISOString() },
-    });
+    return this.updateTeamAttributes(
+      slug,
+      {},
+      {
+        expression: '#local.#requested = :now',
+        names: { '#local': 'local', '#requested': 'resetRequestedAt' },
+        values: { ':now': new Date().toISOString() },
+      },
+    );
   }
 
   /** Removes a team and its round history. Returns false when there was no such team. */
   async deleteTeam(slug: string): Promise<boolean> {
     const result = await this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: TEAM_PK, sk: slug }, ReturnValues: 'ALL_OLD' }));
-    const rounds = await this.queryAll<Round>({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': roundPk(slug) }, ProjectionExpression: 'pk, sk, #n', ExpressionAttributeNames: { '#n': 'number' } });
+    const rounds = await this.queryAll<Round>({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': roundPk(slug) },
+      ProjectionExpression: 'pk, sk, #n',
+      ExpressionAttributeNames: { '#n': 'number' },
+    });
     for (let start = 0; start < rounds.length; start += 25) {
       const keys = rounds.slice(start, start + 25).map((round) => ({ pk: roundPk(slug), sk: roundSk(round.number) }));
       await this.documents.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: keys.map((Key) => ({ DeleteRequest: { Key } })) } }));
@@ -240,7 +253,9 @@ export class OrganiserStore {
   /** True exactly once per store: whether the default teams should be created now. */
   async claimFirstStart(): Promise<boolean> {
     try {
-      await this.documents.send(new PutCommand({ TableName: this.tableName, Item: { ...SEEDED_KEY, at: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.documents.send(
+        new PutCommand({ TableName: this.tableName, Item: { ...SEEDED_KEY, at: new Date().toISOString() }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -307,7 +322,14 @@ export class OrganiserStore {
 
   async releaseLease(holder: string): Promise<void> {
     try {
-      await this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: LEASE_KEY, ConditionExpression: 'holder = :holder', ExpressionAttributeValues: { ':holder': holder } }));
+      await this.documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: LEASE_KEY,
+          ConditionExpression: 'holder = :holder',
+          ExpressionAttributeValues: { ':holder': holder },
+        }),
+      );
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
@@ -329,7 +351,14 @@ export class OrganiserStore {
   /** The next round number of the event (shared by all teams started together). */
   async allocateRoundNumber(): Promise<number> {
     const result = await this.documents.send(
-      new UpdateCommand({ TableName: this.tableName, Key: COUNTER_KEY, UpdateExpression: 'ADD #n :one', ExpressionAttributeNames: { '#n': 'value' }, ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'UPDATED_NEW' }),
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: COUNTER_KEY,
+        UpdateExpression: 'ADD #n :one',
+        ExpressionAttributeNames: { '#n': 'value' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
     );
     return result.Attributes?.value as number;
   }
@@ -339,8 +368,16 @@ export class OrganiserStore {
     await this.documents.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Put: { TableName: this.tableName, Item: { pk: roundPk(round.team), sk: roundSk(round.number), ...round }, ConditionExpression: 'attribute_not_exists(pk)' } },
-          { Put: { TableName: this.tableName, Item: { pk: RUNNING_PK, sk: `${round.team}#${roundSk(round.number)}`, team: round.team, number: round.number } } },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: { pk: roundPk(round.team), sk: roundSk(round.number), ...round },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Put: { TableName: this.tableName, Item: { pk: RUNNING_PK, sk: `${round.team}#${roundSk(round.number)}`, team: round.team, number: round.number } },
+          },
           this.leaseCheck(lease),
         ],
       }),
@@ -406,11 +443,18 @@ export class OrganiserStore {
 
   /** Rounds left running (by a scheduler that crashed), to be closed as void. */
   async listRunningRounds(): Promise<Array<{ team: string; number: number }>> {
-    return this.queryAll({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': RUNNING_PK }, ProjectionExpression: 'team, #n', ExpressionAttributeNames: { '#n': 'number' } });
+    return this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': RUNNING_PK },
+      ProjectionExpression: 'team, #n',
+      ExpressionAttributeNames: { '#n': 'number' },
+    });
   }
 
   async getRound(team: string, number: number): Promise<Round | null> {
-    const result = await this.documents.send(new GetCommand({ TableName: this.tableName, Key: { pk: roundPk(team), sk: roundSk(number) }, ConsistentRead: true }));
+    const result = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: roundPk(team), sk: roundSk(number) }, ConsistentRead: true }),
+    );
     return stripKeys<Round>(result.Item);
   }
 
@@ -445,7 +489,9 @@ export class OrganiserStore {
     const taken: Command[] = [];
     for (const command of pending) {
       try {
-        await this.documents.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: COMMAND_PK, sk: command.id }, ConditionExpression: 'attribute_exists(pk)' }));
+        await this.documents.send(
+          new DeleteCommand({ TableName: this.tableName, Key: { pk: COMMAND_PK, sk: command.id }, ConditionExpression: 'attribute_exists(pk)' }),
+        );
         taken.push(command);
       } catch (error) {
         if (!isConditionFailure(error)) throw error;

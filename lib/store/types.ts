@@ -3,8 +3,8 @@
  * scheduler's lease and organiser commands. Shared by the scheduler, the web app and the supervisor.
  */
 import type { Connection } from '../aws/clients';
-import type { PipelineFunction, PipelineResources } from '../pipeline-resources';
 import type { KeyVerdict } from '../domain/verdict';
+import type { PipelineFunction, PipelineResources } from '../pipeline-resources';
 
 export type Lab = 1 | 2;
 export type FailurePercentages = Record<PipelineFunction, number>;
@@ -72,14 +72,7 @@ export interface RoundCounts {
   duplicates: number;
 }
 
-export type DiagnosisCode =
-  | 'no-change'
-  | 'missing-table'
-  | 'access-denied'
-  | 'partial'
-  | 'stale-versions'
-  | 'double-applied'
-  | 'unknown';
+export type DiagnosisCode = 'no-change' | 'missing-table' | 'access-denied' | 'partial' | 'stale-versions' | 'double-applied' | 'unknown';
 
 export interface Diagnosis {
   code: DiagnosisCode;

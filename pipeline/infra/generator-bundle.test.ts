@@ -11,9 +11,9 @@ import { promisify } from 'node:util';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dynamoDbClient } from '../../lib/aws/clients';
-import { startKinesisEmulator, type Emulator } from '../../lib/local/emulators';
+import { type Emulator, startKinesisEmulator } from '../../lib/local/emulators';
 import { freePort } from '../../lib/local/ports';
-import { startLocalTeam, type LocalTeamStack } from '../../lib/local/team-stack';
+import { type LocalTeamStack, startLocalTeam } from '../../lib/local/team-stack';
 import { bundleForLambda } from './bundle';
 import { GENERATOR_ENTRY } from './generator-function';
 
@@ -53,7 +53,12 @@ it('runs a round from its environment and returns the verdict', async () => {
     SEED: '5',
   };
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', call], { cwd: directory, env: environment as NodeJS.ProcessEnv });
-  const verdict = JSON.parse(stdout.split('\n').find((line) => line.startsWith('VERDICT '))!.slice('VERDICT '.length));
+  const verdict = JSON.parse(
+    stdout
+      .split('\n')
+      .find((line) => line.startsWith('VERDICT '))!
+      .slice('VERDICT '.length),
+  );
   expect(verdict).toMatchObject({ status: 'failed', seed: 5, lab: 2, counts: { messages: 80, duplicates: 10 }, diagnosis: { code: 'no-change' } });
   const reducePercentage = await dynamoDbClient(team.connection).send(
     new GetItemCommand({ TableName: team.resources.parameterTable, Key: { parameter: { S: 'FAILURE_REDUCE_LAMBDA_PCT' } } }),

@@ -37,37 +37,44 @@ function externalIdOption(value: string): string {
 const program = new Command()
   .name('npm run pipeline:synth --')
   .description('Synthesises the CloudFormation templates of a team pipeline stack (offline, no AWS account needed).')
-  .option('--prefix <prefix>', 'resource name prefix of a team, e.g. team07 (repeat for several teams in one account); without it: StateTable, StateLambda, …', prefixOption)
+  .option(
+    '--prefix <prefix>',
+    'resource name prefix of a team, e.g. team07 (repeat for several teams in one account); without it: StateTable, StateLambda, …',
+    prefixOption,
+  )
   .option('--shards <count>', 'shards of the Kinesis stream', shardsOption, DEFAULT_SHARD_COUNT)
   .option('--organiser-account <id>', 'AWS account the scoreboard runs in (default: the team’s own account)', accountOption)
   .option('--external-id <id>', 'external id the scoreboard passes when assuming the role', externalIdOption, EXAMPLE_EXTERNAL_ID)
   .option('--with-generator', 'also deploy the GeneratorLambda, scheduled to run a round against the stack every minute')
   .addOption(new Option('--variant <variant>', 'which variant(s) to synthesise').choices(['starting', 'solution', 'both']).default('both'))
   .option('--out <dir>', 'output directory (a CDK cloud assembly)', path.relative(process.cwd(), DEFAULT_OUTDIR) || '.')
-  .action((options: { prefix?: string[]; shards: number; organiserAccount?: string; externalId: string; withGenerator?: boolean; variant: string; out: string }) => {
-    const outdir = path.resolve(options.out);
-    const variants = options.variant === 'both' ? PIPELINE_VARIANTS : [options.variant as PipelineVariant];
-    const { app, stacks } = buildPipelineApp({
-      prefixes: options.prefix ?? [''],
-      variants,
-      shardCount: options.shards,
-      organiserAccountId: options.organiserAccount,
-      externalId: options.externalId,
-      withGenerator: options.withGenerator,
-      outdir,
-    });
-    const assembly = app.synth();
-    console.log(`Cloud assembly written to ${path.relative(process.cwd(), outdir) || '.'}`);
-    for (const stack of stacks) {
-      const artifact = assembly.getStackByName(stack.stackName);
-      console.log(`  ${stack.stackName}: ${path.relative(process.cwd(), path.join(outdir, artifact.templateFile))}`);
-    }
-    if (options.withGenerator) console.log('Each stack includes the GeneratorLambda: once deployed, it runs a round every minute (Lab 1; set its LAB variable to 2 for Lab 2).');
-    if (options.externalId === EXAMPLE_EXTERNAL_ID) {
-      console.log(`External id: "${EXAMPLE_EXTERNAL_ID}" (the example; pass --external-id <secret> for a real event).`);
-    }
-    console.log(`Deploy one with: npx aws-cdk@2 deploy --app ${path.relative(process.cwd(), outdir) || '.'} <stack name>`);
-  });
+  .action(
+    (options: { prefix?: string[]; shards: number; organiserAccount?: string; externalId: string; withGenerator?: boolean; variant: string; out: string }) => {
+      const outdir = path.resolve(options.out);
+      const variants = options.variant === 'both' ? PIPELINE_VARIANTS : [options.variant as PipelineVariant];
+      const { app, stacks } = buildPipelineApp({
+        prefixes: options.prefix ?? [''],
+        variants,
+        shardCount: options.shards,
+        organiserAccountId: options.organiserAccount,
+        externalId: options.externalId,
+        withGenerator: options.withGenerator,
+        outdir,
+      });
+      const assembly = app.synth();
+      console.log(`Cloud assembly written to ${path.relative(process.cwd(), outdir) || '.'}`);
+      for (const stack of stacks) {
+        const artifact = assembly.getStackByName(stack.stackName);
+        console.log(`  ${stack.stackName}: ${path.relative(process.cwd(), path.join(outdir, artifact.templateFile))}`);
+      }
+      if (options.withGenerator)
+        console.log('Each stack includes the GeneratorLambda: once deployed, it runs a round every minute (Lab 1; set its LAB variable to 2 for Lab 2).');
+      if (options.externalId === EXAMPLE_EXTERNAL_ID) {
+        console.log(`External id: "${EXAMPLE_EXTERNAL_ID}" (the example; pass --external-id <secret> for a real event).`);
+      }
+      console.log(`Deploy one with: npx aws-cdk@2 deploy --app ${path.relative(process.cwd(), outdir) || '.'} <stack name>`);
+    },
+  );
 
 program.parseAsync().catch((error: unknown) => {
   console.error(`pipeline:synth failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -13,10 +13,10 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { DEFAULT_RESOURCES, TABLE_SPECS, tableEnvironment, type PipelineFunction, type PipelineResources, type TableSpec } from '../../lib/pipeline-resources';
+import { DEFAULT_RESOURCES, type PipelineFunction, type PipelineResources, TABLE_SPECS, type TableSpec, tableEnvironment } from '../../lib/pipeline-resources';
 import { handlerCode } from './bundle';
 import { GeneratorFunction } from './generator-function';
-import { deployedWiring, functionSettings, variantDirectory, type PipelineVariant, type TriggerConfig } from './wiring';
+import { deployedWiring, functionSettings, type PipelineVariant, type TriggerConfig, variantDirectory } from './wiring';
 
 export interface TeamPipelineProps extends StackProps {
   variant: PipelineVariant;
@@ -110,7 +110,14 @@ export class TeamPipelineStack extends Stack {
       state: [
         new iam.PolicyStatement({
           sid: 'ReadIncomingDataStream',
-          actions: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards', 'kinesis:ListStreams'],
+          actions: [
+            'kinesis:DescribeStream',
+            'kinesis:DescribeStreamSummary',
+            'kinesis:GetRecords',
+            'kinesis:GetShardIterator',
+            'kinesis:ListShards',
+            'kinesis:ListStreams',
+          ],
           resources: [stream.streamArn],
         }),
         new iam.PolicyStatement({ sid: 'WriteStateTable', actions: ['dynamodb:PutItem'], resources: [stateTable.tableArn] }),
@@ -167,7 +174,9 @@ export class TeamPipelineStack extends Stack {
     }
 
     const sourceArn = (trigger: TriggerConfig) =>
-      ({ IncomingDataStream: stream.streamArn, StateTable: stateTable.tableStreamArn as string, ReduceTable: reduceTable.tableStreamArn as string })[trigger.source];
+      ({ IncomingDataStream: stream.streamArn, StateTable: stateTable.tableStreamArn as string, ReduceTable: reduceTable.tableStreamArn as string })[
+        trigger.source
+      ];
     for (const trigger of wiring.triggers) {
       const target = functions[trigger.function];
       const mapping = new lambda.EventSourceMapping(this, `${trigger.source}To${trigger.function}`, {

@@ -13,7 +13,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_SPECS } from '../../lib/pipeline-resources';
 import { buildPipelineApp } from './app';
-import { deployedWiring, readWiringFile, wiringFileOf, PIPELINE_DIRECTORY } from './wiring';
+import { deployedWiring, PIPELINE_DIRECTORY, readWiringFile, wiringFileOf } from './wiring';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown }>;
 interface Statement {
@@ -60,7 +60,10 @@ function getAtt(logicalId: string, attribute: string) {
 /** The triggers of a template as wiring entries (function, source, batch size, window, starting position). */
 function triggersOf(template: Template) {
   const functions = Object.fromEntries(
-    ['state', 'map', 'reduce'].map((fn) => [logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionName', `team01-${fn[0].toUpperCase()}${fn.slice(1)}Lambda`), fn]),
+    ['state', 'map', 'reduce'].map((fn) => [
+      logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionName', `team01-${fn[0].toUpperCase()}${fn.slice(1)}Lambda`),
+      fn,
+    ]),
   );
   const sources: Record<string, string> = {
     [JSON.stringify(getAtt(logicalIdOf(template, 'AWS::Kinesis::Stream', 'Name', 'team01-IncomingDataStream'), 'Arn'))]: 'IncomingDataStream',
@@ -82,7 +85,7 @@ function triggersOf(template: Template) {
 
 function statementsOf(template: Template): Array<Statement & { policy: string }> {
   return Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([policy, resource]) =>
-    ((resource.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement).map((statement) => ({ ...statement, policy })),
+    (resource.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement.map((statement) => ({ ...statement, policy })),
   );
 }
 
@@ -151,7 +154,9 @@ describe.each(['starting', 'solution'] as const)('%s variant', (variant) => {
       (resource) => (resource.Properties as Record<string, unknown>).ReservedConcurrentExecutions !== undefined,
     );
     if (variant === 'solution') {
-      expect(limited.map((resource) => resource.Properties)).toEqual([expect.objectContaining({ FunctionName: 'team01-ReduceLambda', ReservedConcurrentExecutions: 1 })]);
+      expect(limited.map((resource) => resource.Properties)).toEqual([
+        expect.objectContaining({ FunctionName: 'team01-ReduceLambda', ReservedConcurrentExecutions: 1 }),
+      ]);
     } else {
       expect(limited).toEqual([]);
     }
@@ -239,7 +244,10 @@ describe('starting versus solution', () => {
     expect(lab1Triggers.map((trigger) => `${trigger.source}->${trigger.function}`)).toEqual(['IncomingDataStream->state', 'ReduceTable->reduce']);
     for (const [id, resource] of Object.entries(solutionResources)) {
       const target = (resource.Properties?.FunctionName as { Ref?: string } | undefined)?.Ref;
-      if (resource.Type === 'AWS::Lambda::EventSourceMapping' && target !== logicalIdOf(templates.solution, 'AWS::Lambda::Function', 'FunctionName', 'team01-MapLambda')) {
+      if (
+        resource.Type === 'AWS::Lambda::EventSourceMapping' &&
+        target !== logicalIdOf(templates.solution, 'AWS::Lambda::Function', 'FunctionName', 'team01-MapLambda')
+      ) {
         delete solutionResources[id];
       }
     }
@@ -270,7 +278,9 @@ describe('starting versus solution', () => {
     defaultNames.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'AggregationScoreboard',
       AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } } })],
+        Statement: [
+          Match.objectLike({ Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root']] } } }),
+        ],
       },
     });
   });
@@ -295,7 +305,15 @@ describe('the GeneratorLambda (opt-in)', () => {
       .map(([, resource]) => resource.Type)
       .sort();
     expect(addedTypes).toEqual(
-      ['AWS::Events::Rule', 'AWS::IAM::Policy', 'AWS::IAM::Role', 'AWS::Lambda::EventInvokeConfig', 'AWS::Lambda::Function', 'AWS::Lambda::Permission', 'AWS::Logs::LogGroup'].sort(),
+      [
+        'AWS::Events::Rule',
+        'AWS::IAM::Policy',
+        'AWS::IAM::Role',
+        'AWS::Lambda::EventInvokeConfig',
+        'AWS::Lambda::Function',
+        'AWS::Lambda::Permission',
+        'AWS::Logs::LogGroup',
+      ].sort(),
     );
     for (const id of Object.keys(added.Resources)) if (id.startsWith('Generator')) delete added.Resources[id];
     delete added.Outputs.GeneratorFunctionName;
@@ -348,15 +366,26 @@ describe('the GeneratorLambda (opt-in)', () => {
     const generatorPolicy = Object.keys(withGenerator.findResources('AWS::IAM::Policy')).find((id) => id.startsWith('GeneratorRole'));
     const statements = statementsOf(withGenerator).filter((statement) => statement.policy === generatorPolicy);
     expect(statements.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual([
-      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: getAtt(logicalIdOf(withGenerator, 'AWS::Logs::LogGroup', 'LogGroupName', '/aws/lambda/team01-GeneratorLambda'), 'Arn') },
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: getAtt(logicalIdOf(withGenerator, 'AWS::Logs::LogGroup', 'LogGroupName', '/aws/lambda/team01-GeneratorLambda'), 'Arn'),
+      },
       {
         Action: ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
         Resource: getAtt(logicalIdOf(withGenerator, 'AWS::Kinesis::Stream', 'Name', 'team01-IncomingDataStream'), 'Arn'),
       },
       { Action: 'dynamodb:Scan', Resource: getAtt(logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-AggregateTable'), 'Arn') },
-      { Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: getAtt(logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-ParameterTable'), 'Arn') },
+      {
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: getAtt(logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-ParameterTable'), 'Arn'),
+      },
     ]);
-    const role = logicalIdOf(withGenerator, 'AWS::IAM::Role', 'Description', 'team01-GeneratorLambda: sends a round every minute and judges the AggregateTable');
+    const role = logicalIdOf(
+      withGenerator,
+      'AWS::IAM::Role',
+      'Description',
+      'team01-GeneratorLambda: sends a round every minute and judges the AggregateTable',
+    );
     expect(resources(withGenerator)[role].Properties).toMatchObject({
       AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }] },
     });

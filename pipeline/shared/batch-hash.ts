@@ -9,7 +9,11 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, nested: unknown) => {
     if (nested === null || typeof nested !== 'object' || Array.isArray(nested)) return nested;
     const source = nested as Record<string, unknown>;
-    return Object.fromEntries(Object.keys(source).sort().map((key) => [key, source[key]]));
+    return Object.fromEntries(
+      Object.keys(source)
+        .sort()
+        .map((key) => [key, source[key]]),
+    );
   });
 }
 

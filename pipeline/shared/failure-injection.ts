@@ -6,7 +6,7 @@
  * instance, so tests are reproducible.
  */
 import { createHash } from 'node:crypto';
-import { GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { FAILURE_PARAMETERS, type PipelineFunction } from '../../lib/pipeline-resources';
 
 export const FAILURE_INJECTION_SEED_ENV = 'FAILURE_INJECTION_SEED';
@@ -34,9 +34,7 @@ export function failureRandom(fn: PipelineFunction, env: Readonly<Record<string,
 /** Reads a function's failure percentage (0–100) from the ParameterTable; an absent item means 0. */
 export async function readFailurePercentage(client: DynamoDBClient, parameterTable: string, fn: PipelineFunction): Promise<number> {
   const parameter = FAILURE_PARAMETERS[fn];
-  const response = await client.send(
-    new GetItemCommand({ TableName: parameterTable, Key: { parameter: { S: parameter } }, ConsistentRead: true }),
-  );
+  const response = await client.send(new GetItemCommand({ TableName: parameterTable, Key: { parameter: { S: parameter } }, ConsistentRead: true }));
   const text = response.Item?.value?.N;
   if (text === undefined) return 0;
   const percentage = Number(text);

@@ -1,11 +1,11 @@
 /** Unit tests of the Map math (pre-aggregating StateTable stream records) and of the Reduce sum. */
 import { describe, expect, it } from 'vitest';
-import { AGGREGATION_KEYS, LEAF_KEYS, REGIONS, RISK_TYPES, TRADE_DESKS, type Hierarchy } from '../../lib/domain/hierarchy';
+import { AGGREGATION_KEYS, type Hierarchy, LEAF_KEYS, REGIONS, RISK_TYPES, TRADE_DESKS } from '../../lib/domain/hierarchy';
 import { Big, centsToDecimal } from '../../lib/domain/money';
 import { imageOf, insertRecord, modifyRecord, reduceInsertRecord, removeRecord } from '../testing/stream-records';
-import { preAggregateBatch, reduceTableItem, tradeOfImage, type StreamImage } from './map-math';
-import { aggregateUpdates, sumReduceBatch } from './reduce-math';
 import { seededRandom } from './failure-injection';
+import { preAggregateBatch, reduceTableItem, type StreamImage, tradeOfImage } from './map-math';
+import { aggregateUpdates, sumReduceBatch } from './reduce-math';
 
 /** A StateTable image as DynamoDB returns it (numbers with trailing zeros trimmed). */
 function stateImage(id: string, value: string, hierarchy: Hierarchy, version = 0): StreamImage {
@@ -87,7 +87,10 @@ describe('preAggregateBatch', () => {
   });
 
   it('writes the ReduceTable item with exact decimal strings', () => {
-    const item = reduceTableItem('hash-1', preAggregateBatch([insertRecord(stateImage('a', '0.10', pvSpotEmea)), insertRecord(stateImage('b', '0.20', pvSpotEmea))]));
+    const item = reduceTableItem(
+      'hash-1',
+      preAggregateBatch([insertRecord(stateImage('a', '0.10', pvSpotEmea)), insertRecord(stateImage('b', '0.20', pvSpotEmea))]),
+    );
     expect(item.MessageId).toEqual({ S: 'hash-1' });
     expect(item['PV:FXSpot:EMEA']).toEqual({ N: '0.30' });
     expect(item.PV).toEqual({ N: '0.30' });
@@ -144,7 +147,11 @@ describe('sumReduceBatch and aggregateUpdates', () => {
     const second = preAggregateBatch([insertRecord(stateImage('b', '2.20', pvSpotEmea)), insertRecord(stateImage('c', '3', deltaSpotAmer))]);
     const removed = { ...reduceInsertRecord(imageOf(reduceTableItem('x', first))), eventName: 'REMOVE' as const };
     delete removed.dynamodb?.NewImage;
-    const sum = sumReduceBatch([reduceInsertRecord(imageOf(reduceTableItem('m1', first))), removed, reduceInsertRecord(imageOf(reduceTableItem('m2', second)))]);
+    const sum = sumReduceBatch([
+      reduceInsertRecord(imageOf(reduceTableItem('m1', first))),
+      removed,
+      reduceInsertRecord(imageOf(reduceTableItem('m2', second))),
+    ]);
     expect(sum.items).toBe(2);
     expect(sum.total.messageCount).toBe(3);
     const updates = aggregateUpdates('Totals', sum.total);

@@ -4,8 +4,8 @@
  * item that carries it (numbers as exact decimal strings).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { AttributeValue as StreamAttributeValue, DynamoDBRecord } from 'aws-lambda';
-import { AGGREGATION_KEYS, MESSAGE_COUNT_KEY, isHierarchy, leafKey, rollUp, type CentsByKey } from '../../lib/domain/hierarchy';
+import type { DynamoDBRecord, AttributeValue as StreamAttributeValue } from 'aws-lambda';
+import { AGGREGATION_KEYS, type CentsByKey, isHierarchy, leafKey, MESSAGE_COUNT_KEY, rollUp } from '../../lib/domain/hierarchy';
 import { centsToDecimal, toCents } from '../../lib/domain/money';
 
 /** A stream image: an item as DynamoDB JSON. */

@@ -5,7 +5,7 @@
  */
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { AGGREGATION_KEYS, MESSAGE_COUNT_KEY, type CentsByKey } from '../../lib/domain/hierarchy';
+import { AGGREGATION_KEYS, type CentsByKey, MESSAGE_COUNT_KEY } from '../../lib/domain/hierarchy';
 import { centsToDecimal, toCents } from '../../lib/domain/money';
 import type { PreAggregate, StreamImage } from './map-math';
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RiskMessage } from '../../lib/domain/message';
 import { insertRecord, kinesisRecord } from '../testing/stream-records';
-import { CLIENT_REQUEST_TOKEN_MAX_LENGTH, batchHash, batchToken, canonicalJson } from './batch-hash';
+import { batchHash, batchToken, CLIENT_REQUEST_TOKEN_MAX_LENGTH, canonicalJson } from './batch-hash';
 import { failsAfterWrite, failsBeforeRecord, failureRandom, seededRandom } from './failure-injection';
 import { decodeKinesisRecord, isTooOld, stateItem } from './state-records';
 import { pipelineTables } from './table-names';

@@ -36,9 +36,7 @@ export const handler = async (event: DynamoDBStreamEvent, _context: Context): Pr
       ClientRequestToken: token,
     }),
   );
-  console.log(
-    `Reduce added ${batch.items} pre-aggregate(s) (${batch.total.messageCount} message(s)) to ${tables.aggregate}, token ${token}`,
-  );
+  console.log(`Reduce added ${batch.items} pre-aggregate(s) (${batch.total.messageCount} message(s)) to ${tables.aggregate}, token ${token}`);
 
   // Lab 2 failure injection: may throw after the write; the retry then reuses the same token.
   failureInjection.afterWrite(failurePercentage);

@@ -52,7 +52,5 @@ export const handler = async (event: KinesisStreamEvent, _context: Context): Pro
     }
   });
 
-  console.log(
-    `State wrote ${written} message(s) to ${tables.state}; skipped ${skipped} duplicate or stale, ${tooOld} older than 60 s`,
-  );
+  console.log(`State wrote ${written} message(s) to ${tables.state}; skipped ${skipped} duplicate or stale, ${tooOld} older than 60 s`);
 };

@@ -6,19 +6,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeRound, type StreamRecord } from '../../generator/messages';
+import { type RoundOutcome, type RoundSettings, runRound, type TeamTarget } from '../../generator/round';
 import { readAggregateTable } from '../../lib/aws/aggregate-table';
 import { diagnose } from '../../lib/domain/diagnosis';
 import { parseMessage } from '../../lib/domain/message';
-import { judgeChange, type ChangeVerdict, type TableValues } from '../../lib/domain/verdict';
+import { type ChangeVerdict, judgeChange, type TableValues } from '../../lib/domain/verdict';
 import { freePort } from '../../lib/local/ports';
-import { startLocalTeam, type LocalTeamStack } from '../../lib/local/team-stack';
+import { type LocalTeamStack, startLocalTeam } from '../../lib/local/team-stack';
 import { PIPELINE_FUNCTIONS, type PipelineFunction } from '../../lib/pipeline-resources';
 import type { LocalRuntime } from '../../lib/runtime/runtime';
 import type { TeamStatus } from '../../lib/runtime/team-runtime';
 import { parseWiring, WIRING_FILE } from '../../lib/runtime/wiring';
 import type { Diagnosis } from '../../lib/store/types';
-import { makeRound, type StreamRecord } from '../../generator/messages';
-import { runRound, type RoundOutcome, type RoundSettings, type TeamTarget } from '../../generator/round';
 import { failsAfterWrite, seededRandom } from '../shared/failure-injection';
 
 const pipelineRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -104,7 +104,9 @@ export class FidelityTeam {
     const deadline = Date.now() + 30_000;
     for (;;) {
       const triggers = Object.values(this.status()?.functions ?? {}).flatMap((fn) => fn.triggers);
-      const reading = triggers.every((trigger) => trigger.state === 'running' && trigger.shards.length > 0 && trigger.shards.every((shard) => shard.state !== 'starting'));
+      const reading = triggers.every(
+        (trigger) => trigger.state === 'running' && trigger.shards.length > 0 && trigger.shards.every((shard) => shard.state !== 'starting'),
+      );
       if (triggers.length === wired && reading) return;
       if (Date.now() > deadline) throw new Error(`the triggers of ${this.stack.slug} did not start: ${JSON.stringify(this.status())}`);
       await sleep(200);
@@ -186,7 +188,9 @@ export async function judgedRound(team: FidelityTeam, settings: RoundSettings): 
   const settled = judgeChange(baseline, after, generated.expected);
   if (!settled.passed) stop.abort('settled wrong');
   const outcome = await game;
-  const diagnosis = settled.passed ? null : diagnose({ lab: settings.lab, expected: generated.expected, baseline, after, stillChanging: false, facts: generated.facts });
+  const diagnosis = settled.passed
+    ? null
+    : diagnose({ lab: settings.lab, expected: generated.expected, baseline, after, stillChanging: false, facts: generated.facts });
   return { seed: settings.seed, game: outcome.status, settled, diagnosis, activity, durationMs: performance.now() - started };
 }
 

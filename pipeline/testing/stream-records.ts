@@ -4,14 +4,19 @@
  */
 import type { AttributeValue as SdkAttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { partitionKeyOf, serialiseMessage, type RiskMessage } from '../../lib/domain/message';
+import { partitionKeyOf, type RiskMessage, serialiseMessage } from '../../lib/domain/message';
 import type { StreamImage } from '../shared/map-math';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '000000000000';
 
 /** A Kinesis trigger record exactly as Lambda delivers it (base64 data, sequence number, eventID). */
-export function kinesisRecord(message: RiskMessage, sequenceNumber: string, shardId = 'shardId-000000000000', streamName = 'IncomingDataStream'): KinesisStreamRecord {
+export function kinesisRecord(
+  message: RiskMessage,
+  sequenceNumber: string,
+  shardId = 'shardId-000000000000',
+  streamName = 'IncomingDataStream',
+): KinesisStreamRecord {
   const data = serialiseMessage(message);
   return {
     kinesis: {
@@ -34,7 +39,9 @@ export function kinesisRecord(message: RiskMessage, sequenceNumber: string, shar
 /** A Kinesis event of messages on one shard, with increasing sequence numbers starting at `firstSequence`. */
 export function kinesisEvent(messages: readonly RiskMessage[], firstSequence = 1): KinesisStreamEvent {
   return {
-    Records: messages.map((message, index) => kinesisRecord(message, String(BigInt('49590338271490256608559692538361571095921575989136588898') + BigInt(firstSequence + index)))),
+    Records: messages.map((message, index) =>
+      kinesisRecord(message, String(BigInt('49590338271490256608559692538361571095921575989136588898') + BigInt(firstSequence + index))),
+    ),
   };
 }
 
@@ -51,7 +58,13 @@ export function imageOf(item: Record<string, SdkAttributeValue>): StreamImage {
 
 let sequence = 1000;
 
-function streamRecord(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', keyName: string, newImage?: StreamImage, oldImage?: StreamImage, table = 'StateTable'): DynamoDBRecord {
+function streamRecord(
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE',
+  keyName: string,
+  newImage?: StreamImage,
+  oldImage?: StreamImage,
+  table = 'StateTable',
+): DynamoDBRecord {
   const image = newImage ?? oldImage;
   if (!image) throw new Error('a stream record needs an image');
   sequence += 1;

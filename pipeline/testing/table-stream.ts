@@ -5,8 +5,8 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { dynamoDbClient, dynamoDbStreamsClient, type Connection } from '../../lib/aws/clients';
-import { dynamoDbEventRecord, withRegion, type DynamoDbSourceInfo } from '../../lib/runtime/events';
+import { type Connection, dynamoDbClient, dynamoDbStreamsClient } from '../../lib/aws/clients';
+import { type DynamoDbSourceInfo, dynamoDbEventRecord, withRegion } from '../../lib/runtime/events';
 
 /**
  * Follows every shard of a table's stream from its start; `next()` returns the records not yet

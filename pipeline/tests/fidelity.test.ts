@@ -27,22 +27,22 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKinesisEmulator, type Emulator } from '../../lib/local/emulators';
+import { makeRound } from '../../generator/messages';
+import { runRound } from '../../generator/round';
+import { type Emulator, startKinesisEmulator } from '../../lib/local/emulators';
 import { freePort } from '../../lib/local/ports';
 import { DEFAULT_FAILURE_PERCENTAGES } from '../../lib/pipeline-resources';
 import { LocalRuntime } from '../../lib/runtime/runtime';
 import type { FailurePercentages, Lab } from '../../lib/store/types';
-import { makeRound } from '../../generator/messages';
-import { runRound } from '../../generator/round';
 import {
   FidelityTeam,
   fewestSpoiledRounds,
+  type JudgedRound,
   judgedRound,
   largestStaleGap,
   mixedCodeDirectory,
-  seededFailures,
-  type JudgedRound,
   type PipelineChoice,
+  seededFailures,
 } from '../testing/game-rounds';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -4,16 +4,16 @@
  * the solution, and seeded failure injection.
  */
 import { randomUUID } from 'node:crypto';
-import { GetItemCommand, PutItemCommand, ScanCommand, DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import type { Context, DynamoDBRecord, DynamoDBStreamEvent, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dynamoDbClient } from '../../lib/aws/clients';
 import type { Hierarchy } from '../../lib/domain/hierarchy';
 import type { RiskMessage } from '../../lib/domain/message';
 import { Big } from '../../lib/domain/money';
-import { startKinesisEmulator, type Emulator } from '../../lib/local/emulators';
+import { type Emulator, startKinesisEmulator } from '../../lib/local/emulators';
 import { freePort } from '../../lib/local/ports';
-import { startLocalTeam, type LocalTeamStack } from '../../lib/local/team-stack';
+import { type LocalTeamStack, startLocalTeam } from '../../lib/local/team-stack';
 import { FAILURE_PARAMETERS, type PipelineFunction } from '../../lib/pipeline-resources';
 import { batchHash } from '../shared/batch-hash';
 import { seededRandom } from '../shared/failure-injection';
@@ -262,7 +262,10 @@ describe('failure injection (seeded)', () => {
       for (let invocation = 0; invocation < 60; invocation++) {
         const batch = oneTradeMapEvent(invocation, instance);
         const before = await itemCount(team.resources.reduceTable);
-        const failed = await map(batch, lambdaContext('MapLambda')).then(() => false, (error: Error) => error.name === 'InjectedFailure');
+        const failed = await map(batch, lambdaContext('MapLambda')).then(
+          () => false,
+          (error: Error) => error.name === 'InjectedFailure',
+        );
         pattern.push(failed);
         // The item is written whether or not the invocation then fails.
         expect(await itemCount(team.resources.reduceTable)).toBe(before + 1);
@@ -278,7 +281,9 @@ describe('failure injection (seeded)', () => {
   it('a percentage outside 0–100 is reported with the parameter’s name', async () => {
     await setFailurePercentage('map', 150);
     const map = await freshHandler<DynamoDBStreamEvent>('solution', 'map');
-    await expect(map(oneTradeMapEvent(2000, 0), lambdaContext('MapLambda'))).rejects.toThrow(/FAILURE_MAP_LAMBDA_PCT has value 150: expected a number between 0 and 100/);
+    await expect(map(oneTradeMapEvent(2000, 0), lambdaContext('MapLambda'))).rejects.toThrow(
+      /FAILURE_MAP_LAMBDA_PCT has value 150: expected a number between 0 and 100/,
+    );
   });
 
   it('Reduce under injection: retried batches are added once by the solution, once per attempt by the starting one', async () => {

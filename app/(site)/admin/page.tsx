@@ -12,9 +12,19 @@ export const metadata: Metadata = { title: 'Organiser' };
 
 export default async function AdminPage() {
   const session = organiserSession((await cookies()).get(SESSION_COOKIE)?.value);
-  if (session.problem) return <Notice tone="error" title="The organiser console is not available">{session.problem}</Notice>;
+  if (session.problem)
+    return (
+      <Notice tone="error" title="The organiser console is not available">
+        {session.problem}
+      </Notice>
+    );
   if (!session.signedIn) return <SignIn />;
   const loaded = await loadAdmin();
-  if (!loaded.data) return <Notice tone="error" title="The scoreboard cannot read its data">{loaded.problem}</Notice>;
+  if (!loaded.data)
+    return (
+      <Notice tone="error" title="The scoreboard cannot read its data">
+        {loaded.problem}
+      </Notice>
+    );
   return <AdminConsole initial={loaded.data} />;
 }

@@ -16,7 +16,12 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function Team({ params }: Props) {
   const { slug } = await params;
   const loaded = await loadTeam(slug);
-  if (loaded.problem) return <Notice tone="error" title="The scoreboard cannot read its data">{loaded.problem}</Notice>;
+  if (loaded.problem)
+    return (
+      <Notice tone="error" title="The scoreboard cannot read its data">
+        {loaded.problem}
+      </Notice>
+    );
   if (!loaded.data) notFound();
   return <TeamPage slug={slug} initial={loaded.data} />;
 }

@@ -9,7 +9,9 @@ type Context = { params: Promise<{ slug: string }> };
 
 export async function PATCH(request: Request, { params }: Context) {
   const { slug } = await params;
-  return organiserRoute(request, async ({ actions }) => json({ team: await actions.updateTeam(parseParam('slug', slug, slugSchema), await parseBody(request, teamChangesSchema)) }));
+  return organiserRoute(request, async ({ actions }) =>
+    json({ team: await actions.updateTeam(parseParam('slug', slug, slugSchema), await parseBody(request, teamChangesSchema)) }),
+  );
 }
 
 export async function DELETE(request: Request, { params }: Context) {
