@@ -7,12 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { LOCAL_REGION, waitUntilReady } from '../lib/local/emulators';
-import { freePort } from '../lib/local/ports';
-import { commandLine, descendantsOf } from '../lib/local/process-tree';
-import { type ManagedProcess, startNodeModule } from '../lib/local/processes';
-import { OrganiserStore } from '../lib/store/organiser-store';
-import type { LocalPipeline, Round, Team } from '../lib/store/types';
+import { LOCAL_REGION, waitUntilReady } from '@/lib/local/emulators';
+import { freePort } from '@/lib/local/ports';
+import { commandLine, descendantsOf } from '@/lib/local/process-tree';
+import { type ManagedProcess, startNodeModule } from '@/lib/local/processes';
+import { OrganiserStore } from '@/lib/store/organiser-store';
+import type { LocalPipeline, Round, Team } from '@/lib/store/types';
 import { sleep } from './figure';
 import { ROOT } from './local-stack';
 import type { WatchedProcess } from './proc';

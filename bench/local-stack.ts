@@ -6,13 +6,13 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TeamTarget } from '../generator/round';
-import { type Emulator, startKinesisEmulator, waitUntilReady } from '../lib/local/emulators';
-import { freePort } from '../lib/local/ports';
-import { type ManagedProcess, startProcess } from '../lib/local/processes';
-import { RuntimeChannel } from '../lib/local/runtime-channel';
-import { type LocalTeamStack, startLocalTeam } from '../lib/local/team-stack';
-import type { RuntimeStatus } from '../lib/runtime/runtime';
+import type { TeamTarget } from '@/generator/round';
+import { type Emulator, startKinesisEmulator, waitUntilReady } from '@/lib/local/emulators';
+import { freePort } from '@/lib/local/ports';
+import { type ManagedProcess, startProcess } from '@/lib/local/processes';
+import { RuntimeChannel } from '@/lib/local/runtime-channel';
+import { type LocalTeamStack, startLocalTeam } from '@/lib/local/team-stack';
+import type { RuntimeStatus } from '@/lib/runtime/runtime';
 import type { WatchedProcess } from './proc';
 import { runtimeStatus, waitUntilIdle } from './runtime-status';
 

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { statFields } from '../lib/local/process-tree';
+import { statFields } from '@/lib/local/process-tree';
 
 /** Clock ticks per second of /proc/<pid>/stat times. */
 const TICKS_PER_SECOND = (() => {

@@ -8,12 +8,12 @@
  */
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { Command, InvalidArgumentError } from 'commander';
-import { makeRound, type StreamRecord } from '../generator/messages';
-import { LOCAL_REGION, startDynamoDbLocal } from '../lib/local/emulators';
-import { freePort } from '../lib/local/ports';
-import { stopAllProcesses } from '../lib/local/processes';
-import { createTables } from '../lib/local/team-resources';
-import { localResources, tableEnvironment } from '../lib/pipeline-resources';
+import { makeRound, type StreamRecord } from '@/generator/messages';
+import { LOCAL_REGION, startDynamoDbLocal } from '@/lib/local/emulators';
+import { freePort } from '@/lib/local/ports';
+import { stopAllProcesses } from '@/lib/local/processes';
+import { createTables } from '@/lib/local/team-resources';
+import { localResources, tableEnvironment } from '@/lib/pipeline-resources';
 import { cpuTimeMs } from './proc';
 
 const SHARDS = 4;
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       AWS_REGION: LOCAL_REGION,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
-    const { handler } = await import('../pipeline/solution/state');
+    const { handler } = await import('@/pipeline/solution/state');
     const log = console.log;
     console.log = () => undefined;
     for (let run = 1; run <= options.runs; run++) {

@@ -1,5 +1,5 @@
 /** Reading the function runtime's GET /status: per-team statistics, and whether every pipeline is idle. */
-import type { RuntimeStatus } from '../lib/runtime/runtime';
+import type { RuntimeStatus } from '@/lib/runtime/runtime';
 import { sleep } from './figure';
 
 export async function runtimeStatus(runtimeUrl: string): Promise<RuntimeStatus> {

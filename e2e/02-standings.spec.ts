@@ -1,6 +1,6 @@
 /** What participants see: the standings, a round's outcome, and a team's table against the expected totals. */
 import { expect, test } from '@playwright/test';
-import { AGGREGATION_KEYS } from '../lib/domain/hierarchy';
+import { AGGREGATION_KEYS } from '@/lib/domain/hierarchy';
 import { readBoard, saveScreenshot, teamOf } from './helpers';
 
 test('a newcomer opens the standings and sees both default teams', async ({ page }) => {

@@ -7,11 +7,11 @@
 import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import type { Connection } from '../lib/aws/clients';
-import { type Config, ConfigError, readConfig } from '../lib/config';
-import { DEFAULT_RESOURCES, type PipelineResources } from '../lib/pipeline-resources';
-import { OrganiserStore } from '../lib/store/organiser-store';
-import type { FailurePercentages, Lab } from '../lib/store/types';
+import type { Connection } from '@/lib/aws/clients';
+import { type Config, ConfigError, readConfig } from '@/lib/config';
+import { DEFAULT_RESOURCES, type PipelineResources } from '@/lib/pipeline-resources';
+import { OrganiserStore } from '@/lib/store/organiser-store';
+import type { FailurePercentages, Lab } from '@/lib/store/types';
 import { writeDryRun } from './dry-run';
 import { makeRound } from './messages';
 import { randomSeed } from './random';

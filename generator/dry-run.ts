@@ -4,8 +4,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { AGGREGATION_KEYS } from '../lib/domain/hierarchy';
-import { centsToDecimal } from '../lib/domain/money';
+import { AGGREGATION_KEYS } from '@/lib/domain/hierarchy';
+import { centsToDecimal } from '@/lib/domain/money';
 import type { GeneratedRound } from './messages';
 
 /** One `{"Data": …, "PartitionKey": …}` line per record. */

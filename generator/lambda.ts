@@ -17,8 +17,8 @@
  *   DYNAMODB_ENDPOINT, KINESIS_ENDPOINT   emulator endpoints, for trying it locally
  */
 import { z } from 'zod';
-import { DEFAULT_FAILURE_PERCENTAGES, DEFAULT_RESOURCES } from '../lib/pipeline-resources';
-import type { FailurePercentages, Lab } from '../lib/store/types';
+import { DEFAULT_FAILURE_PERCENTAGES, DEFAULT_RESOURCES } from '@/lib/pipeline-resources';
+import type { FailurePercentages, Lab } from '@/lib/store/types';
 import { randomSeed } from './random';
 import { runRound } from './round';
 import { closedRound } from './scoring';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AGGREGATION_KEYS, LEAF_KEYS, leafKey, rollUp } from '../lib/domain/hierarchy';
-import { parseMessage, partitionKeyOf } from '../lib/domain/message';
-import { Big } from '../lib/domain/money';
+import { AGGREGATION_KEYS, LEAF_KEYS, leafKey, rollUp } from '@/lib/domain/hierarchy';
+import { parseMessage, partitionKeyOf } from '@/lib/domain/message';
+import { Big } from '@/lib/domain/money';
 import { BATCH_SIZE, DUPLICATES_PER_BATCH, makeRound } from './messages';
 import { roundSeed, SeededRandom } from './random';
 

@@ -3,11 +3,11 @@
  * 40, 35 fresh messages (about 3 % of them modifications of a trade already sent this round) and
  * 5 exact copies of random messages of that batch. Seeded: only Timestamp follows the clock.
  */
-import { type RoundFacts, roundFacts } from '../lib/domain/diagnosis';
-import { type CentsByKey, type Hierarchy, REGIONS, RISK_TYPES, TRADE_DESKS } from '../lib/domain/hierarchy';
-import { partitionKeyOf, type RiskMessage, serialiseMessage } from '../lib/domain/message';
-import { expectedTotals } from '../lib/domain/totals';
-import type { Lab, RoundCounts } from '../lib/store/types';
+import { type RoundFacts, roundFacts } from '@/lib/domain/diagnosis';
+import { type CentsByKey, type Hierarchy, REGIONS, RISK_TYPES, TRADE_DESKS } from '@/lib/domain/hierarchy';
+import { partitionKeyOf, type RiskMessage, serialiseMessage } from '@/lib/domain/message';
+import { expectedTotals } from '@/lib/domain/totals';
+import type { Lab, RoundCounts } from '@/lib/store/types';
 import { SeededRandom } from './random';
 
 export const BATCH_SIZE = 40;

@@ -8,11 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startKinesisEmulator } from '../lib/local/emulators';
-import { freePort } from '../lib/local/ports';
-import { type LocalTeamStack, startLocalTeam } from '../lib/local/team-stack';
-import { DEFAULT_FAILURE_PERCENTAGES } from '../lib/pipeline-resources';
-import { LocalRuntime, type RuntimeTeam } from '../lib/runtime/runtime';
+import { type Emulator, startKinesisEmulator } from '@/lib/local/emulators';
+import { freePort } from '@/lib/local/ports';
+import { type LocalTeamStack, startLocalTeam } from '@/lib/local/team-stack';
+import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
+import { LocalRuntime, type RuntimeTeam } from '@/lib/runtime/runtime';
 import { runRound, type TeamTarget } from './round';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

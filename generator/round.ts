@@ -5,14 +5,14 @@
  * Shared by the scheduler, the CLI and the Lambda handler.
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { classifyTableError, readAggregateTable, TableReadError } from '../lib/aws/aggregate-table';
-import { type Connection, dynamoDbClient } from '../lib/aws/clients';
-import { diagnose } from '../lib/domain/diagnosis';
-import { AGGREGATION_KEYS, type CentsByKey, MESSAGE_COUNT_KEY } from '../lib/domain/hierarchy';
-import { centsToDecimal } from '../lib/domain/money';
-import { type ChangeVerdict, judgeChange, type TableValues } from '../lib/domain/verdict';
-import { FAILURE_PARAMETERS, PIPELINE_FUNCTIONS, type PipelineResources } from '../lib/pipeline-resources';
-import type { Diagnosis, FailurePercentages, Lab, Round, RoundCounts } from '../lib/store/types';
+import { classifyTableError, readAggregateTable, TableReadError } from '@/lib/aws/aggregate-table';
+import { type Connection, dynamoDbClient } from '@/lib/aws/clients';
+import { diagnose } from '@/lib/domain/diagnosis';
+import { AGGREGATION_KEYS, type CentsByKey, MESSAGE_COUNT_KEY } from '@/lib/domain/hierarchy';
+import { centsToDecimal } from '@/lib/domain/money';
+import { type ChangeVerdict, judgeChange, type TableValues } from '@/lib/domain/verdict';
+import { FAILURE_PARAMETERS, PIPELINE_FUNCTIONS, type PipelineResources } from '@/lib/pipeline-resources';
+import type { Diagnosis, FailurePercentages, Lab, Round, RoundCounts } from '@/lib/store/types';
 import { type GeneratedRound, makeRound } from './messages';
 import { SendError, type SendReport, sendRecords } from './sender';
 

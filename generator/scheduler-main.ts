@@ -5,8 +5,8 @@
  * round defaults ROUND_INTERVAL_SECONDS, ROUND_MESSAGES, ROUND_DEADLINE_SECONDS. Exits on SIGTERM,
  * SIGINT or when its parent's IPC channel closes, after voiding its running rounds and releasing the lease.
  */
-import { ConfigError, readConfig } from '../lib/config';
-import { OrganiserStore } from '../lib/store/organiser-store';
+import { ConfigError, readConfig } from '@/lib/config';
+import { OrganiserStore } from '@/lib/store/organiser-store';
 import { Scheduler } from './scheduler';
 
 function log(line: string): void {

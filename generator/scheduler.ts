@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DEFAULT_FAILURE_PERCENTAGES } from '../lib/pipeline-resources';
-import type { LeaseToken, OrganiserStore } from '../lib/store/organiser-store';
-import type { FailurePercentages, Lab, Round, Settings, Team } from '../lib/store/types';
+import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
+import type { LeaseToken, OrganiserStore } from '@/lib/store/organiser-store';
+import type { FailurePercentages, Lab, Round, Settings, Team } from '@/lib/store/types';
 import { roundSeed } from './random';
 import { type RoundSettings, runRound } from './round';
 import { closedRound, voidRound } from './scoring';

@@ -2,8 +2,8 @@
  * Scoring: turns a round's outcome into the record the organiser store keeps (verdict per key,
  * time-to-correct, diagnosis, times) with its points: +100 for a pass, nothing otherwise.
  */
-import { POINTS_PER_ROUND } from '../lib/store/organiser-store';
-import type { Round } from '../lib/store/types';
+import { POINTS_PER_ROUND } from '@/lib/store/organiser-store';
+import type { Round } from '@/lib/store/types';
 import { expectedDecimals, type RoundOutcome, recordedValues } from './round';
 
 /** Points a round's outcome earns. */

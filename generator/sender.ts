@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type KinesisClient, ListShardsCommand, PutRecordsCommand, type Shard } from '@aws-sdk/client-kinesis';
-import { type Connection, kinesisClient } from '../lib/aws/clients';
+import { type Connection, kinesisClient } from '@/lib/aws/clients';
 import type { StreamRecord } from './messages';
 
 /** PutRecords takes at most 500 records. */

@@ -1,6 +1,6 @@
 'use client';
 /** When a page fails to render: what happened in one sentence and a way to retry, never a stack trace. */
-import { Notice } from '../../components/ui';
+import { Notice } from '@/components/ui';
 
 export default function PageError({ reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (

@@ -1,8 +1,8 @@
 /** `/`: the live standings (`/?present=1` opens presenter mode). */
 import { redirect } from 'next/navigation';
-import { Standings } from '../../components/standings/Standings';
-import { Notice } from '../../components/ui';
-import { loadPublicBoard } from '../../lib/api/pages';
+import { Standings } from '@/components/standings/Standings';
+import { Notice } from '@/components/ui';
+import { loadPublicBoard } from '@/lib/api/pages';
 
 export const dynamic = 'force-dynamic';
 

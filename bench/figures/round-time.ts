@@ -5,11 +5,11 @@
  * per process (CPU time from /proc).
  */
 import os from 'node:os';
-import { type RoundOutcome, runRound } from '../../generator/round';
-import { DEFAULT_FAILURE_PERCENTAGES, PIPELINE_FUNCTIONS, type PipelineFunction } from '../../lib/pipeline-resources';
-import type { FunctionStats } from '../../lib/runtime/function-runtime';
-import type { RuntimeStatus } from '../../lib/runtime/runtime';
-import type { FailurePercentages, Lab } from '../../lib/store/types';
+import { type RoundOutcome, runRound } from '@/generator/round';
+import { DEFAULT_FAILURE_PERCENTAGES, PIPELINE_FUNCTIONS, type PipelineFunction } from '@/lib/pipeline-resources';
+import type { FunctionStats } from '@/lib/runtime/function-runtime';
+import type { RuntimeStatus } from '@/lib/runtime/runtime';
+import type { FailurePercentages, Lab } from '@/lib/store/types';
 import { checkInterrupted, type FigureContext, type FigureOutput, type TableRow } from '../figure';
 import { type BenchTeam, LocalStack } from '../local-stack';
 import { addCpuUse, CpuMeter, type CpuUse } from '../proc';

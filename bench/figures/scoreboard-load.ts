@@ -6,7 +6,7 @@
  */
 import os from 'node:os';
 import autocannon from 'autocannon';
-import type { Round } from '../../lib/store/types';
+import type { Round } from '@/lib/store/types';
 import { checkInterrupted, type FigureContext, type FigureOutput, sleep, type TableRow } from '../figure';
 import type { FullStack } from '../full-stack';
 import { CpuMeter } from '../proc';

@@ -7,12 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { type Connection, dynamoDbClient } from '../../lib/aws/clients';
-import { AGGREGATION_KEYS } from '../../lib/domain/hierarchy';
-import { LOCAL_REGION, startDynamoDbLocal } from '../../lib/local/emulators';
-import { freePort } from '../../lib/local/ports';
-import { createTables } from '../../lib/local/team-resources';
-import { localResources } from '../../lib/pipeline-resources';
+import { type Connection, dynamoDbClient } from '@/lib/aws/clients';
+import { AGGREGATION_KEYS } from '@/lib/domain/hierarchy';
+import { LOCAL_REGION, startDynamoDbLocal } from '@/lib/local/emulators';
+import { freePort } from '@/lib/local/ports';
+import { createTables } from '@/lib/local/team-resources';
+import { localResources } from '@/lib/pipeline-resources';
 import { checkInterrupted, type FigureContext, type FigureOutput, type TableRow } from '../figure';
 import { CpuMeter } from '../proc';
 import { grouped, rounded } from '../stats';

@@ -5,12 +5,12 @@
  */
 import path from 'node:path';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { makeRound, type StreamRecord } from '../../generator/messages';
-import { sendRecords } from '../../generator/sender';
-import { type Connection, kinesisClient } from '../../lib/aws/clients';
-import { LOCAL_REGION, startKinesisEmulator } from '../../lib/local/emulators';
-import { freePort } from '../../lib/local/ports';
-import { recreateStream } from '../../lib/local/team-resources';
+import { makeRound, type StreamRecord } from '@/generator/messages';
+import { sendRecords } from '@/generator/sender';
+import { type Connection, kinesisClient } from '@/lib/aws/clients';
+import { LOCAL_REGION, startKinesisEmulator } from '@/lib/local/emulators';
+import { freePort } from '@/lib/local/ports';
+import { recreateStream } from '@/lib/local/team-resources';
 import { checkInterrupted, type FigureContext, type FigureOutput, type TableRow } from '../figure';
 import { CpuMeter, type CpuUse } from '../proc';
 import { grouped, median, ratio, rounded } from '../stats';

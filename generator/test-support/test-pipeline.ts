@@ -8,10 +8,10 @@
  */
 import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
-import { dynamoDbClient, kinesisClient } from '../../lib/aws/clients';
-import { MESSAGE_COUNT_KEY } from '../../lib/domain/hierarchy';
-import { parseMessage, type RiskMessage } from '../../lib/domain/message';
-import { centsToDecimal, toCents } from '../../lib/domain/money';
+import { dynamoDbClient, kinesisClient } from '@/lib/aws/clients';
+import { MESSAGE_COUNT_KEY } from '@/lib/domain/hierarchy';
+import { parseMessage, type RiskMessage } from '@/lib/domain/message';
+import { centsToDecimal, toCents } from '@/lib/domain/money';
 import type { TeamTarget } from '../round';
 
 export type PipelineBug =

@@ -10,10 +10,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { dynamoDbClient } from '../../lib/aws/clients';
-import { type Emulator, startKinesisEmulator } from '../../lib/local/emulators';
-import { freePort } from '../../lib/local/ports';
-import { type LocalTeamStack, startLocalTeam } from '../../lib/local/team-stack';
+import { dynamoDbClient } from '@/lib/aws/clients';
+import { type Emulator, startKinesisEmulator } from '@/lib/local/emulators';
+import { freePort } from '@/lib/local/ports';
+import { type LocalTeamStack, startLocalTeam } from '@/lib/local/team-stack';
 import { bundleForLambda } from './bundle';
 import { GENERATOR_ENTRY } from './generator-function';
 

@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DEFAULT_SHARD_COUNT } from '../../lib/pipeline-resources';
-import { teamSlugSchema } from '../../lib/store/team-records';
+import { DEFAULT_SHARD_COUNT } from '@/lib/pipeline-resources';
+import { teamSlugSchema } from '@/lib/store/team-records';
 import { buildPipelineApp } from './app';
 import { PIPELINE_DIRECTORY, PIPELINE_VARIANTS, type PipelineVariant } from './wiring';
 

@@ -13,7 +13,7 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { DEFAULT_RESOURCES, type PipelineFunction, type PipelineResources, TABLE_SPECS, type TableSpec, tableEnvironment } from '../../lib/pipeline-resources';
+import { DEFAULT_RESOURCES, type PipelineFunction, type PipelineResources, TABLE_SPECS, type TableSpec, tableEnvironment } from '@/lib/pipeline-resources';
 import { handlerCode } from './bundle';
 import { GeneratorFunction } from './generator-function';
 import { deployedWiring, functionSettings, type PipelineVariant, type TriggerConfig, variantDirectory } from './wiring';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TABLE_SPECS } from '../../lib/pipeline-resources';
+import { TABLE_SPECS } from '@/lib/pipeline-resources';
 import { buildPipelineApp } from './app';
 import { deployedWiring, PIPELINE_DIRECTORY, readWiringFile, wiringFileOf } from './wiring';
 
@@ -395,15 +395,18 @@ describe('the GeneratorLambda (opt-in)', () => {
 
 describe('npm run pipeline:synth', () => {
   const run = promisify(execFile);
-  const tsx = path.join(PIPELINE_DIRECTORY, '..', 'node_modules', '.bin', 'tsx');
+  // Run as npm runs it: from the repository root, whose tsconfig.json tells tsx where `@/` points.
+  const root = path.join(PIPELINE_DIRECTORY, '..');
+  const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
   const synth = path.join(PIPELINE_DIRECTORY, 'infra', 'synth.ts');
 
   it('writes the templates of both variants and says where', async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'pipeline-synth-cli-'));
     try {
-      const { stdout } = await run(tsx, [synth, '--prefix', 'team07', '--shards', '2', '--out', out], { cwd: out });
-      expect(stdout).toContain('team07-AggregationPipeline-starting: team07-AggregationPipeline-starting.template.json');
-      expect(stdout).toContain('team07-AggregationPipeline-solution: team07-AggregationPipeline-solution.template.json');
+      const { stdout } = await run(tsx, [synth, '--prefix', 'team07', '--shards', '2', '--out', out], { cwd: root });
+      const shown = (file: string) => path.relative(root, path.join(out, file));
+      expect(stdout).toContain(`team07-AggregationPipeline-starting: ${shown('team07-AggregationPipeline-starting.template.json')}`);
+      expect(stdout).toContain(`team07-AggregationPipeline-solution: ${shown('team07-AggregationPipeline-solution.template.json')}`);
       expect(existsSync(path.join(out, 'team07-AggregationPipeline-solution.template.json'))).toBe(true);
       expect(existsSync(path.join(out, 'manifest.json'))).toBe(true);
       expect(readFileSync(path.join(out, 'team07-AggregationPipeline-solution.template.json'), 'utf8')).not.toContain('GeneratorLambda');
@@ -415,7 +418,7 @@ describe('npm run pipeline:synth', () => {
   it('includes the GeneratorLambda with --with-generator', async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'pipeline-synth-cli-'));
     try {
-      const { stdout } = await run(tsx, [synth, '--variant', 'solution', '--with-generator', '--out', out], { cwd: out });
+      const { stdout } = await run(tsx, [synth, '--variant', 'solution', '--with-generator', '--out', out], { cwd: root });
       expect(stdout).toContain('includes the GeneratorLambda');
       const template = JSON.parse(readFileSync(path.join(out, 'AggregationPipeline-solution.template.json'), 'utf8'));
       const functions = Object.values(template.Resources as Resources).filter((resource) => resource.Type === 'AWS::Lambda::Function');
@@ -426,7 +429,7 @@ describe('npm run pipeline:synth', () => {
   });
 
   it('rejects a bad option with a line saying what to fix', async () => {
-    const failure = await run(tsx, [synth, '--organiser-account', '12345']).catch((error: { code: number; stderr: string }) => error);
+    const failure = await run(tsx, [synth, '--organiser-account', '12345'], { cwd: root }).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 1 });
     expect((failure as { stderr: string }).stderr).toContain('must be a 12-digit AWS account id');
   });

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PIPELINE_FUNCTIONS, type PipelineFunction } from '../../lib/pipeline-resources';
-import { type FunctionConfig, parseWiring, type TriggerConfig, WIRING_FILE, type Wiring } from '../../lib/runtime/wiring';
+import { PIPELINE_FUNCTIONS, type PipelineFunction } from '@/lib/pipeline-resources';
+import { type FunctionConfig, parseWiring, type TriggerConfig, WIRING_FILE, type Wiring } from '@/lib/runtime/wiring';
 
 export type { FunctionConfig, TriggerConfig, Wiring };
 export type PipelineVariant = 'starting' | 'solution';

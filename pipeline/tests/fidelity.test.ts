@@ -27,13 +27,13 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeRound } from '../../generator/messages';
-import { runRound } from '../../generator/round';
-import { type Emulator, startKinesisEmulator } from '../../lib/local/emulators';
-import { freePort } from '../../lib/local/ports';
-import { DEFAULT_FAILURE_PERCENTAGES } from '../../lib/pipeline-resources';
-import { LocalRuntime } from '../../lib/runtime/runtime';
-import type { FailurePercentages, Lab } from '../../lib/store/types';
+import { makeRound } from '@/generator/messages';
+import { runRound } from '@/generator/round';
+import { type Emulator, startKinesisEmulator } from '@/lib/local/emulators';
+import { freePort } from '@/lib/local/ports';
+import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
+import { LocalRuntime } from '@/lib/runtime/runtime';
+import type { FailurePercentages, Lab } from '@/lib/store/types';
 import {
   FidelityTeam,
   fewestSpoiledRounds,

@@ -1,11 +1,11 @@
 /** `/admin`: the organiser console, behind a sign-in with the organiser secret. */
 import type { Metadata } from 'next';
 import { cookies } from 'next/headers';
-import { AdminConsole } from '../../../components/admin/AdminConsole';
-import { SignIn } from '../../../components/admin/SignIn';
-import { Notice } from '../../../components/ui';
-import { loadAdmin, organiserSession } from '../../../lib/api/pages';
-import { SESSION_COOKIE } from '../../../lib/auth/session';
+import { AdminConsole } from '@/components/admin/AdminConsole';
+import { SignIn } from '@/components/admin/SignIn';
+import { Notice } from '@/components/ui';
+import { loadAdmin, organiserSession } from '@/lib/api/pages';
+import { SESSION_COOKIE } from '@/lib/auth/session';
 
 export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Organiser' };

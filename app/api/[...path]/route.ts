@@ -1,5 +1,5 @@
 /** Any unknown path under /api: 404 in JSON. */
-import { json } from '../../../lib/api/http';
+import { json } from '@/lib/api/http';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,9 +1,9 @@
 /** `/teams/{slug}`: one team's live AggregateTable against the expected totals, rounds, diagnosis and logs. */
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
-import { TeamPage } from '../../../../components/team/TeamPage';
-import { Notice } from '../../../../components/ui';
-import { loadTeam } from '../../../../lib/api/pages';
+import { TeamPage } from '@/components/team/TeamPage';
+import { Notice } from '@/components/ui';
+import { loadTeam } from '@/lib/api/pages';
 
 export const dynamic = 'force-dynamic';
 

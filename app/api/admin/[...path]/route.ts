@@ -1,6 +1,6 @@
 /** Any other path under /api/admin: 401 without the organiser's secret, else 404. */
-import { HttpError } from '../../../../lib/api/http';
-import { organiserRoute } from '../../../../lib/api/routes';
+import { HttpError } from '@/lib/api/http';
+import { organiserRoute } from '@/lib/api/routes';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,7 @@
 /** POST /api/admin/announcement { text }: show an announcement on every screen. DELETE: take it down. */
-import { json, parseBody } from '../../../../lib/api/http';
-import { organiserRoute } from '../../../../lib/api/routes';
-import { announcementSchema } from '../../../../lib/api/schemas';
+import { json, parseBody } from '@/lib/api/http';
+import { organiserRoute } from '@/lib/api/routes';
+import { announcementSchema } from '@/lib/api/schemas';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,7 @@
 /** POST /api/admin/rounds: start a round now for every active team, or for { "teams": [slugs] }. */
-import { json, parseBody } from '../../../../lib/api/http';
-import { organiserRoute } from '../../../../lib/api/routes';
-import { startRoundSchema } from '../../../../lib/api/schemas';
+import { json, parseBody } from '@/lib/api/http';
+import { organiserRoute } from '@/lib/api/routes';
+import { startRoundSchema } from '@/lib/api/schemas';
 
 export const dynamic = 'force-dynamic';
 

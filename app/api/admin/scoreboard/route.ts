@@ -1,6 +1,6 @@
 /** GET /api/admin/scoreboard: the live standings and every team's settings, for the organiser. */
-import { served } from '../../../../lib/api/http';
-import { organiserRoute } from '../../../../lib/api/routes';
+import { served } from '@/lib/api/http';
+import { organiserRoute } from '@/lib/api/routes';
 
 export const dynamic = 'force-dynamic';
 

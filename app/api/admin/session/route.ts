@@ -2,11 +2,11 @@
  * The organiser's session: POST { secret } signs in (sets the httpOnly cookie; rate-limited),
  * GET says whether the caller is signed in (401 if not), DELETE signs out (401 unless signed in).
  */
-import { appContext } from '../../../../lib/api/context';
-import { HttpError, json, parseBody, respond } from '../../../../lib/api/http';
-import { clientKeyOf, organiserRoute } from '../../../../lib/api/routes';
-import { signInSchema } from '../../../../lib/api/schemas';
-import { clearedSessionCookie, sessionCookie } from '../../../../lib/api/session-cookie';
+import { appContext } from '@/lib/api/context';
+import { HttpError, json, parseBody, respond } from '@/lib/api/http';
+import { clientKeyOf, organiserRoute } from '@/lib/api/routes';
+import { signInSchema } from '@/lib/api/schemas';
+import { clearedSessionCookie, sessionCookie } from '@/lib/api/session-cookie';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,7 @@
 /** GET /api/admin/settings. PATCH: pause/resume, round interval, messages per round, deadline. */
-import { json, parseBody } from '../../../../lib/api/http';
-import { organiserRoute } from '../../../../lib/api/routes';
-import { settingsChangesSchema } from '../../../../lib/api/schemas';
+import { json, parseBody } from '@/lib/api/http';
+import { organiserRoute } from '@/lib/api/routes';
+import { settingsChangesSchema } from '@/lib/api/schemas';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,7 @@
 /** GET /api/admin/teams: every team with its settings. POST: add a local or AWS team. */
-import { json, parseBody } from '../../../../lib/api/http';
-import { organiserRoute } from '../../../../lib/api/routes';
-import { newTeamSchema } from '../../../../lib/api/schemas';
+import { json, parseBody } from '@/lib/api/http';
+import { organiserRoute } from '@/lib/api/routes';
+import { newTeamSchema } from '@/lib/api/schemas';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,6 +1,6 @@
 /** GET /api/teams/{slug}: one team's live table against the expected totals, rounds and diagnosis. */
-import { HttpError, served } from '../../../../lib/api/http';
-import { publicRoute } from '../../../../lib/api/routes';
+import { HttpError, served } from '@/lib/api/http';
+import { publicRoute } from '@/lib/api/routes';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,6 +1,6 @@
 /** GET /api/admin/export/rounds: every round of every team as CSV. */
-import { csv } from '../../../../../lib/api/http';
-import { organiserRoute } from '../../../../../lib/api/routes';
+import { csv } from '@/lib/api/http';
+import { organiserRoute } from '@/lib/api/routes';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,6 +1,6 @@
 /** GET /api/admin/export/standings: the live standings as CSV. */
-import { csv } from '../../../../../lib/api/http';
-import { organiserRoute } from '../../../../../lib/api/routes';
+import { csv } from '@/lib/api/http';
+import { organiserRoute } from '@/lib/api/routes';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,7 @@
 /** PATCH /api/admin/teams/{slug}: name, active, lab override, failure percentages. DELETE: remove the team. */
-import { json, parseBody, parseParam } from '../../../../../lib/api/http';
-import { organiserRoute } from '../../../../../lib/api/routes';
-import { slugSchema, teamChangesSchema } from '../../../../../lib/api/schemas';
+import { json, parseBody, parseParam } from '@/lib/api/http';
+import { organiserRoute } from '@/lib/api/routes';
+import { slugSchema, teamChangesSchema } from '@/lib/api/schemas';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,6 +1,6 @@
 /** GET /api/teams/{slug}/logs: the latest State, Map and Reduce log lines of a local team. */
-import { HttpError, served } from '../../../../../lib/api/http';
-import { publicRoute } from '../../../../../lib/api/routes';
+import { HttpError, served } from '@/lib/api/http';
+import { publicRoute } from '@/lib/api/routes';
 
 export const dynamic = 'force-dynamic';
 

@@ -1,7 +1,7 @@
 /** POST /api/admin/teams/{slug}/reset: fresh tables and stream for a local team (the supervisor restarts them). */
-import { json, parseParam } from '../../../../../../lib/api/http';
-import { organiserRoute } from '../../../../../../lib/api/routes';
-import { slugSchema } from '../../../../../../lib/api/schemas';
+import { json, parseParam } from '@/lib/api/http';
+import { organiserRoute } from '@/lib/api/routes';
+import { slugSchema } from '@/lib/api/schemas';
 
 export const dynamic = 'force-dynamic';
 
