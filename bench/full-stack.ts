@@ -222,7 +222,8 @@ export class FullStack {
   private nameOf(pid: number, teamsByPort: Map<number, string>): string {
     if (pid === this.supervisor.pid) return 'supervisor (npm start)';
     const args = commandLine(pid);
-    if (args.length === 0) return 'gone';
+    const [command] = args;
+    if (command === undefined) return 'gone';
     const line = args.join(' ');
     if (line.includes('DynamoDBLocal.jar')) {
       const port = Number(args[args.indexOf('-port') + 1]);
@@ -234,8 +235,8 @@ export class FullStack {
     if (line.includes('scheduler-main.ts')) return 'scheduler';
     if (line.includes('reaper.ts')) return 'reaper';
     if (line.includes('esbuild')) return 'esbuild';
-    if (line.includes('next')) return args[0].includes('next-server') ? 'web (next-server)' : 'web (next start)';
-    return path.basename(args[0]);
+    if (line.includes('next')) return command.includes('next-server') ? 'web (next-server)' : 'web (next start)';
+    return path.basename(command);
   }
 
   async stop(): Promise<void> {

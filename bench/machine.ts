@@ -36,7 +36,7 @@ export function machineInfo(): MachineInfo {
 
 /** The 1, 5 and 15 minute load averages, rounded to 2 decimals. */
 export function loadAverage(): [number, number, number] {
-  const [one, five, fifteen] = os.loadavg().map((value) => Math.round(value * 100) / 100);
+  const [one = 0, five = 0, fifteen = 0] = os.loadavg().map((value) => Math.round(value * 100) / 100);
   return [one, five, fifteen];
 }
 

@@ -213,6 +213,7 @@ const definitions: Record<number, FigureDefinition> = {
 
 async function runFigure(figure: number): Promise<FigureRecord> {
   const definition = definitions[figure];
+  if (!definition) throw new Error(`there is no figure ${figure} (figures: ${Object.keys(definitions).join(', ')})`);
   const startedAt = new Date();
   const start = loadAverage();
   say(`\n▶ Figure ${figure}: ${definition.title} (load average ${start.join(', ')})`);

@@ -11,7 +11,8 @@ export function percentile(values: readonly number[], p: number): number | null 
   const rank = (p / 100) * (sorted.length - 1);
   const low = Math.floor(rank);
   const high = Math.ceil(rank);
-  return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
+  // 0 <= low <= high <= length - 1: both are indexes of the (non-empty) list.
+  return sorted[low]! + (sorted[high]! - sorted[low]!) * (rank - low);
 }
 
 /** a ÷ b, or null when either is missing or b is 0. */

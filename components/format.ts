@@ -22,7 +22,7 @@ export function formatAmount(value: string | null | undefined): string {
   if (value === null || value === undefined) return '—';
   const fixed = new Big(value).toFixed(2);
   const negative = fixed.startsWith('-');
-  const [integer, decimals] = (negative ? fixed.slice(1) : fixed).split('.');
+  const [integer = '0', decimals = '00'] = (negative ? fixed.slice(1) : fixed).split('.');
   return `${negative ? '−' : ''}${group(integer)}.${decimals}`;
 }
 

@@ -29,7 +29,7 @@ test('after a round, reference has 100 points and my-team 0 with a diagnosis on 
   expect(reference.roundsPassed).toBe(reference.roundsPlayed);
   expect(myTeam.score).toBe(0);
   expect(myTeam.rounds[0]).toMatchObject({ passed: false, points: 0 });
-  const diagnosis = myTeam.rounds[0].diagnosis;
+  const diagnosis = myTeam.rounds[0]?.diagnosis;
   expect(diagnosis?.message).toBeTruthy();
 
   await page.goto('/');

@@ -27,7 +27,7 @@ const percentages = z
   .string()
   .regex(/^\d{1,3},\d{1,3},\d{1,3}$/, 'FAILURE_PERCENTAGES must be three whole percentages "state,map,reduce", e.g. 5,10,10')
   .transform((text): FailurePercentages => {
-    const [state, map, reduce] = text.split(',').map(Number);
+    const [state = 0, map = 0, reduce = 0] = text.split(',').map(Number);
     return { state, map, reduce };
   });
 

@@ -96,8 +96,8 @@ export function makeRound(plan: RoundPlan): GeneratedRound {
       const Data = serialiseMessage(message);
       batch.push({ message, record: { Data, PartitionKey: partitionKeyOf(Data) } });
     }
-    const fresh = batch.length;
-    for (let index = 0; index < duplicates; index++) batch.push(batch[random.int(fresh)]);
+    const fresh = batch.slice();
+    for (let index = 0; index < duplicates; index++) batch.push(random.pick(fresh));
     counts.duplicates += duplicates;
     for (const { message, record } of batch) {
       sent.push(message);

@@ -40,15 +40,16 @@ export class SeededRandom {
   /** A uniformly chosen element. */
   pick<T>(items: readonly T[]): T {
     if (items.length === 0) throw new RangeError('cannot pick from an empty list');
-    return items[this.int(items.length)];
+    // int(n) is below n, so the index is in the list.
+    return items[this.int(items.length)] as T;
   }
 
   /** A random (version 4) UUID made from this generator's numbers. */
   uuid(): string {
     const bytes = Buffer.alloc(16);
     for (let offset = 0; offset < 16; offset += 4) bytes.writeUInt32BE(this.nextUint32(), offset);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    bytes.writeUInt8((bytes.readUInt8(6) & 0x0f) | 0x40, 6);
+    bytes.writeUInt8((bytes.readUInt8(8) & 0x3f) | 0x80, 8);
     const hex = bytes.toString('hex');
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
   }

@@ -246,7 +246,7 @@ describe('scheduler processes', () => {
     await waitFor('three healthy rounds', async () => (await closedRounds(store, 'healthy')).length >= 3, 90_000);
     const leaders = lines.filter((line) => line.includes('leads the rounds'));
     expect(leaders).toHaveLength(1);
-    const [leader, follower] = leaders[0].startsWith('scheduler-a') ? [a, b] : [b, a];
+    const [leader, follower] = leaders[0]?.startsWith('scheduler-a') ? [a, b] : [b, a];
     await follower.stop();
     await leader.stop();
     const elapsedSeconds = (Date.now() - started) / 1000;
@@ -254,7 +254,7 @@ describe('scheduler processes', () => {
     const rounds = await store.listRounds('healthy', { after: 0 });
     expect(new Set(rounds.map((round) => round.number)).size).toBe(rounds.length);
     for (let index = 1; index < rounds.length; index++) {
-      expect(Date.parse(rounds[index].startedAt)).toBeGreaterThanOrEqual(Date.parse(rounds[index - 1].endedAt!));
+      expect(Date.parse(rounds[index]!.startedAt)).toBeGreaterThanOrEqual(Date.parse(rounds[index - 1]!.endedAt!));
     }
     expect(rounds.length).toBeLessThanOrEqual(Math.ceil(elapsedSeconds / 2) + 1);
     const hangingRounds = await store.listRounds('hanging', { after: 0 });

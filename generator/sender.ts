@@ -101,8 +101,8 @@ export function shardIndexOf(partitionKey: string, shards: readonly ShardRange[]
   let low = 0;
   let high = shards.length - 1;
   while (low < high) {
-    const middle = (low + high + 1) >> 1;
-    if (shards[middle].start <= hash) low = middle;
+    const middle = (low + high + 1) >> 1; // low < middle <= high: an index of shards
+    if (shards[middle]!.start <= hash) low = middle;
     else high = middle - 1;
   }
   return low;
@@ -120,13 +120,13 @@ async function lanesOf(client: KinesisClient, streamName: string, records: reado
   if (shards && shards.length > 0) {
     const lanes: number[][] = shards.map(() => []);
     records.forEach((record, index) => {
-      lanes[shardIndexOf(record.PartitionKey, shards)].push(index);
+      lanes[shardIndexOf(record.PartitionKey, shards)]!.push(index); // an index into shards, as lanes
     });
     return lanes.filter((lane) => lane.length > 0);
   }
   const lanes: number[][] = Array.from({ length: LANES_WITHOUT_SHARD_MAP }, () => []);
   for (let start = 0; start < records.length; start += MAX_RECORDS_PER_CALL) {
-    const lane = lanes[(start / MAX_RECORDS_PER_CALL) % LANES_WITHOUT_SHARD_MAP];
+    const lane = lanes[(start / MAX_RECORDS_PER_CALL) % LANES_WITHOUT_SHARD_MAP]!;
     for (let index = start; index < Math.min(records.length, start + MAX_RECORDS_PER_CALL); index++) lane.push(index);
   }
   return lanes.filter((lane) => lane.length > 0);
@@ -171,12 +171,17 @@ export async function sendRecords(
         const result = await client.send(
           new PutRecordsCommand({
             StreamName: streamName,
-            Records: batch.map((index) => ({ Data: Buffer.from(records[index].Data, 'utf8'), PartitionKey: records[index].PartitionKey })),
+            Records: batch.map((index) => {
+              const record = records[index]!; // lanes hold indices into records
+              return { Data: Buffer.from(record.Data, 'utf8'), PartitionKey: record.PartitionKey };
+            }),
           }),
         );
-        (result.Records ?? []).forEach((entry, position) => {
-          if (entry.ErrorCode) rejected.push(batch[position]);
-          else acknowledged += 1;
+        const entries = result.Records ?? [];
+        batch.forEach((index, position) => {
+          const entry = entries[position];
+          if (entry?.ErrorCode) rejected.push(index);
+          else if (entry) acknowledged += 1;
         });
       } catch (error) {
         const fatal = fatalSendError(error, streamName, acknowledged);
@@ -190,8 +195,9 @@ export async function sendRecords(
       if (rejected.length === 0) continue;
       let worstAttempt = 0;
       for (const index of rejected) {
-        attempts[index] += 1;
-        worstAttempt = Math.max(worstAttempt, attempts[index]);
+        const attempt = (attempts[index] ?? 0) + 1;
+        attempts[index] = attempt;
+        worstAttempt = Math.max(worstAttempt, attempt);
       }
       if (worstAttempt >= maxAttempts) {
         failure ??= new SendError(

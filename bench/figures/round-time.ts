@@ -137,25 +137,28 @@ async function measureRound(
   const onAbort = () => controller.abort('interrupted');
   context.signal.addEventListener('abort', onAbort, { once: true });
   try {
-    const outcomes = await Promise.all(
-      teams.map((team, index) =>
-        runRound(
-          team.target,
-          {
-            seed: seedBase + index,
-            lab,
-            messages: inputs.messages,
-            deadlineSeconds: inputs.deadlineSeconds,
-            failurePercentages: lab === 2 ? { ...DEFAULT_FAILURE_PERCENTAGES } : NO_FAILURES,
-          },
-          { signal: controller.signal },
+    const rounds = await Promise.all(
+      teams.map(async (team, index) =>
+        teamRound(
+          team,
+          await runRound(
+            team.target,
+            {
+              seed: seedBase + index,
+              lab,
+              messages: inputs.messages,
+              deadlineSeconds: inputs.deadlineSeconds,
+              failurePercentages: lab === 2 ? { ...DEFAULT_FAILURE_PERCENTAGES } : NO_FAILURES,
+            },
+            { signal: controller.signal },
+          ),
         ),
       ),
     );
     const cpu = meter.read();
     if (!(await stack.settle())) context.log('  the pipeline was still busy 2 minutes after the round');
     const stages = stageDelta(stagesOf(await stack.status(), slugs), before);
-    return { seedBase, teams: teams.map((team, index) => teamRound(team, outcomes[index])), cpu, stages };
+    return { seedBase, teams: rounds, cpu, stages };
   } finally {
     context.signal.removeEventListener('abort', onAbort);
   }
@@ -204,7 +207,7 @@ function stageNote(stages: StageStats): string {
   return PIPELINE_FUNCTIONS.map((fn) => {
     const stats = stages[fn];
     const errors = stats.errors ? `, ${grouped(stats.errors, 1)} errors` : '';
-    return `${fn[0].toUpperCase()}${fn.slice(1)} ${grouped(stats.invocations, 1)} calls, ${grouped(stats.records)} rec, ${seconds(stats.busyMs)} busy${errors}`;
+    return `${fn.charAt(0).toUpperCase()}${fn.slice(1)} ${grouped(stats.invocations, 1)} calls, ${grouped(stats.records)} rec, ${seconds(stats.busyMs)} busy${errors}`;
   }).join('; ');
 }
 

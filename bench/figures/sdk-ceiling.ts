@@ -51,7 +51,7 @@ function operationCall(operation: Operation, tables: { aggregate: string; state:
       client.send(
         new UpdateItemCommand({
           TableName: tables.aggregate,
-          Key: { Identifier: { S: AGGREGATION_KEYS[sequence % AGGREGATION_KEYS.length] } },
+          Key: { Identifier: { S: AGGREGATION_KEYS[sequence % AGGREGATION_KEYS.length]! } },
           UpdateExpression: 'ADD #value :delta',
           ExpressionAttributeNames: { '#value': 'Value' },
           ExpressionAttributeValues: { ':delta': { N: '12.34' } },

@@ -195,7 +195,7 @@ function notScoredNote(results: SoakResults): string {
   const reasons = new Map<string, number>();
   for (const round of results.rounds) {
     if (round.status === 'passed') continue;
-    const reason = (round.diagnosis ?? round.voidReason ?? 'unknown').split(':')[0];
+    const [reason = 'unknown'] = (round.diagnosis ?? round.voidReason ?? 'unknown').split(':');
     reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
   return reasons.size ? [...reasons].map(([reason, count]) => `${count}× ${reason}`).join(', ') : 'every round passed';

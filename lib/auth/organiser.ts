@@ -39,7 +39,7 @@ export function cookieValue(cookieHeader: string | null, name: string): string |
 
 function bearerOf(authorization: string | null): string | null {
   const match = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '');
-  return match ? match[1].trim() : null;
+  return match?.[1]?.trim() ?? null;
 }
 
 export class OrganiserGate {

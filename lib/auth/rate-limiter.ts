@@ -38,8 +38,10 @@ export class AttemptLimiter {
   /** Whether another attempt may be made now. */
   check(key: string): LimitDecision {
     const times = this.recent(key);
-    if (times.length < this.options.maxFailures) return { allowed: true, retryAfterMs: 0 };
-    return { allowed: false, retryAfterMs: Math.max(1, times[times.length - this.options.maxFailures] + this.options.windowMs - this.now()) };
+    // The oldest of the last maxFailures failures: blocked until it leaves the window.
+    const oldestCounted = times[times.length - this.options.maxFailures];
+    if (times.length < this.options.maxFailures || oldestCounted === undefined) return { allowed: true, retryAfterMs: 0 };
+    return { allowed: false, retryAfterMs: Math.max(1, oldestCounted + this.options.windowMs - this.now()) };
   }
 
   recordFailure(key: string): void {

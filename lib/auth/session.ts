@@ -25,11 +25,11 @@ export function signSession(secret: string, now = Date.now(), lifetimeMs = SESSI
 /** Whether a token was signed with this secret and has not expired. */
 export function verifySession(token: string | undefined | null, secret: string, now = Date.now()): boolean {
   if (!token) return false;
-  const parts = token.split('.');
-  if (parts.length !== 3 || parts[0] !== VERSION || !/^\d{1,16}$/.test(parts[1])) return false;
-  const payload = `${parts[0]}.${parts[1]}`;
-  const presented = Buffer.from(parts[2], 'base64url');
+  const [version, expiry, signature, ...rest] = token.split('.');
+  if (rest.length > 0 || version !== VERSION || expiry === undefined || signature === undefined || !/^\d{1,16}$/.test(expiry)) return false;
+  const payload = `${version}.${expiry}`;
+  const presented = Buffer.from(signature, 'base64url');
   const expected = signatureOf(payload, secret);
   if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) return false;
-  return Number(parts[1]) > now;
+  return Number(expiry) > now;
 }

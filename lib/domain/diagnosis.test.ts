@@ -16,7 +16,7 @@ function numbers(seed: number) {
 }
 
 function message(TradeID: string, cents: number, Version: number, leafIndex: number): RiskMessage {
-  const [RiskType, TradeDesk, Region] = LEAF_KEYS[leafIndex].split(':') as [
+  const [RiskType, TradeDesk, Region] = LEAF_KEYS[leafIndex]!.split(':') as [
     (typeof RISK_TYPES)[number],
     (typeof TRADE_DESKS)[number],
     (typeof REGIONS)[number],
@@ -48,7 +48,7 @@ function handMadeRound(seed: number, trades = 400): HandMadeRound {
   for (const id of modified) send(message(id, next(10_000_001), 1, next(12)));
   const staleCandidates = modified.slice(0, 6);
   for (const id of staleCandidates) send(message(id, next(10_000_001), 0, next(12)));
-  const duplicates = [sent[5], sent[17], sent[trades + 1]];
+  const duplicates = [sent[5]!, sent[17]!, sent[trades + 1]!];
   sent.push(...duplicates);
   return { sent, trades: byTrade, modified, staleCandidates, duplicates };
 }
@@ -60,7 +60,7 @@ function tableAfter(finals: Iterable<RiskMessage>, extra: CentsByKey = {}): Tabl
   const perLeaf: CentsByKey = { ...extra };
   for (const final of finals) perLeaf[leafKey(final.Hierarchy)] = (perLeaf[leafKey(final.Hierarchy)] ?? 0) + toCents(final.Value);
   const change = rollUp(perLeaf);
-  return new Map(AGGREGATION_KEYS.map((key) => [key, new Big(BASELINE.get(key)!).plus(centsToDecimal(change[key])).toFixed()]));
+  return new Map(AGGREGATION_KEYS.map((key) => [key, new Big(BASELINE.get(key)!).plus(centsToDecimal(change[key] ?? 0)).toFixed()]));
 }
 
 function newest(round: HandMadeRound): Map<string, RiskMessage> {
@@ -107,10 +107,10 @@ describe('diagnosis', () => {
   it('stale-versions: names how many trades ended on an older message', () => {
     const round = handMadeRound(4);
     const finals = newest(round);
-    const staleTrades = [...round.staleCandidates.slice(0, 4), round.modified[10], round.modified[12]];
+    const staleTrades = [...round.staleCandidates.slice(0, 4), round.modified[10]!, round.modified[12]!];
     for (const id of staleTrades) {
       const versions = round.trades.get(id)!;
-      finals.set(id, versions[id === round.modified[10] || id === round.modified[12] ? 0 : 2]);
+      finals.set(id, versions[id === round.modified[10] || id === round.modified[12] ? 0 : 2]!);
     }
     const input = inputFor(round, tableAfter(finals.values()));
     expect(judgeChange(BASELINE, input.after!, input.expected).passed).toBe(false);
@@ -122,8 +122,8 @@ describe('diagnosis', () => {
   it('stale-versions even when a single stale trade leaves one leaf slightly short (not mistaken for a loss)', () => {
     const round = handMadeRound(5);
     const finals = newest(round);
-    const id = round.modified[7];
-    const [original, modification] = round.trades.get(id)!;
+    const id = round.modified[7]!;
+    const [original, modification] = round.trades.get(id)! as [RiskMessage, RiskMessage];
     const sameLeafOlder = { ...original, Hierarchy: modification.Hierarchy, Value: Math.max(0, toCents(modification.Value) - 12_345) / 100 };
     round.trades.get(id)!.splice(0, 1, sameLeafOlder);
     round.sent[round.sent.indexOf(original)] = sameLeafOlder;
@@ -170,7 +170,8 @@ describe('diagnosis', () => {
   it('stale versions on top of a doubled batch read as the doubled batch (the larger fault)', () => {
     const round = handMadeRound(10);
     const finals = newest(round);
-    finals.set(round.staleCandidates[0], round.trades.get(round.staleCandidates[0])![2]);
+    const staleTrade = round.staleCandidates[0]!;
+    finals.set(staleTrade, round.trades.get(staleTrade)![2]!);
     const batch = [...finals.values()].slice(0, 150);
     expect(diagnose(inputFor(round, tableAfter([...finals.values(), ...batch]))).code).toBe('double-applied');
   });
@@ -207,7 +208,7 @@ describe('diagnosis', () => {
   it('fits stale versions exactly in a round of about 10,000 messages', () => {
     const round = handMadeRound(13, 9000);
     const finals = newest(round);
-    for (const id of [...round.staleCandidates, ...round.modified.slice(50, 60)]) finals.set(id, round.trades.get(id)![0]);
+    for (const id of [...round.staleCandidates, ...round.modified.slice(50, 60)]) finals.set(id, round.trades.get(id)![0]!);
     const started = performance.now();
     const diagnosis = diagnose(inputFor(round, tableAfter(finals.values())));
     expect(diagnosis.code).toBe('stale-versions');

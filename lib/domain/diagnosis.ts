@@ -83,11 +83,10 @@ export function roundFacts(messagesInSendOrder: Iterable<RiskMessage>): RoundFac
 
 type LeafVector = number[];
 
-const leafIndex = new Map(LEAF_KEYS.map((leaf, index) => [leaf, index]));
-const zeroVector = (): LeafVector => LEAF_KEYS.map(() => 0);
 const vectorKey = (vector: LeafVector) => vector.join(',');
 const isZero = (vector: LeafVector) => vector.every((value) => value === 0);
-const minus = (a: LeafVector, b: LeafVector) => a.map((value, index) => value - b[index]);
+// Every LeafVector has one entry per leaf, so `b[index]` exists wherever `a[index]` does.
+const minus = (a: LeafVector, b: LeafVector) => a.map((value, index) => value - b[index]!);
 
 function leafVector(cents: Readonly<CentsByKey>): LeafVector {
   return LEAF_KEYS.map((leaf) => cents[leaf] ?? 0);
@@ -101,10 +100,7 @@ function newestOf(versions: readonly SentVersion[]): SentVersion {
 /** How a trade's totals move when `final` is what the table holds instead of the newest version. */
 function staleContribution(versions: readonly SentVersion[], final: SentVersion): LeafVector {
   const newest = newestOf(versions);
-  const vector = zeroVector();
-  vector[leafIndex.get(final.leaf)!] += final.cents;
-  vector[leafIndex.get(newest.leaf)!] -= newest.cents;
-  return vector;
+  return LEAF_KEYS.map((leaf) => (leaf === final.leaf ? final.cents : 0) - (leaf === newest.leaf ? newest.cents : 0));
 }
 
 // ---- exact fit of stale versions ----
@@ -150,9 +146,10 @@ function subsetsBySum(options: readonly StaleOption[], leaf: number, size: numbe
     }
     if (chosen.length === size) return;
     for (let index = start; index < options.length; index++) {
-      if (chosen.some((other) => options[other].trade === options[index].trade)) continue;
+      const option = options[index]!;
+      if (chosen.some((other) => options[other]!.trade === option.trade)) continue;
       chosen.push(index);
-      visit(index + 1, chosen, sum + options[index].vector[leaf]);
+      visit(index + 1, chosen, sum + option.vector[leaf]!);
       chosen.pop();
     }
   };
@@ -168,15 +165,17 @@ function* matchingSubsets(
   maxSize: number,
   budget: Budget,
 ): Generator<StaleOption[]> {
-  for (const exact of bySum.get(target) ?? []) yield exact.map((index) => options[index]);
+  const optionsAt = (indexes: number[]) => indexes.map((index) => options[index]!);
+  for (const exact of bySum.get(target) ?? []) yield optionsAt(exact);
   for (const [sum, halves] of bySum) {
     budget.left -= 1;
     if (budget.left < 0) return;
     for (const second of bySum.get(target - sum) ?? []) {
       for (const first of halves) {
-        if (first[0] >= second[0] || first.length + second.length > maxSize) continue;
-        const trades = new Set([...first, ...second].map((index) => options[index].trade));
-        if (trades.size === first.length + second.length) yield [...first, ...second].map((index) => options[index]);
+        // Each pair once: the half whose first option comes first is `first` (listed subsets are never empty).
+        if (first[0]! >= second[0]! || first.length + second.length > maxSize) continue;
+        const subset = optionsAt([...first, ...second]);
+        if (new Set(subset.map((option) => option.trade)).size === subset.length) yield subset;
       }
     }
   }
@@ -193,19 +192,21 @@ function solveStale(residual: LeafVector, options: readonly StaleOption[], budge
   if (budget.left < 0) return null;
   const usable = options.filter((option) => option.vector.every((value, leaf) => value === 0 || residual[leaf] !== 0));
   let bestLeaf = -1;
+  let bestResidual = 0;
   let bestCandidates: StaleOption[] = [];
-  residual.forEach((value, leaf) => {
-    if (value === 0) return;
+  for (const [leaf, value] of residual.entries()) {
+    if (value === 0) continue;
     const candidates = usable.filter((option) => option.vector[leaf] !== 0);
     if (bestLeaf === -1 || candidates.length < bestCandidates.length) {
       bestLeaf = leaf;
+      bestResidual = value;
       bestCandidates = candidates;
     }
-  });
+  }
   if (bestCandidates.length === 0) return null;
   const maxSize = maxSubsetSize(bestCandidates.length);
   const bySum = subsetsBySum(bestCandidates, bestLeaf, Math.ceil(maxSize / 2), budget);
-  for (const subset of matchingSubsets(bestCandidates, bySum, residual[bestLeaf], maxSize, budget)) {
+  for (const subset of matchingSubsets(bestCandidates, bySum, bestResidual, maxSize, budget)) {
     const trades = new Set(subset.map((option) => option.trade));
     const rest = subset.reduce((vector, option) => minus(vector, option.vector), residual);
     const solution = solveStale(
@@ -240,16 +241,17 @@ export function staleVersionsFit(delta: LeafVector, trades: readonly SentVersion
 /** Whether every leaf delta lies within what some choice of stale versions could produce. */
 function withinStaleBounds(delta: LeafVector, trades: readonly SentVersion[][]): boolean {
   if (trades.length === 0) return false;
-  const low = zeroVector();
-  const high = zeroVector();
-  for (const versions of trades) {
-    const options = versions.map((final) => staleContribution(versions, final));
-    for (let leaf = 0; leaf < LEAF_KEYS.length; leaf++) {
-      low[leaf] += Math.min(0, ...options.map((option) => option[leaf]));
-      high[leaf] += Math.max(0, ...options.map((option) => option[leaf]));
+  const contributions = trades.map((versions) => versions.map((final) => staleContribution(versions, final)));
+  return delta.every((value, leaf) => {
+    let low = 0;
+    let high = 0;
+    for (const options of contributions) {
+      const atLeaf = options.map((option) => option[leaf]!);
+      low += Math.min(0, ...atLeaf);
+      high += Math.max(0, ...atLeaf);
     }
-  }
-  return delta.every((value, leaf) => value >= low[leaf] && value <= high[leaf]);
+    return value >= low && value <= high;
+  });
 }
 
 // ---- wording ----
@@ -277,8 +279,9 @@ const CHILDREN: ReadonlyArray<[parent: string, children: readonly string[]]> = [
 /** The first parent whose change differs from the sum of its children's changes. */
 function brokenRollUp(observed: Readonly<CentsByKey>): { parent: string; parentCents: number; childrenCents: number } | null {
   for (const [parent, children] of CHILDREN) {
-    const childrenCents = children.reduce((sum, child) => sum + observed[child], 0);
-    if (childrenCents !== observed[parent]) return { parent, parentCents: observed[parent], childrenCents };
+    const childrenCents = children.reduce((sum, child) => sum + (observed[child] ?? 0), 0);
+    const parentCents = observed[parent] ?? 0;
+    if (childrenCents !== parentCents) return { parent, parentCents, childrenCents };
   }
   return null;
 }

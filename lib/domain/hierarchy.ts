@@ -44,6 +44,7 @@ export function leafKey(hierarchy: Hierarchy): string {
 /** The keys a leaf contributes to: the leaf itself, its middle node and its root. */
 export function keyPath(leaf: string): [leaf: string, middle: string, root: string] {
   const [riskType, desk] = leaf.split(':');
+  if (riskType === undefined || desk === undefined) throw new Error(`not a leaf key: ${leaf}`);
   return [leaf, `${riskType}:${desk}`, riskType];
 }
 
@@ -76,7 +77,7 @@ export function rollUp(centsByLeaf: Readonly<CentsByKey>): CentsByKey {
   const totals: CentsByKey = Object.fromEntries(AGGREGATION_KEYS.map((key) => [key, 0]));
   for (const [leaf, cents] of Object.entries(centsByLeaf)) {
     if (!LEAF_KEYS.includes(leaf)) throw new Error(`not a leaf key: ${leaf}`);
-    for (const key of keyPath(leaf)) totals[key] += cents;
+    for (const key of keyPath(leaf)) totals[key] = (totals[key] ?? 0) + cents;
   }
   return totals;
 }

@@ -37,7 +37,9 @@ export async function bundleHandler(entry: string, outputDirectory: string): Pro
       outfile: path.join(outputDirectory, 'bundle.mjs'),
       logLevel: 'silent',
     });
-    const code = result.outputFiles[0].contents;
+    const [output] = result.outputFiles;
+    if (!output) return { ok: false, message: `esbuild wrote no bundle for ${entry}`, inputs: [entry] };
+    const code = output.contents;
     return {
       ok: true,
       code,

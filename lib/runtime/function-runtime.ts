@@ -60,7 +60,7 @@ export interface BatchInvocation {
 
 /** e.g. my-team-StateLambda */
 export function lambdaFunctionName(slug: string, name: PipelineFunction): string {
-  return `${slug}-${name[0].toUpperCase()}${name.slice(1)}Lambda`;
+  return `${slug}-${name.charAt(0).toUpperCase()}${name.slice(1)}Lambda`;
 }
 
 function endMessage(result: InvocationResult): string {

@@ -61,7 +61,7 @@ export class LogBuffer {
     }
     const ordered = this.ordered();
     for (let index = ordered.length - 1; index >= 0 && matches.length < limit; index--) {
-      const entry = ordered[index];
+      const entry = ordered[index]!; // within the loop's bounds
       if (!query.function || entry.function === query.function) matches.push(entry);
     }
     return matches.reverse();

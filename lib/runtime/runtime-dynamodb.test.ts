@@ -91,7 +91,7 @@ describe('local runtime on DynamoDB Streams', () => {
       environment: { REPORT_DIR: reportDirectory, EXTRA: 'yes' },
     });
     await waitFor('the ReduceTable reader at LATEST', () =>
-      runtime.status().teams.streams.functions.reduce?.triggers[0].shards.some((shard) => shard.state === 'reading'),
+      runtime.status().teams.streams?.functions.reduce?.triggers[0]?.shards.some((shard) => shard.state === 'reading'),
     );
 
     await client.send(new PutItemCommand({ TableName: 'StateTable', Item: { id: { S: 'a' }, v: { N: '1' }, b: { B: new Uint8Array([1, 2]) } } }));
@@ -126,7 +126,7 @@ describe('local runtime on DynamoDB Streams', () => {
     const now = Date.now() / 1000;
 
     const stateRecords = recordsOf('MapLambda');
-    expect(stateRecords.map((record) => [record.eventName, record.dynamodb?.Keys?.id.S])).toEqual([
+    expect(stateRecords.map((record) => [record.eventName, record.dynamodb?.Keys?.id?.S])).toEqual([
       ['INSERT', 'before'],
       ['INSERT', 'a'],
       ['MODIFY', 'a'],
@@ -139,8 +139,8 @@ describe('local runtime on DynamoDB Streams', () => {
       eventSourceARN: stateArn,
       dynamodb: { Keys: { id: { S: 'a' } }, NewImage: { id: { S: 'a' }, v: { N: '1' }, b: { B: 'AQI=' } }, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     });
-    expect(insert.dynamodb?.OldImage).toBeUndefined();
-    expect(modify.dynamodb).toMatchObject({ OldImage: { v: { N: '1' } }, NewImage: { v: { N: '2' } }, StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    expect(insert?.dynamodb?.OldImage).toBeUndefined();
+    expect(modify?.dynamodb).toMatchObject({ OldImage: { v: { N: '1' } }, NewImage: { v: { N: '2' } }, StreamViewType: 'NEW_AND_OLD_IMAGES' });
     for (const record of stateRecords) {
       expect(record.eventID).toMatch(/^[0-9a-f-]{20,}$/);
       expect(record.dynamodb?.SequenceNumber).toMatch(/^\d{21,40}$/);
@@ -151,14 +151,14 @@ describe('local runtime on DynamoDB Streams', () => {
     expect(sequence).toEqual([...sequence].sort((a, b) => (a < b ? -1 : 1)));
 
     const reduceRecords = recordsOf('ReduceLambda');
-    expect(reduceRecords.map((record) => [record.eventName, record.dynamodb?.Keys?.MessageId.S])).toEqual([
+    expect(reduceRecords.map((record) => [record.eventName, record.dynamodb?.Keys?.MessageId?.S])).toEqual([
       ['INSERT', 'm'],
       ['MODIFY', 'm'],
     ]);
     expect(reduceRecords[1]).toMatchObject({ eventSourceARN: reduceArn, dynamodb: { NewImage: { Amount: { N: '6' } }, StreamViewType: 'NEW_IMAGE' } });
-    expect(reduceRecords[1].dynamodb?.OldImage).toBeUndefined();
+    expect(reduceRecords[1]?.dynamodb?.OldImage).toBeUndefined();
 
-    const mapReport = reportsOf('MapLambda').find((report) => report.records.some((record) => record.dynamodb?.Keys?.id.S === 'a'))!;
+    const mapReport = reportsOf('MapLambda').find((report) => report.records.some((record) => record.dynamodb?.Keys?.id?.S === 'a'))!;
     expect(mapReport.storedValue).toBe('2');
     expect(mapReport.remaining).toBeGreaterThan(25_000);
     expect(mapReport.environment).toEqual({

@@ -99,7 +99,7 @@ describe('local runtime on Kinesis', () => {
       expect(sequence).toEqual([...sequence].sort(bySequence));
       expect(new Set(sequence).size).toBe(sequence.length);
       for (let index = 1; index < shardReports.length; index++) {
-        expect(shardReports[index].started).toBeGreaterThanOrEqual(shardReports[index - 1].ended);
+        expect(shardReports[index]!.started).toBeGreaterThanOrEqual(shardReports[index - 1]!.ended);
       }
       expect(Math.max(...shardReports.map((report) => report.records.length))).toBeLessThanOrEqual(100);
     }
@@ -131,13 +131,13 @@ export const handler = async (event: any) => {
     );
     const eventFile = (attempt: number) => path.join(team.reportDirectory, `attempt-${attempt}.event`);
     await waitFor('the third attempt', () => existsSync(eventFile(3)));
-    const shard = () => functionStatus('retry', 'state').triggers[0].shards[0] as ShardStatus;
+    const shard = () => functionStatus('retry', 'state').triggers[0]?.shards[0] as ShardStatus;
     expect(shard().checkpoint).toBeUndefined();
     expect(shard().attempt).toBe(3);
     expect(functionStatus('retry', 'state').stats.errors).toBe(2);
 
     const events = [1, 2, 3].map((attempt) => JSON.parse(readFileSync(eventFile(attempt), 'utf8')) as KinesisStreamEvent);
-    expect(events[0].Records.map((record) => record.kinesis.sequenceNumber)).toEqual(sent);
+    expect(events[0]?.Records.map((record) => record.kinesis.sequenceNumber)).toEqual(sent);
     expect(events[1]).toEqual(events[0]);
     expect(events[2]).toEqual(events[0]);
 
@@ -150,8 +150,8 @@ export const handler = async (event: any) => {
       [2, 'error'],
       [3, 'success'],
     ]);
-    expect(ends[0].message).toContain('failing attempt 1');
-    expect(ends[0].stack).toContain('state.ts');
+    expect(ends[0]?.message).toContain('failing attempt 1');
+    expect(ends[0]?.stack).toContain('state.ts');
   });
 
   it('never overlaps two invocations of a function with reserved concurrency 1, across shards', async () => {
@@ -168,7 +168,7 @@ export const handler = async (event: any) => {
     const reports = (await waitForSuccesses(team, sent.length)).sort((a, b) => a.started - b.started);
     expect(new Set(reports.map((report) => report.shardId)).size).toBe(4);
     for (let index = 1; index < reports.length; index++) {
-      expect(reports[index].started).toBeGreaterThanOrEqual(reports[index - 1].ended);
+      expect(reports[index]!.started).toBeGreaterThanOrEqual(reports[index - 1]!.ended);
     }
   });
 
@@ -188,6 +188,7 @@ export const handler = async (event: any) => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const [first] = (await waitForSuccesses(team, 6)).sort((a, b) => a.started - b.started);
+    if (!first) throw new Error('no successful invocation');
     expect(first.started - firstPut).toBeGreaterThanOrEqual(2000);
     expect(first.records.length).toBeGreaterThanOrEqual(5);
     expect(Math.max(...first.arrivals) - Math.min(...first.arrivals)).toBeGreaterThanOrEqual(1);
@@ -265,7 +266,10 @@ export const handler = async (event: any) => {
 
     const sent = await putRecords(connection, team.team.resources.streamName, records(200));
     await waitForSuccesses(team, sent.length, 'MapLambda');
-    await waitFor('state to hold the records', () => (functionStatus('broken', 'state').triggers[0].shards[0] as ShardStatus).pending === sent.length);
+    await waitFor(
+      'state to hold the records',
+      () => (functionStatus('broken', 'state').triggers[0]?.shards[0] as ShardStatus | undefined)?.pending === sent.length,
+    );
     expect(functionStatus('broken', 'state').stats.invocations).toBe(0);
 
     team.writeFile('state.ts', reportingHandler());
@@ -306,8 +310,8 @@ export const handler = async (event: any) => {
     await waitForSuccesses(team, first.length, 'StateLambda');
 
     team.writeWiring({ ...wiring, triggers: [trigger('state', { batchSize: 0 })] });
-    await waitFor('the wiring problem', () => runtime.status().teams.wiring.wiring.problem);
-    expect(runtime.status().teams.wiring.wiring.problem).toContain('triggers.0.batchSize');
+    await waitFor('the wiring problem', () => runtime.status().teams.wiring?.wiring.problem);
+    expect(runtime.status().teams.wiring?.wiring.problem).toContain('triggers.0.batchSize');
     const second = await putRecords(connection, team.team.resources.streamName, records(100, 'b'));
     await waitForSuccesses(team, first.length + second.length, 'StateLambda');
 
@@ -409,7 +413,7 @@ export const handler = async (event: any) => {
     expect(successfulRecords(children).sort(bySequence)).toEqual([...childRecords].sort(bySequence));
     expect(Math.min(...children.map((report) => report.started))).toBeGreaterThanOrEqual(Math.max(...parent.map((report) => report.ended)));
     await waitFor('the parent to be finished', () =>
-      functionStatus('split', 'state').triggers[0].shards.some((shard) => shard.shardId === 'shardId-000000000000' && shard.state === 'finished'),
+      functionStatus('split', 'state').triggers[0]?.shards.some((shard) => shard.shardId === 'shardId-000000000000' && shard.state === 'finished'),
     );
   });
 });

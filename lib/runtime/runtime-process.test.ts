@@ -106,7 +106,7 @@ describe('runtime process', () => {
       });
       expect(entries.map((entry) => entry.kind)).toEqual(expect.arrayContaining(['system', 'start', 'output', 'end']));
       expect(entries.find((entry) => entry.kind === 'output')).toMatchObject({ function: 'state', team: 'ipc-team', message: 'handled 1' });
-      const last = entries[entries.length - 1].id;
+      const last = entries.at(-1)?.id;
       expect((await getJson<{ entries: LogEntry[] }>(`${url}/logs?team=ipc-team&after=${last}`)).body.entries).toEqual([]);
 
       expect((await getJson(`${url}/logs?team=nobody`)).status).toBe(404);
@@ -115,8 +115,8 @@ describe('runtime process', () => {
       expect(await getJson(`${url}/logs?team=ipc-team&limit=-1`)).toMatchObject({ status: 400 });
 
       const { body: status } = await getJson<RuntimeStatus>(`${url}/status`);
-      expect(status.teams['ipc-team'].functions.state).toMatchObject({ code: { state: 'ready' }, stats: { invocations: 1, records: 1, errors: 0 } });
-      expect(status.teams['ipc-team'].functions.state?.triggers[0].shards[0]).toMatchObject({
+      expect(status.teams['ipc-team']?.functions.state).toMatchObject({ code: { state: 'ready' }, stats: { invocations: 1, records: 1, errors: 0 } });
+      expect(status.teams['ipc-team']?.functions.state?.triggers[0]?.shards[0]).toMatchObject({
         shardId: 'shardId-000000000000',
         checkpoint: expect.any(String),
       });

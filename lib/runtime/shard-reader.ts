@@ -65,8 +65,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function batchLength(records: readonly SourceRecord[], batchSize: number): number {
   let bytes = EVENT_ENVELOPE_BYTES;
   let count = 0;
-  while (count < records.length && count < batchSize) {
-    bytes += records[count].bytes;
+  for (const record of records) {
+    if (count >= batchSize) break;
+    bytes += record.bytes;
     if (bytes > MAX_PAYLOAD_BYTES && count > 0) break;
     count++;
   }
@@ -142,7 +143,7 @@ export class ShardReader {
       const delivered = await this.deliver(batch);
       this.inFlight = 0;
       if (!delivered) break;
-      this.checkpoint = batch[batch.length - 1].sequenceNumber;
+      this.checkpoint = batch.at(-1)?.sequenceNumber ?? this.checkpoint;
     }
     this.state = 'stopped';
   }
@@ -160,8 +161,9 @@ export class ShardReader {
       if (this.buffer.length >= batchSize) return;
       const caughtUp = read < this.options.source.readLimit;
       const pollDelay = this.emptyReads < ACTIVE_EMPTY_READS ? ACTIVE_POLL_MS : IDLE_POLL_MS;
-      if (this.buffer.length > 0) {
-        const due = this.buffer[0].readAt + maximumBatchingWindowInSeconds * 1000 - Date.now();
+      const oldest = this.buffer[0];
+      if (oldest) {
+        const due = oldest.readAt + maximumBatchingWindowInSeconds * 1000 - Date.now();
         if (due <= 0 || this.exhausted) return;
         if (caughtUp) await sleep(Math.min(pollDelay, due), this.controller.signal);
       } else {
@@ -193,9 +195,10 @@ export class ShardReader {
       if (page.nextIterator === null) this.exhausted = true;
       if (page.records.length > 0 && this.emptyReads >= ACTIVE_EMPTY_READS) this.verifyBeforeDelivery = true;
       this.emptyReads = page.records.length > 0 ? 0 : this.emptyReads + 1;
-      if (page.records.length > 0) {
+      const last = page.records.at(-1);
+      if (last) {
         this.buffer.push(...page.records);
-        this.position = { kind: 'after', sequenceNumber: page.records[page.records.length - 1].sequenceNumber };
+        this.position = { kind: 'after', sequenceNumber: last.sequenceNumber };
       }
       if (this.readFailures > 0) this.options.log({ kind: 'system', level: 'info', message: `reading ${shardId} of the ${source.label} again` });
       this.readFailures = 0;
@@ -254,7 +257,7 @@ export class ShardReader {
         this.options.log({
           kind: 'system',
           level: 'warn',
-          message: `${this.shardId}: retry attempts exhausted after ${attempt} attempts; ${batch.length} records skipped (${batch[0].sequenceNumber} to ${batch[batch.length - 1].sequenceNumber})`,
+          message: `${this.shardId}: retry attempts exhausted after ${attempt} attempts; ${batch.length} records skipped (${batch[0]?.sequenceNumber} to ${batch.at(-1)?.sequenceNumber})`,
         });
         break;
       }

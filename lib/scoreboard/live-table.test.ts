@@ -28,7 +28,7 @@ describe('liveKeys', () => {
     const keys = liveKeys(new Map([['PV', '10.500000001']]), null, { ...expected, PV: '10.50' });
     expect(keys[0]).toMatchObject({ actual: '10.500000001', delta: '0.000000001', matches: true });
     const off = liveKeys(new Map([['PV', '10.50002']]), null, { ...expected, PV: '10.50' });
-    expect(off[0].matches).toBe(false);
+    expect(off[0]?.matches).toBe(false);
   });
 
   it('leaves expected, delta and the verdict empty while the round’s expected totals are unknown', () => {

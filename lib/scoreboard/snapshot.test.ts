@@ -132,9 +132,9 @@ describe('SnapshotBuilder', () => {
       ['gone', 100, 2],
       ['slow', 0, 3],
     ]);
-    expect(board.teams[0].rounds).toEqual([expect.objectContaining({ number: 1, passed: true, timeToCorrectMs: 4001 })]);
-    expect(board.teams[0].medianTimeToCorrectMs).toBe(4001);
-    expect(board.teams[2].rounds[0].diagnosis).toMatchObject({ code: 'no-change' });
+    expect(board.teams[0]?.rounds).toEqual([expect.objectContaining({ number: 1, passed: true, timeToCorrectMs: 4001 })]);
+    expect(board.teams[0]?.medianTimeToCorrectMs).toBe(4001);
+    expect(board.teams[2]?.rounds[0]?.diagnosis).toMatchObject({ code: 'no-change' });
     expect(board.scoreHistory.teams).toEqual(['fast', 'gone', 'slow']);
     expect(board.scoreHistory.points.at(-1)).toEqual({ round: 1, scores: { fast: 100, gone: 100, slow: 0 } });
     expect(board.roundDeadlineSeconds).toBe(20);
@@ -210,7 +210,7 @@ describe('TeamRoundCache', () => {
     await cache.refresh(store, 'fast');
     const summaries = cache.summaries();
     expect(summaries.map((round) => round.number)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(summaries[1].timeToCorrectMs).toBe(4002);
+    expect(summaries[1]?.timeToCorrectMs).toBe(4002);
     expect(
       cache
         .all()

@@ -81,8 +81,8 @@ function serve(view: unknown): ServedJson {
 }
 
 function newestRunning(rounds: readonly Round[]): RunningRound | null {
-  const running = rounds.filter((round) => !isClosed(round));
-  return running.length ? runningRoundOf(running[running.length - 1]) : null;
+  const newest = rounds.filter((round) => !isClosed(round)).at(-1);
+  return newest ? runningRoundOf(newest) : null;
 }
 
 function standingOf(team: Team, rounds: readonly Round[]): Omit<StandingsTeam, 'rank'> {

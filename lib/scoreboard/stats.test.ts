@@ -47,7 +47,7 @@ describe('scoreSeries', () => {
     const rounds = new Map([['a', Array.from({ length: 500 }, (_, index) => ({ number: index + 1, points: 100 }))]]);
     const series = scoreSeries(rounds, ['a'], 50);
     expect(series.points).toHaveLength(50);
-    expect(series.points[0].scores.a).toBe(0);
+    expect(series.points[0]?.scores.a).toBe(0);
     expect(series.points.at(-1)).toEqual({ round: 500, scores: { a: 50_000 } });
   });
 

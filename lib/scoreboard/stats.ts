@@ -8,7 +8,8 @@ export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  // Not empty: `middle` and, for an even count, `middle - 1` are indexes of the list.
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /** The last `count` items of a list (all of them when shorter). */
@@ -43,7 +44,8 @@ export function scoreSeries(roundsByTeam: ReadonlyMap<string, readonly ScoredRou
   const numbers = new Set<number>();
   for (const slug of teams) for (const round of roundsByTeam.get(slug) ?? []) numbers.add(round.number);
   const ordered = [...numbers].sort((a, b) => a - b);
-  const columns = ordered.length === 0 ? [] : [ordered[0] - 1, ...ordered];
+  const first = ordered[0];
+  const columns = first === undefined ? [] : [first - 1, ...ordered];
   const running = Object.fromEntries(teams.map((slug) => [slug, 0]));
   const sortedRounds = new Map(teams.map((slug) => [slug, [...(roundsByTeam.get(slug) ?? [])].sort((a, b) => a.number - b.number)]));
   const cursor = new Map(teams.map((slug) => [slug, 0]));
@@ -51,10 +53,10 @@ export function scoreSeries(roundsByTeam: ReadonlyMap<string, readonly ScoredRou
     for (const slug of teams) {
       const rounds = sortedRounds.get(slug) ?? [];
       let index = cursor.get(slug) ?? 0;
-      while (index < rounds.length && rounds[index].number <= round) running[slug] += rounds[index++].points;
+      for (let next = rounds[index]; next && next.number <= round; next = rounds[++index]) running[slug] = (running[slug] ?? 0) + next.points;
       cursor.set(slug, index);
     }
     return { round: Math.max(0, round), scores: { ...running } };
   });
-  return { teams: [...teams], points: spreadIndexes(points.length, maxPoints).map((index) => points[index]) };
+  return { teams: [...teams], points: spreadIndexes(points.length, maxPoints).map((index) => points[index]!) }; // indexes of points
 }

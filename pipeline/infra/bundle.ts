@@ -33,7 +33,9 @@ export function bundleForLambda(entry: string, sdk: SdkSource = 'runtime'): Uint
     minify: false,
     logLevel: 'silent',
   });
-  return result.outputFiles[0].contents;
+  const [output] = result.outputFiles;
+  if (!output) throw new Error(`esbuild wrote no bundle for ${entry}`);
+  return output.contents;
 }
 
 /** The Lambda code asset of a handler file (handler `index.handler`), bundled locally, never in Docker. */

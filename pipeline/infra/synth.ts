@@ -14,7 +14,7 @@ export const EXAMPLE_EXTERNAL_ID = 'aggregation-workshop';
 
 function prefixOption(value: string, previous: string[] | undefined): string[] {
   const result = teamSlugSchema.safeParse(value);
-  if (!result.success) throw new InvalidArgumentError(result.error.issues[0].message.replace(/^slug/, 'a prefix'));
+  if (!result.success) throw new InvalidArgumentError((result.error.issues[0]?.message ?? result.error.message).replace(/^slug/, 'a prefix'));
   return [...(previous ?? []), value];
 }
 

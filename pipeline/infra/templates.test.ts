@@ -33,12 +33,12 @@ beforeAll(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), 'pipeline-synth-'));
   const options = { shardCount: 6, organiserAccountId: ORGANISER, externalId: EXTERNAL_ID, outdir };
   const [starting, solution] = buildPipelineApp({ ...options, prefixes: ['team01'], variants: ['starting', 'solution'] }).stacks;
-  templates.starting = Template.fromStack(starting);
-  templates.solution = Template.fromStack(solution);
+  templates.starting = Template.fromStack(starting!);
+  templates.solution = Template.fromStack(solution!);
   const [unprefixed] = buildPipelineApp({ ...options, prefixes: [''], variants: ['solution'], organiserAccountId: undefined }).stacks;
-  defaultNames = Template.fromStack(unprefixed);
+  defaultNames = Template.fromStack(unprefixed!);
   const [generated] = buildPipelineApp({ ...options, prefixes: ['team01'], variants: ['starting'], withGenerator: true }).stacks;
-  withGenerator = Template.fromStack(generated);
+  withGenerator = Template.fromStack(generated!);
 });
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -61,7 +61,7 @@ function getAtt(logicalId: string, attribute: string) {
 function triggersOf(template: Template) {
   const functions = Object.fromEntries(
     ['state', 'map', 'reduce'].map((fn) => [
-      logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionName', `team01-${fn[0].toUpperCase()}${fn.slice(1)}Lambda`),
+      logicalIdOf(template, 'AWS::Lambda::Function', 'FunctionName', `team01-${fn.charAt(0).toUpperCase()}${fn.slice(1)}Lambda`),
       fn,
     ]),
   );
@@ -122,8 +122,8 @@ describe.each(['starting', 'solution'] as const)('%s variant', (variant) => {
   it('bundles each function from its own handler file of the variant, with the AWS SDK left to the runtime', () => {
     const directory = variant === 'solution' ? 'solution' : 'handlers';
     for (const fn of ['state', 'map', 'reduce']) {
-      const name = `team01-${fn[0].toUpperCase()}${fn.slice(1)}Lambda`;
-      const properties = resources(templates[variant])[logicalIdOf(templates[variant], 'AWS::Lambda::Function', 'FunctionName', name)].Properties ?? {};
+      const name = `team01-${fn.charAt(0).toUpperCase()}${fn.slice(1)}Lambda`;
+      const properties = resources(templates[variant])[logicalIdOf(templates[variant], 'AWS::Lambda::Function', 'FunctionName', name)]!.Properties ?? {};
       const assetHash = String((properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
       const bundle = readFileSync(path.join(outdir, `asset.${assetHash}`, 'index.js'), 'utf8');
       expect(bundle).toContain(`// pipeline/${directory}/${fn}.ts`);
@@ -225,9 +225,9 @@ describe.each(['starting', 'solution'] as const)('%s variant', (variant) => {
         'Variant',
       ].sort(),
     );
-    expect(outputs.Region.Value).toEqual({ Ref: 'AWS::Region' });
-    expect(outputs.ExternalId.Value).toBe(EXTERNAL_ID);
-    expect(outputs.Variant.Value).toBe(variant);
+    expect(outputs.Region?.Value).toEqual({ Ref: 'AWS::Region' });
+    expect(outputs.ExternalId?.Value).toBe(EXTERNAL_ID);
+    expect(outputs.Variant?.Value).toBe(variant);
   });
 });
 
@@ -251,8 +251,8 @@ describe('starting versus solution', () => {
         delete solutionResources[id];
       }
     }
-    delete solutionResources[reduceFunction].Properties?.ReservedConcurrentExecutions;
-    const document = (solutionResources[reducePolicy].Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument;
+    delete solutionResources[reduceFunction]!.Properties?.ReservedConcurrentExecutions;
+    const document = (solutionResources[reducePolicy]!.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument;
     const removed = document.Statement.filter((statement) => ['ReadReduceTableStream', 'UpdateAggregateTable'].includes(statement.Sid ?? ''));
     expect(removed.map((statement) => statement.Action)).toEqual([
       ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
@@ -329,7 +329,7 @@ describe('the GeneratorLambda (opt-in)', () => {
       State: 'ENABLED',
       Targets: [Match.objectLike({ Arn: getAtt(generator, 'Arn'), RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } })],
     });
-    const rule = Object.keys(withGenerator.findResources('AWS::Events::Rule'))[0];
+    const [rule = 'no AWS::Events::Rule'] = Object.keys(withGenerator.findResources('AWS::Events::Rule'));
     withGenerator.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       FunctionName: getAtt(generator, 'Arn'),
@@ -355,7 +355,7 @@ describe('the GeneratorLambda (opt-in)', () => {
       LoggingConfig: { LogGroup: Match.anyValue() },
     });
     withGenerator.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/lambda/team01-GeneratorLambda' });
-    const properties = resources(withGenerator)[generator].Properties ?? {};
+    const properties = resources(withGenerator)[generator]!.Properties ?? {};
     const assetHash = String((properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
     const bundle = readFileSync(path.join(outdir, `asset.${assetHash}`, 'index.js'), 'utf8');
     expect(bundle).toContain('// generator/lambda.ts');
@@ -386,10 +386,10 @@ describe('the GeneratorLambda (opt-in)', () => {
       'Description',
       'team01-GeneratorLambda: sends a round every minute and judges the AggregateTable',
     );
-    expect(resources(withGenerator)[role].Properties).toMatchObject({
+    expect(resources(withGenerator)[role]?.Properties).toMatchObject({
       AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }] },
     });
-    expect(resources(withGenerator)[role].Properties?.ManagedPolicyArns).toBeUndefined();
+    expect(resources(withGenerator)[role]?.Properties?.ManagedPolicyArns).toBeUndefined();
   });
 });
 

@@ -108,13 +108,14 @@ describe('exactness over a 10,000-message round', () => {
     for (let index = 0; index < 10_000; index++) {
       const cents = Math.floor(random() * 10_000_001);
       const hierarchy: Hierarchy = {
-        RiskType: RISK_TYPES[Math.floor(random() * RISK_TYPES.length)],
-        Region: REGIONS[Math.floor(random() * REGIONS.length)],
-        TradeDesk: TRADE_DESKS[Math.floor(random() * TRADE_DESKS.length)],
+        RiskType: RISK_TYPES[Math.floor(random() * RISK_TYPES.length)]!,
+        Region: REGIONS[Math.floor(random() * REGIONS.length)]!,
+        TradeDesk: TRADE_DESKS[Math.floor(random() * TRADE_DESKS.length)]!,
       };
       const value = centsToDecimal(cents);
       floatTotal += Number(value);
-      expected[`${hierarchy.RiskType}:${hierarchy.TradeDesk}:${hierarchy.Region}`] += BigInt(cents);
+      const leaf = `${hierarchy.RiskType}:${hierarchy.TradeDesk}:${hierarchy.Region}`;
+      expected[leaf] = (expected[leaf] ?? 0n) + BigInt(cents);
       records.push(insertRecord(stateImage(`trade-${index}`, value, hierarchy)));
     }
 
@@ -129,11 +130,11 @@ describe('exactness over a 10,000-message round', () => {
     expect(total.messageCount).toBe(10_000);
 
     const grandTotal = Object.values(expected).reduce((sum, cents) => sum + cents, 0n);
-    for (const leaf of LEAF_KEYS) expect(BigInt(total.cents[leaf])).toBe(expected[leaf]);
-    expect(BigInt(total.cents.PV + total.cents.Delta)).toBe(grandTotal);
+    for (const leaf of LEAF_KEYS) expect(BigInt(total.cents[leaf] ?? Number.NaN)).toBe(expected[leaf]);
+    expect(BigInt((total.cents.PV ?? Number.NaN) + (total.cents.Delta ?? Number.NaN))).toBe(grandTotal);
 
     const updates = aggregateUpdates('AggregateTable', total);
-    const written = Object.fromEntries(updates.map((update) => [update.Update?.Key?.Identifier.S, update.Update?.ExpressionAttributeValues?.[':delta'].N]));
+    const written = Object.fromEntries(updates.map((update) => [update.Update?.Key?.Identifier?.S, update.Update?.ExpressionAttributeValues?.[':delta']?.N]));
     const writtenGrandTotal = new Big(written.PV as string).plus(written.Delta as string);
     expect(writtenGrandTotal.toFixed(2)).toBe(new Big(grandTotal.toString()).div(100).toFixed(2));
     // The float sum of the same values is not exact (this is why the pipeline sums in cents).
@@ -156,13 +157,13 @@ describe('sumReduceBatch and aggregateUpdates', () => {
     expect(sum.total.messageCount).toBe(3);
     const updates = aggregateUpdates('Totals', sum.total);
     expect(updates).toHaveLength(19);
-    expect(updates.map((update) => update.Update?.Key?.Identifier.S)).toEqual([...AGGREGATION_KEYS, 'message_count']);
-    expect(updates[0].Update).toMatchObject({
+    expect(updates.map((update) => update.Update?.Key?.Identifier?.S)).toEqual([...AGGREGATION_KEYS, 'message_count']);
+    expect(updates[0]?.Update).toMatchObject({
       TableName: 'Totals',
       UpdateExpression: 'ADD #Value :delta',
       ExpressionAttributeNames: { '#Value': 'Value' },
       ExpressionAttributeValues: { ':delta': { N: '3.30' } },
     });
-    expect(updates[18].Update?.ExpressionAttributeValues).toEqual({ ':delta': { N: '3' } });
+    expect(updates[18]?.Update?.ExpressionAttributeValues).toEqual({ ':delta': { N: '3' } });
   });
 });

@@ -35,7 +35,7 @@ export function sumReduceBatch(records: readonly DynamoDBRecord[]): ReduceBatchS
     const image = record.dynamodb?.NewImage;
     if (!image) continue;
     const preAggregate = preAggregateOfImage(image);
-    for (const key of AGGREGATION_KEYS) cents[key] += preAggregate.cents[key];
+    for (const key of AGGREGATION_KEYS) cents[key] = (cents[key] ?? 0) + (preAggregate.cents[key] ?? 0);
     messageCount += preAggregate.messageCount;
     items += 1;
   }

@@ -234,8 +234,8 @@ export function fewestSpoiledRounds(failures: readonly boolean[], rounds: number
     let spoiled = false;
     for (let batches = 1; batches <= maxBatches; batches++) {
       for (;;) {
-        if (next >= failures.length) throw new RangeError('not enough failure draws for this many rounds and batches');
         const failed = failures[next++];
+        if (failed === undefined) throw new RangeError('not enough failure draws for this many rounds and batches');
         spoiled ||= failed;
         if (!failed) break;
       }

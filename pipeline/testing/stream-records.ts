@@ -67,6 +67,8 @@ function streamRecord(
 ): DynamoDBRecord {
   const image = newImage ?? oldImage;
   if (!image) throw new Error('a stream record needs an image');
+  const key = image[keyName];
+  if (!key) throw new Error(`the image has no key attribute ${keyName}`);
   sequence += 1;
   return {
     eventID: `event-${sequence}`,
@@ -76,7 +78,7 @@ function streamRecord(
     awsRegion: REGION,
     dynamodb: {
       ApproximateCreationDateTime: Math.floor(Date.now() / 1000),
-      Keys: { [keyName]: image[keyName] },
+      Keys: { [keyName]: key },
       ...(newImage ? { NewImage: newImage } : {}),
       ...(oldImage ? { OldImage: oldImage } : {}),
       SequenceNumber: String(sequence).padStart(21, '0'),

@@ -52,7 +52,7 @@ export class TableStreamReader {
         const pageRecords = page.Records ?? [];
         if (pageRecords.length === 0) break;
         records.push(...pageRecords.map((record) => dynamoDbEventRecord(record, this.source)));
-        this.lastSequence.set(shardId, pageRecords[pageRecords.length - 1].dynamodb?.SequenceNumber as string);
+        this.lastSequence.set(shardId, pageRecords.at(-1)?.dynamodb?.SequenceNumber as string);
         iterator = page.NextShardIterator;
       }
     }

@@ -76,7 +76,7 @@ async function itemCount(table: string): Promise<number> {
 /** The AggregateTable as exact decimal strings per Identifier. */
 async function aggregateTotals(): Promise<Record<string, Big>> {
   const response = await db().send(new ScanCommand({ TableName: team.resources.aggregateTable, ConsistentRead: true }));
-  return Object.fromEntries((response.Items ?? []).map((item) => [item.Identifier.S as string, new Big(item.Value?.N ?? '0')]));
+  return Object.fromEntries((response.Items ?? []).map((item) => [item.Identifier?.S as string, new Big(item.Value?.N ?? '0')]));
 }
 
 function change(before: Record<string, Big>, after: Record<string, Big>, key: string): string {
@@ -182,13 +182,13 @@ describe('Map and Reduce', () => {
 
     reduceBatch = await reduceStream.next();
     expect(reduceBatch).toHaveLength(1);
-    const image = reduceBatch[0].dynamodb?.NewImage ?? {};
+    const image = reduceBatch[0]?.dynamodb?.NewImage ?? {};
     expect(image.MessageId).toEqual({ S: batchHash(mapBatch) });
     const expected = preAggregateBatch(mapBatch);
     expect(expected.cents['PV:FXSpot:EMEA']).toBe(110 + 330 - 110);
-    expect(new Big(image['PV:FXSpot:EMEA'].N as string).toFixed(2)).toBe('3.30');
-    expect(new Big(image['Delta:FXOptions:APAC'].N as string).toFixed(2)).toBe('2.60');
-    expect(new Big(image.Delta.N as string).toFixed(2)).toBe('2.60');
+    expect(new Big(image['PV:FXSpot:EMEA']?.N as string).toFixed(2)).toBe('3.30');
+    expect(new Big(image['Delta:FXOptions:APAC']?.N as string).toFixed(2)).toBe('2.60');
+    expect(new Big(image.Delta?.N as string).toFixed(2)).toBe('2.60');
     expect(image.message_count).toEqual({ N: '4' });
   });
 
@@ -273,7 +273,7 @@ describe('failure injection (seeded)', () => {
       patterns.push(pattern);
     }
     expect(patterns[1]).toEqual(patterns[0]);
-    const failures = patterns[0].filter(Boolean).length;
+    const failures = patterns[0]?.filter(Boolean).length;
     expect(failures).toBeGreaterThanOrEqual(8);
     expect(failures).toBeLessThanOrEqual(30);
   });
