@@ -1,0 +1,15 @@
+/**
+ * The project's one errors module: `errorMessage()` turns anything thrown into a sentence, and the
+ * error classes that cross module boundaries live here so callers import them from one place.
+ */
+
+/** The message of anything thrown: an Error's message, a string as it is, anything else as JSON or text. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
