@@ -231,7 +231,7 @@ export class FullStack {
       return `dynamodb ${teamsByPort.get(port) ?? `:${port}`}`;
     }
     if (line.includes('kinesalite')) return 'kinesalite';
-    if (line.includes('lib/runtime/main.ts')) return 'runtime';
+    if (line.includes('lib/runtime/process/main.ts')) return 'runtime';
     if (line.includes('scheduler-main.ts')) return 'scheduler';
     if (line.includes('reaper.ts')) return 'reaper';
     if (line.includes('esbuild')) return 'esbuild';

@@ -1,7 +1,7 @@
 /**
  * The pipeline part of the local stack as `npm start` runs it, without the web app: kinesalite, one
  * DynamoDB Local per team (its tables created at start), and the function runtime as its own
- * process (lib/runtime/main.ts) running the reference solution. The benchmark process plays the
+ * process (lib/runtime/process/main.ts) running the reference solution. The benchmark process plays the
  * scheduler: it runs the rounds with the generator's library.
  */
 import path from 'node:path';
@@ -47,7 +47,7 @@ export class LocalStack {
   static async start(options: LocalStackOptions): Promise<LocalStack> {
     const kinesis = await startKinesisEmulator('kinesis', { port: await freePort(), logFile: path.join(options.logDirectory, 'kinesis.log') });
     const port = await freePort();
-    const nodeArguments = [...(options.runtimeNodeOptions ?? []), '--import', 'tsx', path.join(ROOT, 'lib/runtime/main.ts'), '--port', String(port)];
+    const nodeArguments = [...(options.runtimeNodeOptions ?? []), '--import', 'tsx', path.join(ROOT, 'lib/runtime/process/main.ts'), '--port', String(port)];
     const runtime = startProcess('runtime', process.execPath, nodeArguments, {
       cwd: ROOT,
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },

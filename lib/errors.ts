@@ -13,3 +13,10 @@ export function errorMessage(error: unknown): string {
     return String(error);
   }
 }
+
+/** A request named a team the local function runtime does not run. */
+export class UnknownTeamError extends Error {
+  constructor(readonly slug: string) {
+    super(`unknown team "${slug}"`);
+  }
+}

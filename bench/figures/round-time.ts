@@ -7,7 +7,7 @@
 import os from 'node:os';
 import { type RoundOutcome, runRound } from '@/generator/round';
 import { DEFAULT_FAILURE_PERCENTAGES, PIPELINE_FUNCTIONS, type PipelineFunction } from '@/lib/pipeline-resources';
-import type { FunctionStats } from '@/lib/runtime/function-runtime';
+import type { FunctionStats } from '@/lib/runtime/execution/function-runtime';
 import type { RuntimeStatus } from '@/lib/runtime/runtime';
 import type { FailurePercentages, Lab } from '@/lib/store/types';
 import { checkInterrupted, type FigureContext, type FigureOutput, type TableRow } from '../figure';

@@ -4,7 +4,7 @@
  * failed invocations in red, retried batches and warnings in amber, the handler's own output bright,
  * START/END lines dim; stacks fold open on demand.
  */
-import type { LogEntry } from '@/lib/runtime/log-entry';
+import type { LogEntry } from '@/lib/runtime/logs/log-entry';
 import type { TeamLogsView } from '@/lib/scoreboard/logs';
 import { formatClock } from '../format';
 import { useLive } from '../live/use-live';

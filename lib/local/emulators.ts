@@ -5,6 +5,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { dynamoDbClient, kinesisClient } from '../aws/clients';
@@ -45,7 +46,7 @@ export async function waitUntilReady(emulator: { process: ManagedProcess }, prob
       return;
     } catch (error) {
       lastError = error;
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await sleep(150);
     }
   }
   await emulator.process.stop();

@@ -42,7 +42,10 @@ beforeAll(async () => {
   await store.ensureTable();
   const runtimePort = await freePort();
   runtimeUrl = `http://127.0.0.1:${runtimePort}`;
-  runtime = startNodeModule('runtime-local-teams-test', path.join(root, 'lib/runtime/main.ts'), ['--port', String(runtimePort)], { ipc: true, cwd: root });
+  runtime = startNodeModule('runtime-local-teams-test', path.join(root, 'lib/runtime/process/main.ts'), ['--port', String(runtimePort)], {
+    ipc: true,
+    cwd: root,
+  });
   await waitUntilReady(
     { process: runtime },
     () => fetch(`${runtimeUrl}/health`).then((response) => (response.ok ? undefined : Promise.reject(new Error('not yet')))),

@@ -5,6 +5,7 @@
  * serialised, different teams proceed independently.
  */
 import path from 'node:path';
+import { errorMessage } from '../errors';
 import type { OrganiserStore } from '../store/organiser-store';
 import type { LocalPipeline, Team } from '../store/types';
 import { isPortFree } from './ports';
@@ -112,7 +113,7 @@ export class LocalTeamManager {
     const next = previous
       .then(() => (this.closed ? undefined : task()))
       .catch((error: unknown) => {
-        console.error(`[teams] ${slug}: ${error instanceof Error ? error.message : String(error)}`);
+        console.error(`[teams] ${slug}: ${errorMessage(error)}`);
       });
     this.queues.set(slug, next);
     void next.then(() => {
@@ -165,7 +166,7 @@ export class LocalTeamManager {
       await this.markReady(team.slug, running, running.resetDoneAt);
     } catch (error) {
       this.claimedPorts.delete(port);
-      await this.options.store.setLocalState(team.slug, { status: 'failed', message: describe(error) }).catch(() => undefined);
+      await this.options.store.setLocalState(team.slug, { status: 'failed', message: firstLine(error) }).catch(() => undefined);
       throw error;
     }
   }
@@ -194,7 +195,7 @@ export class LocalTeamManager {
       await this.markReady(slug, running, running.resetDoneAt);
     } catch (error) {
       this.claimedPorts.delete(port);
-      await this.options.store.setLocalState(slug, { status: 'failed', message: describe(error) }).catch(() => undefined);
+      await this.options.store.setLocalState(slug, { status: 'failed', message: firstLine(error) }).catch(() => undefined);
       throw error;
     }
   }
@@ -234,6 +235,7 @@ export class LocalTeamManager {
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+/** The first line of an error's message (a process's output tail follows it). */
+function firstLine(error: unknown): string {
+  return errorMessage(error).split('\n')[0] ?? '';
 }

@@ -7,6 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
+import { errorMessage } from '../errors';
 import { OrganiserStore } from '../store/organiser-store';
 import { DEFAULT_LOCAL_TEAMS, newLocalTeam } from '../store/team-records';
 import type { LocalPipeline } from '../store/types';
@@ -112,7 +113,7 @@ export class Supervisor {
       if (this.local) this.reconcileTimer = setInterval(() => void this.reconcileTeams(), RECONCILE_INTERVAL_MS);
     } catch (error) {
       await this.stop();
-      throw error instanceof StartupError ? error : new StartupError(error instanceof Error ? error.message : String(error));
+      throw error instanceof StartupError ? error : new StartupError(errorMessage(error));
     }
   }
 
@@ -195,7 +196,7 @@ export class Supervisor {
 
   private async startRuntime(): Promise<RuntimeChannel> {
     const { config, root } = this.options;
-    const runtime = startNodeModule('runtime', path.join(root, 'lib/runtime/main.ts'), ['--port', String(config.RUNTIME_PORT)], {
+    const runtime = startNodeModule('runtime', path.join(root, 'lib/runtime/process/main.ts'), ['--port', String(config.RUNTIME_PORT)], {
       cwd: root,
       env: this.childEnvironment(),
       ipc: true,
@@ -216,7 +217,7 @@ export class Supervisor {
     try {
       await this.teams.attachRuntime(await this.startRuntime());
     } catch (error) {
-      this.options.report(`the function runtime could not be restarted: ${error instanceof Error ? error.message : String(error)}`);
+      this.options.report(`the function runtime could not be restarted: ${errorMessage(error)}`);
       await this.fail();
     }
   }
@@ -273,7 +274,7 @@ export class Supervisor {
     try {
       await this.teams.reconcile(await this.store.listTeams());
     } catch (error) {
-      if (!this.stopping) this.options.report(`could not sync local teams with the organiser store: ${error instanceof Error ? error.message : String(error)}`);
+      if (!this.stopping) this.options.report(`could not sync local teams with the organiser store: ${errorMessage(error)}`);
     }
   }
 

@@ -2,6 +2,7 @@
  * Creating a local team's pipeline resources: its four tables in the team's own DynamoDB Local
  * (created right after that process starts, which keeps DynamoDB Local fast) and its Kinesis stream.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import {
   CreateStreamCommand,
@@ -13,7 +14,7 @@ import {
 import { type Connection, dynamoDbClient, kinesisClient } from '../aws/clients';
 import { type PipelineResources, TABLE_SPECS, tableName } from '../pipeline-resources';
 
-/** Creates the StateTable, ReduceTable, AggregateTable and ParameterTable (streams as in SPEC §5). */
+/** Creates the StateTable, ReduceTable, AggregateTable and ParameterTable (streams as in docs/game.md). */
 export async function createTables(connection: Connection, resources: PipelineResources): Promise<void> {
   const client = dynamoDbClient(connection);
   for (const spec of TABLE_SPECS) {
@@ -41,7 +42,7 @@ async function waitForStream(connection: Connection, streamName: string, wanted:
       if (!(error instanceof ResourceNotFoundException)) throw error;
       if (wanted === 'GONE') return;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error(`Kinesis stream ${streamName} did not become ${wanted}`);
 }

@@ -9,12 +9,12 @@ import path from 'node:path';
 import { DescribeTableCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dynamoDbClient } from '../aws/clients';
-import { type Emulator, startKinesisEmulator } from '../local/emulators';
-import { freePort } from '../local/ports';
-import { type LocalTeamStack, startLocalTeam } from '../local/team-stack';
+import { dynamoDbClient } from '@/lib/aws/clients';
+import { type Emulator, startKinesisEmulator } from '@/lib/local/emulators';
+import { freePort } from '@/lib/local/ports';
+import { type LocalTeamStack, startLocalTeam } from '@/lib/local/team-stack';
 import { LocalRuntime } from './runtime';
-import { readReports, waitFor } from './runtime-test-kit';
+import { readReports, waitFor } from './test-kit';
 
 interface EventReport {
   fn: string;

@@ -1,20 +1,20 @@
 /**
  * The local runtime against a real Kinesis emulator: per-shard order, identical retries, the
  * concurrency limit, the batching window, exactly-once success under random errors, hot reload,
- * build errors and timeouts (SPEC §6).
+ * build errors and timeouts (the trigger semantics in docs/game.md).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Connection, kinesisClient } from '../aws/clients';
-import { type Emulator, LOCAL_REGION, startKinesisEmulator } from '../local/emulators';
-import { freePort } from '../local/ports';
-import { recreateStream } from '../local/team-resources';
+import { type Connection, kinesisClient } from '@/lib/aws/clients';
+import { type Emulator, LOCAL_REGION, startKinesisEmulator } from '@/lib/local/emulators';
+import { freePort } from '@/lib/local/ports';
+import { recreateStream } from '@/lib/local/team-resources';
 import { LocalRuntime } from './runtime';
-import { createTestTeam, putRecords, type Report, readReports, reportingHandler, type TestTeam, waitFor } from './runtime-test-kit';
-import type { ShardStatus } from './shard-reader';
+import type { ShardStatus } from './streams/shard-reader';
+import { createTestTeam, putRecords, type Report, readReports, reportingHandler, type TestTeam, waitFor } from './test-kit';
 
 let kinesis: Emulator;
 let connection: Connection;

@@ -1,16 +1,20 @@
 /**
  * The local function runtime: drives each local team's State, Map and Reduce handlers from its
- * streams exactly as AWS Lambda's event source mappings do (SPEC §6), with logs and statistics.
+ * streams exactly as AWS Lambda's event source mappings do (docs/game.md, trigger semantics), with logs
+ * and statistics. Stream reading lives in streams/, running handlers in execution/, logs in logs/, and the
+ * runtime as a process with its HTTP endpoint in process/.
  */
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from '../aws/clients';
+import { UnknownTeamError } from '../errors';
+import { isAlive } from '../local/process-tree';
 import type { PipelineFunction, PipelineResources } from '../pipeline-resources';
-import { bundleHandler, writeBundle } from './bundler';
-import { DEFAULT_LOG_CAPACITY, LogBuffer } from './log-buffer';
-import type { LogEntry } from './log-entry';
+import { bundleHandler, writeBundle } from './execution/bundler';
+import { DEFAULT_LOG_CAPACITY, LogBuffer } from './logs/log-buffer';
+import type { LogEntry } from './logs/log-entry';
 import { type SharedRuntimeFiles, TeamRuntime, type TeamStatus } from './team-runtime';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -40,27 +44,12 @@ export interface RuntimeStatus {
   teams: Record<string, TeamStatus>;
 }
 
-export class UnknownTeamError extends Error {
-  constructor(readonly slug: string) {
-    super(`unknown team "${slug}"`);
-  }
-}
-
 export interface LocalRuntimeOptions {
   /** Log entries kept per team. */
   logCapacity?: number;
 }
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,39}$/;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes bundle directories left by runtimes that died without cleaning up. */
 async function pruneStaleBundles(): Promise<void> {
@@ -90,7 +79,7 @@ export class LocalRuntime {
     this.shared ??= (async () => {
       await pruneStaleBundles();
       const bundleDirectory = path.join(BUNDLE_ROOT, `${process.pid}-${randomBytes(4).toString('hex')}`);
-      const host = await bundleHandler(path.join(here, 'worker-host.ts'), bundleDirectory);
+      const host = await bundleHandler(path.join(here, 'execution', 'worker-host.ts'), bundleDirectory);
       if (!host.ok) throw new Error(`cannot build the worker host: ${host.message}`);
       const workerHostFile = await writeBundle(bundleDirectory, 'worker-host.mjs', host.code);
       return { bundleDirectory, workerHostFile };

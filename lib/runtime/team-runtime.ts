@@ -6,12 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
+import { waitAtMost } from '../async';
 import { LOCAL_CREDENTIALS } from '../aws/clients';
+import { errorMessage } from '../errors';
 import { PIPELINE_FUNCTIONS, type PipelineFunction, tableEnvironment } from '../pipeline-resources';
-import { FunctionRuntime, type FunctionStatus, MEMORY_LIMIT_MB, type TeamContext } from './function-runtime';
-import type { LogBuffer } from './log-buffer';
+import { FunctionRuntime, type FunctionStatus, MEMORY_LIMIT_MB, type TeamContext } from './execution/function-runtime';
+import type { LogBuffer } from './logs/log-buffer';
 import type { RuntimeTeam } from './runtime';
-import { TriggerRuntime, type TriggerStatus } from './trigger';
+import { TriggerRuntime, type TriggerStatus } from './streams/trigger';
 import { parseWiring, type TriggerConfig, triggerKey, WIRING_FILE, type Wiring } from './wiring';
 
 /** Edits arriving within this time are handled together (an editor's save can be several events). */
@@ -39,12 +41,6 @@ function describeTrigger(trigger: TriggerConfig): string {
   const window = trigger.maximumBatchingWindowInSeconds ? `, window ${trigger.maximumBatchingWindowInSeconds} s` : '';
   const retries = trigger.maximumRetryAttempts >= 0 ? `, at most ${trigger.maximumRetryAttempts} retries` : '';
   return `batch size ${trigger.batchSize}${window}, starting at ${trigger.startingPosition}${retries}`;
-}
-
-function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  return Promise.race([promise.then(() => undefined), timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Host variables handlers must not see (credentials, profiles, endpoints of the machine). */
@@ -109,7 +105,7 @@ export class TeamRuntime {
   private enqueue(change: () => Promise<void>): Promise<void> {
     this.changes = this.changes
       .then(() => (this.stopped ? undefined : change()))
-      .catch((error: Error) => this.announce('error', `could not apply a change of the code or wiring: ${error.message}`));
+      .catch((error: unknown) => this.announce('error', `could not apply a change of the code or wiring: ${errorMessage(error)}`));
     return this.changes;
   }
 
@@ -156,7 +152,7 @@ export class TeamRuntime {
     try {
       text = await readFile(this.wiringFile, 'utf8');
     } catch (error) {
-      this.wiringProblem = `cannot read ${this.wiringFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+      this.wiringProblem = `cannot read ${this.wiringFile}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`;
       this.wiringText = undefined;
       this.announce('error', `${this.wiringProblem}; the previous wiring stays in effect`);
       return;

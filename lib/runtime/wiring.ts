@@ -3,6 +3,7 @@
  * function runs, and which stream triggers invoke it (Lambda's event source mapping settings).
  */
 import { z } from 'zod';
+import { errorMessage } from '../errors';
 import { PIPELINE_FUNCTIONS, type PipelineFunction, type PipelineResources } from '../pipeline-resources';
 
 export const WIRING_FILE = 'triggers.json';
@@ -67,7 +68,7 @@ export function parseWiring(text: string): WiringParse {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return { ok: false, problem: `${WIRING_FILE} is not valid JSON: ${(error as Error).message}` };
+    return { ok: false, problem: `${WIRING_FILE} is not valid JSON: ${errorMessage(error)}` };
   }
   const result = wiringSchema.safeParse(json);
   if (result.success) return { ok: true, wiring: result.data };

@@ -5,7 +5,7 @@
  * page, and only the lines added since the last fetch are asked for.
  */
 import { PIPELINE_FUNCTIONS, type PipelineFunction } from '../pipeline-resources';
-import type { LogEntry } from '../runtime/log-entry';
+import type { LogEntry } from '../runtime/logs/log-entry';
 import { etagOf } from './etag';
 import type { ServedJson } from './snapshot';
 

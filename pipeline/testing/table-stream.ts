@@ -6,7 +6,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { type Connection, dynamoDbClient, dynamoDbStreamsClient } from '../../lib/aws/clients';
-import { type DynamoDbSourceInfo, dynamoDbEventRecord, withRegion } from '../../lib/runtime/events';
+import { type DynamoDbSourceInfo, dynamoDbEventRecord, withRegion } from '../../lib/runtime/streams/lambda-events';
 
 /**
  * Follows every shard of a table's stream from its start; `next()` returns the records not yet

@@ -1,5 +1,6 @@
 /**
- * The event records Lambda delivers to stream-triggered functions (AWS-FACTS §1), built from what the
+ * The event records Lambda delivers to stream-triggered functions (as the Lambda Developer Guide's
+ * "Using Lambda with Kinesis" and "Using Lambda with DynamoDB" show them), built from what the
  * Kinesis and DynamoDB Streams APIs return, and the payload limit that caps a batch.
  */
 import type { _Record as StreamsApiRecord, AttributeValue as StreamsAttributeValue } from '@aws-sdk/client-dynamodb-streams';

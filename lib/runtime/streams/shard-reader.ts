@@ -3,11 +3,13 @@
  * at a time (batch size, batching window, 6 MB cap), retrying the identical batch until it succeeds
  * (or its retry attempts run out), and advancing the checkpoint only then.
  */
-import { EVENT_ENVELOPE_BYTES, MAX_PAYLOAD_BYTES } from './events';
-import type { FunctionRuntime } from './function-runtime';
-import type { NewLogEntry } from './log-buffer';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errorMessage } from '@/lib/errors';
+import type { FunctionRuntime } from '../execution/function-runtime';
+import type { NewLogEntry } from '../logs/log-buffer';
+import type { TriggerConfig } from '../wiring';
+import { EVENT_ENVELOPE_BYTES, MAX_PAYLOAD_BYTES } from './lambda-events';
 import { readProblem, type ShardPosition, type SourceRecord, type StreamSource } from './stream-sources';
-import type { TriggerConfig } from './wiring';
 
 /**
  * How often a shard without new records is polled: soon after records arrived, then less often
@@ -47,18 +49,9 @@ export interface ShardReaderOptions {
   verifyStream: () => Promise<boolean>;
 }
 
-/** Sleeps `ms`, or less if `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+/** Sleeps `ms`, or less if `signal` aborts (never rejects). */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return sleep(ms, undefined, { signal }).catch(() => undefined);
 }
 
 /** The longest prefix of `records` that fits the batch size and the invoke payload limit (at least one). */
@@ -165,10 +158,10 @@ export class ShardReader {
       if (oldest) {
         const due = oldest.readAt + maximumBatchingWindowInSeconds * 1000 - Date.now();
         if (due <= 0 || this.exhausted) return;
-        if (caughtUp) await sleep(Math.min(pollDelay, due), this.controller.signal);
+        if (caughtUp) await pause(Math.min(pollDelay, due), this.controller.signal);
       } else {
         if (this.exhausted) return;
-        if (caughtUp) await sleep(pollDelay, this.controller.signal);
+        if (caughtUp) await pause(pollDelay, this.controller.signal);
       }
     }
   }
@@ -222,10 +215,10 @@ export class ShardReader {
       }
       if (problem === 'not-found') this.options.onStreamGone();
       if (this.readFailures === 0) {
-        this.options.log({ kind: 'system', level: 'warn', message: `cannot read ${shardId} of the ${source.label} (retrying): ${(error as Error).message}` });
+        this.options.log({ kind: 'system', level: 'warn', message: `cannot read ${shardId} of the ${source.label} (retrying): ${errorMessage(error)}` });
       }
       this.readFailures++;
-      await sleep(Math.min(MAX_READ_BACKOFF_MS, 100 * 2 ** this.readFailures), this.controller.signal);
+      await pause(Math.min(MAX_READ_BACKOFF_MS, 100 * 2 ** this.readFailures), this.controller.signal);
       return 0;
     }
   }
@@ -244,9 +237,9 @@ export class ShardReader {
         this.options.log({
           kind: 'system',
           level: 'error',
-          message: `${this.shardId}: could not invoke (the batch waits and is tried again): ${(error as Error).message}`,
+          message: `${this.shardId}: could not invoke (the batch waits and is tried again): ${errorMessage(error)}`,
         });
-        await sleep(MAX_RETRY_DELAY_MS, this.controller.signal);
+        await pause(MAX_RETRY_DELAY_MS, this.controller.signal);
         if (this.stopped) return false;
         continue;
       }
@@ -262,7 +255,7 @@ export class ShardReader {
         break;
       }
       this.state = 'retrying';
-      await sleep(Math.min(MAX_RETRY_DELAY_MS, 100 * 2 ** (attempt - 1)), this.controller.signal);
+      await pause(Math.min(MAX_RETRY_DELAY_MS, 100 * 2 ** (attempt - 1)), this.controller.signal);
       if (this.stopped) return false;
       attempt++;
     }

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, type Message } from 'esbuild';
+import { errorMessage } from '@/lib/errors';
 
 export type BundleResult = { ok: true; code: Uint8Array; hash: string; inputs: string[] } | { ok: false; message: string; inputs: string[] };
 
@@ -48,7 +49,7 @@ export async function bundleHandler(entry: string, outputDirectory: string): Pro
     };
   } catch (error) {
     const errors = (error as { errors?: Message[] }).errors;
-    if (!errors) return { ok: false, message: (error as Error).message, inputs: [entry] };
+    if (!errors) return { ok: false, message: errorMessage(error), inputs: [entry] };
     const inputs = errors.flatMap((message) => (message.location ? [path.resolve(workingDirectory, message.location.file)] : []));
     return { ok: false, message: errors.map((message) => formatMessage(message, workingDirectory)).join('\n'), inputs: [entry, ...inputs] };
   }

@@ -1,13 +1,13 @@
 /**
  * The local runtime as a process, started by the supervisor with an IPC channel:
- * `node --import tsx lib/runtime/main.ts --port <port>`. IPC in: `{type:'upsert-team', id, team}`,
+ * `node --import tsx lib/runtime/process/main.ts --port <port>`. IPC in: `{type:'upsert-team', id, team}`,
  * `{type:'remove-team', id, slug}`; out: `{type:'done', id, error?}`. Serves HTTP (see http-server.ts).
  * Exits when its parent goes away (IPC disconnect) and on SIGTERM/SIGINT, stopping cleanly.
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
+import { LocalRuntime, type RuntimeTeam } from '../runtime';
 import { createRuntimeServer } from './http-server';
-import { LocalRuntime, type RuntimeTeam } from './runtime';
 
 const STOP_GRACE_MS = 10_000;
 

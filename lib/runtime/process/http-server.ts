@@ -4,9 +4,10 @@
  */
 import http from 'node:http';
 import { z } from 'zod';
-import { PIPELINE_FUNCTIONS, type PipelineFunction } from '../pipeline-resources';
-import { DEFAULT_LOG_CAPACITY } from './log-buffer';
-import { type LocalRuntime, UnknownTeamError } from './runtime';
+import { errorMessage, UnknownTeamError } from '@/lib/errors';
+import { PIPELINE_FUNCTIONS, type PipelineFunction } from '@/lib/pipeline-resources';
+import { DEFAULT_LOG_CAPACITY } from '../logs/log-buffer';
+import type { LocalRuntime } from '../runtime';
 
 const logsQuery = z
   .object({
@@ -51,7 +52,7 @@ export function createRuntimeServer(runtime: LocalRuntime): http.Server {
       else if (url.pathname === '/status') send(response, 200, runtime.status());
       else send(response, 404, { error: `no such endpoint: ${url.pathname} (try /health, /logs, /status)` });
     } catch (error) {
-      send(response, 500, { error: (error as Error).message });
+      send(response, 500, { error: errorMessage(error) });
     }
   });
 }

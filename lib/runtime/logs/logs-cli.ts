@@ -3,9 +3,11 @@
  * `npm run logs -- --team my-team [--function state] [--follow] [--limit 200] [--url http://127.0.0.1:3001]`.
  * Exits 2 with one line saying why when the runtime is unreachable or the team is unknown.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { styleText } from 'node:util';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { PIPELINE_FUNCTIONS } from '../pipeline-resources';
+import { errorMessage } from '@/lib/errors';
+import { PIPELINE_FUNCTIONS } from '@/lib/pipeline-resources';
 import type { LogEntry } from './log-entry';
 
 const FOLLOW_INTERVAL_MS = 1_000;
@@ -60,7 +62,7 @@ async function fetchEntries(after?: number): Promise<LogEntry[]> {
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? errorMessage(error);
     throw new CliError(`cannot reach the local runtime at ${options.url} (${cause}); is the workshop running (npm start)?`);
   }
   const body = (await response.json().catch(() => ({}))) as { entries?: LogEntry[]; error?: string };
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
   let last = entries.at(-1)?.id ?? 0;
   for (const entry of entries) console.log(formatEntry(entry));
   while (options.follow) {
-    await new Promise((resolve) => setTimeout(resolve, FOLLOW_INTERVAL_MS));
+    await sleep(FOLLOW_INTERVAL_MS);
     entries = await fetchEntries(last);
     for (const entry of entries) console.log(formatEntry(entry));
     last = entries.at(-1)?.id ?? last;

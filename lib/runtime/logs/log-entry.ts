@@ -2,7 +2,7 @@
  * One line of a team's function logs, as the local runtime records it and serves it over HTTP
  * (`GET /logs?team=<slug>&function=<state|map|reduce>&after=<id>&limit=<n>` → `{ entries: LogEntry[] }`).
  */
-import type { PipelineFunction } from '../pipeline-resources';
+import type { PipelineFunction } from '@/lib/pipeline-resources';
 
 export type LogKind =
   /** An invocation began (with its record count). */

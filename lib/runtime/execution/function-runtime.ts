@@ -4,12 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { Connection } from '../aws/clients';
-import type { PipelineFunction } from '../pipeline-resources';
+import type { Connection } from '@/lib/aws/clients';
+import type { PipelineFunction } from '@/lib/pipeline-resources';
+import type { LogBuffer, NewLogEntry } from '../logs/log-buffer';
+import type { FunctionConfig } from '../wiring';
 import { bundleHandler, writeBundle } from './bundler';
 import { ConcurrencyLimiter } from './concurrency';
-import type { LogBuffer, NewLogEntry } from './log-buffer';
-import type { FunctionConfig } from './wiring';
 import { type CodeVersion, type InvocationResult, WorkerPool } from './worker-pool';
 
 export const MEMORY_LIMIT_MB = 512;

@@ -3,13 +3,14 @@
  * before children), starts shards at the trigger's starting position, and starts over if the stream
  * is recreated.
  */
-import type { PipelineResources } from '../pipeline-resources';
-import type { FunctionRuntime, TeamContext } from './function-runtime';
-import { LOCAL_ACCOUNT_ID } from './function-runtime';
-import type { NewLogEntry } from './log-buffer';
-import { ShardReader, type ShardStatus, sleep } from './shard-reader';
+import { errorMessage } from '@/lib/errors';
+import type { PipelineResources } from '@/lib/pipeline-resources';
+import type { FunctionRuntime, TeamContext } from '../execution/function-runtime';
+import { LOCAL_ACCOUNT_ID } from '../execution/function-runtime';
+import type { NewLogEntry } from '../logs/log-buffer';
+import { sourceStreamName, type TriggerConfig } from '../wiring';
+import { pause, ShardReader, type ShardStatus } from './shard-reader';
 import { DynamoDbStreamSource, KinesisSource, type ShardInfo, type ShardPosition, StreamNotFoundError, type StreamSource } from './stream-sources';
-import { sourceStreamName, type TriggerConfig } from './wiring';
 
 /** How often shards are listed again (new child shards, a recreated stream). */
 const DISCOVERY_INTERVAL_MS = 5_000;
@@ -97,7 +98,7 @@ export class TriggerRuntime {
         this.message = undefined;
         void Promise.all([...this.readers.values()].map((reader) => reader.positioned)).then(() => this.markReady());
       } catch (error) {
-        const message = (error as Error).message;
+        const message = errorMessage(error);
         if (error instanceof StreamNotFoundError) {
           if (this.state !== 'stream-not-found') {
             this.log({ kind: 'system', level: 'error', message: `${message}: the trigger from ${this.config.source} waits for it` });
@@ -174,7 +175,7 @@ export class TriggerRuntime {
     if (this.lookAgain) return Promise.resolve();
     return new Promise((resolve) => {
       this.wake = resolve;
-      void sleep(ms, this.controller.signal).then(resolve);
+      void pause(ms, this.controller.signal).then(resolve);
     });
   }
 

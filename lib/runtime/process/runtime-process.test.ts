@@ -6,15 +6,15 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, LOCAL_REGION, startKinesisEmulator } from '../local/emulators';
-import { freePort } from '../local/ports';
-import { type ManagedProcess, startNodeModule } from '../local/processes';
-import type { LogEntry } from './log-entry';
-import type { RuntimeStatus } from './runtime';
-import { createTestTeam, putRecords, reportingHandler, type TestTeam, waitFor } from './runtime-test-kit';
+import { type Emulator, LOCAL_REGION, startKinesisEmulator } from '@/lib/local/emulators';
+import { freePort } from '@/lib/local/ports';
+import { type ManagedProcess, startNodeModule } from '@/lib/local/processes';
+import type { LogEntry } from '../logs/log-entry';
+import type { RuntimeStatus } from '../runtime';
+import { createTestTeam, putRecords, reportingHandler, type TestTeam, waitFor } from '../test-kit';
 
 const run = promisify(execFile);
-const repository = path.resolve(import.meta.dirname, '../..');
+const repository = path.resolve(import.meta.dirname, '../../..');
 
 let kinesis: Emulator;
 let team: TestTeam;
@@ -49,7 +49,10 @@ afterAll(async () => {
 
 async function startRuntime(): Promise<{ runtime: ManagedProcess; url: string }> {
   const port = await freePort();
-  const runtime = startNodeModule('runtime-under-test', path.join(repository, 'lib/runtime/main.ts'), ['--port', String(port)], { ipc: true, cwd: repository });
+  const runtime = startNodeModule('runtime-under-test', path.join(repository, 'lib/runtime/process/main.ts'), ['--port', String(port)], {
+    ipc: true,
+    cwd: repository,
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     'the runtime to answer',
@@ -82,7 +85,7 @@ async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
 
 async function logsCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'lib/runtime/logs-cli.ts', ...args], { cwd: repository });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'lib/runtime/logs/logs-cli.ts', ...args], { cwd: repository });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };

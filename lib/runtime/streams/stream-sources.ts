@@ -17,8 +17,8 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import type { DynamoDBRecord, KinesisStreamRecord } from 'aws-lambda';
-import { type Connection, dynamoDbClient, dynamoDbStreamsClient, kinesisClient } from '../aws/clients';
-import { dynamoDbEventRecord, kinesisEventRecord, payloadBytes, withRegion } from './events';
+import { type Connection, dynamoDbClient, dynamoDbStreamsClient, kinesisClient } from '@/lib/aws/clients';
+import { dynamoDbEventRecord, kinesisEventRecord, payloadBytes, withRegion } from './lambda-events';
 
 export type EventRecord = KinesisStreamRecord | DynamoDBRecord;
 

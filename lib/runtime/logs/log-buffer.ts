@@ -2,7 +2,7 @@
  * A team's function logs: a bounded ring buffer of log entries with increasing ids, queried by
  * function and "after this id" so readers can follow it.
  */
-import type { PipelineFunction } from '../pipeline-resources';
+import type { PipelineFunction } from '@/lib/pipeline-resources';
 import type { LogEntry } from './log-entry';
 
 export const DEFAULT_LOG_CAPACITY = 5_000;

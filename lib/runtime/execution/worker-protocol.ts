@@ -1,3 +1,5 @@
+import { errorMessage } from '@/lib/errors';
+
 /** Messages between the runtime and a function's worker thread (one Lambda execution environment). */
 
 export interface WorkerSetup {
@@ -34,12 +36,5 @@ export type WorkerMessage =
 /** An error (or any thrown value) as the Lambda runtime reports it: type, message, stack. */
 export function describeError(error: unknown): InvocationError {
   if (error instanceof Error) return { type: error.name, message: error.message, stack: error.stack };
-  if (typeof error === 'string') return { type: 'string', message: error };
-  let message: string;
-  try {
-    message = JSON.stringify(error) ?? String(error);
-  } catch {
-    message = String(error);
-  }
-  return { type: typeof error, message };
+  return { type: typeof error, message: errorMessage(error) };
 }
