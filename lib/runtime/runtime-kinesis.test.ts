@@ -1,7 +1,7 @@
 /**
  * The local runtime against a real Kinesis emulator: per-shard order, identical retries, the
  * concurrency limit, the batching window, exactly-once success under random errors, hot reload,
- * build errors and timeouts (the trigger semantics in docs/game.md).
+ * build errors and timeouts (docs/game.md, "Trigger semantics").
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

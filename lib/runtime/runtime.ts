@@ -1,8 +1,8 @@
 /**
  * The local function runtime: drives each local team's State, Map and Reduce handlers from its
- * streams exactly as AWS Lambda's event source mappings do (docs/game.md, trigger semantics), with logs
- * and statistics. Stream reading lives in streams/, running handlers in execution/, logs in logs/, and the
- * runtime as a process with its HTTP endpoint in process/.
+ * streams exactly as AWS Lambda's event source mappings do (docs/game.md, "Trigger semantics"),
+ * with logs and statistics. Stream reading lives in streams/, running handlers in execution/, logs
+ * in logs/, and the runtime as a process with its HTTP endpoint in process/.
  */
 import { randomBytes } from 'node:crypto';
 import { readdir, rm } from 'node:fs/promises';
