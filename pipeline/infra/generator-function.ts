@@ -14,6 +14,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { handlerCode } from './bundle';
+import { roundStatements } from './round-permissions';
 import { PIPELINE_DIRECTORY } from './wiring';
 
 export const GENERATOR_ENTRY = path.resolve(PIPELINE_DIRECTORY, '..', 'generator', 'lambda.ts');
@@ -45,17 +46,7 @@ export class GeneratorFunction extends Construct {
       description: `${props.functionName}: sends a round every minute and judges the AggregateTable`,
     });
     role.addToPolicy(new iam.PolicyStatement({ sid: 'WriteLogs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'SendRounds',
-        actions: ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
-        resources: [props.stream.streamArn],
-      }),
-    );
-    role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadTotals', actions: ['dynamodb:Scan'], resources: [props.aggregateTable.tableArn] }));
-    role.addToPolicy(
-      new iam.PolicyStatement({ sid: 'SetFailurePercentages', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [props.parameterTable.tableArn] }),
-    );
+    for (const statement of roundStatements(props)) role.addToPolicy(statement);
 
     this.function = new lambda.Function(this, 'Function', {
       functionName: props.functionName,

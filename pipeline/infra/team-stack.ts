@@ -16,6 +16,7 @@ import type { Construct } from 'constructs';
 import { DEFAULT_RESOURCES, type PipelineFunction, type PipelineResources, TABLE_SPECS, type TableSpec, tableEnvironment } from '@/lib/pipeline-resources';
 import { handlerCode } from './bundle';
 import { GeneratorFunction } from './generator-function';
+import { roundStatements } from './round-permissions';
 import { deployedWiring, functionSettings, type PipelineVariant, type TriggerConfig, variantDirectory } from './wiring';
 
 export interface TeamPipelineProps extends StackProps {
@@ -60,9 +61,12 @@ export function generatorScheduleName(prefix: string): string {
   return prefix ? `${prefix}-GeneratorSchedule` : 'GeneratorSchedule';
 }
 
+/** The name of the role the scoreboard assumes, before any prefix. */
+export const SCOREBOARD_ROLE_NAME = 'AggregationScoreboard';
+
 /** The name of the role the scoreboard assumes. */
 export function scoreboardRoleName(prefix: string): string {
-  return prefix ? `${prefix}-AggregationScoreboard` : 'AggregationScoreboard';
+  return prefix ? `${prefix}-${SCOREBOARD_ROLE_NAME}` : SCOREBOARD_ROLE_NAME;
 }
 
 export class TeamPipelineStack extends Stack {
@@ -197,17 +201,7 @@ export class TeamPipelineStack extends Stack {
       externalIds: [props.externalId],
       description: 'Assumed by the workshop scoreboard: sends rounds, reads totals, sets failure percentages',
     });
-    scoreboardRole.addToPolicy(new iam.PolicyStatement({ sid: 'ReadTotals', actions: ['dynamodb:Scan'], resources: [aggregateTable.tableArn] }));
-    scoreboardRole.addToPolicy(
-      new iam.PolicyStatement({ sid: 'SetFailurePercentages', actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [parameterTable.tableArn] }),
-    );
-    scoreboardRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'SendRounds',
-        actions: ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
-        resources: [stream.streamArn],
-      }),
-    );
+    for (const statement of roundStatements({ stream, aggregateTable, parameterTable })) scoreboardRole.addToPolicy(statement);
 
     const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
     output('Variant', variant, 'starting (Lab 1 to do) or solution');

@@ -13,6 +13,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TABLE_SPECS } from '@/lib/pipeline-resources';
 import { buildPipelineApp } from './app';
+import { ORGANISER_POLICY_FILE, organiserPolicy } from './organiser-policy';
 import { deployedWiring, PIPELINE_DIRECTORY, readWiringFile, wiringFileOf } from './wiring';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, unknown>; DependsOn?: unknown }>;
@@ -201,9 +202,9 @@ describe.each(['starting', 'solution'] as const)('%s variant', (variant) => {
     const scoreboardPolicy = Object.keys(template.findResources('AWS::IAM::Policy')).find((id) => id.startsWith('ScoreboardRole'));
     const statements = statementsOf(template).filter((statement) => statement.policy === scoreboardPolicy);
     expect(statements.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual([
+      { Action: ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'], Resource: getAtt(stream, 'Arn') },
       { Action: 'dynamodb:Scan', Resource: getAtt(aggregate, 'Arn') },
       { Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: getAtt(parameter, 'Arn') },
-      { Action: ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'], Resource: getAtt(stream, 'Arn') },
     ]);
   });
 
@@ -400,16 +401,30 @@ describe('npm run pipeline:synth', () => {
   const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
   const synth = path.join(PIPELINE_DIRECTORY, 'infra', 'synth.ts');
 
-  it('writes the templates of both variants and says where', async () => {
+  it('writes the templates of both variants and the organiser policy, and says where', async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'pipeline-synth-cli-'));
     try {
-      const { stdout } = await run(tsx, [synth, '--prefix', 'team07', '--shards', '2', '--out', out], { cwd: root });
+      const { stdout } = await run(
+        tsx,
+        [
+          synth,
+          ...['--prefix', 'team07', '--shards', '2', '--out', out],
+          ...['--organiser-account', ORGANISER, '--organiser-region', 'eu-west-1', '--team-account', '444455556666'],
+        ],
+        { cwd: root },
+      );
       const shown = (file: string) => path.relative(root, path.join(out, file));
       expect(stdout).toContain(`team07-AggregationPipeline-starting: ${shown('team07-AggregationPipeline-starting.template.json')}`);
       expect(stdout).toContain(`team07-AggregationPipeline-solution: ${shown('team07-AggregationPipeline-solution.template.json')}`);
       expect(existsSync(path.join(out, 'team07-AggregationPipeline-solution.template.json'))).toBe(true);
       expect(existsSync(path.join(out, 'manifest.json'))).toBe(true);
       expect(readFileSync(path.join(out, 'team07-AggregationPipeline-solution.template.json'), 'utf8')).not.toContain('GeneratorLambda');
+      expect(stdout).toContain(
+        `Organiser policy (the organiser store WorkshopOrganiser, sts:AssumeRole on the teams' scoreboard roles): ${shown(ORGANISER_POLICY_FILE)}`,
+      );
+      expect(JSON.parse(readFileSync(path.join(out, ORGANISER_POLICY_FILE), 'utf8'))).toEqual(
+        organiserPolicy({ tableName: 'WorkshopOrganiser', organiserAccountId: ORGANISER, organiserRegion: 'eu-west-1', teamAccountIds: ['444455556666'] }),
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
@@ -432,5 +447,8 @@ describe('npm run pipeline:synth', () => {
     const failure = await run(tsx, [synth, '--organiser-account', '12345'], { cwd: root }).catch((error: { code: number; stderr: string }) => error);
     expect(failure).toMatchObject({ code: 1 });
     expect((failure as { stderr: string }).stderr).toContain('must be a 12-digit AWS account id');
+    const badRegion = await run(tsx, [synth, '--organiser-region', 'europe'], { cwd: root }).catch((error: { code: number; stderr: string }) => error);
+    expect(badRegion).toMatchObject({ code: 1 });
+    expect((badRegion as { stderr: string }).stderr).toContain('must be an AWS region such as eu-west-1');
   });
 });
