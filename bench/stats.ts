@@ -1,5 +1,5 @@
 /** Small statistics for the benchmark figures: percentiles, ratios and rounding for the table. */
-import { median } from '@/lib/scoreboard/stats';
+import { median } from '@/lib/scoreboard/views/stats';
 
 export { median };
 

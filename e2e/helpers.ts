@@ -1,6 +1,6 @@
 /** Shared steps of the browser tests: reading the public board, signing in, saving screenshots. */
 import { type APIRequestContext, expect, type Page } from '@playwright/test';
-import type { ScoreboardView, StandingsTeam } from '@/lib/scoreboard/views';
+import type { ScoreboardView, StandingsTeam } from '@/lib/scoreboard/views/types';
 import { ARTIFACTS, E2E_SECRET } from './stack';
 
 export async function readBoard(request: APIRequestContext): Promise<ScoreboardView> {

@@ -7,7 +7,7 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { type Browser, chromium } from '@playwright/test';
 import Big from 'big.js';
 import { dynamoDbClient } from '@/lib/aws/clients';
-import type { TeamView } from '@/lib/scoreboard/views';
+import type { TeamView } from '@/lib/scoreboard/views/types';
 import { checkInterrupted, type FigureContext, type FigureOutput, sleep, type TableRow } from '../figure';
 import type { FullStack } from '../full-stack';
 import { median, percentile, rounded } from '../stats';

@@ -5,7 +5,7 @@
  */
 import { useRouter } from 'next/navigation';
 import { useCallback, useEffect, useState } from 'react';
-import type { AdminView } from '@/lib/scoreboard/views';
+import type { AdminView } from '@/lib/scoreboard/views/types';
 import { useLive } from '../live/use-live';
 import { Announcement } from '../standings/BoardNotices';
 import { RoundStatus } from '../standings/RoundStatus';

@@ -1,7 +1,7 @@
 'use client';
 /** Freezing the public standings and posting an announcement on every screen. */
 import { type FormEvent, useState } from 'react';
-import type { AdminView } from '@/lib/scoreboard/views';
+import type { AdminView } from '@/lib/scoreboard/views/types';
 import { formatClock } from '../format';
 import { Panel } from '../ui';
 import type { Act } from './AdminConsole';

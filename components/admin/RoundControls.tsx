@@ -1,7 +1,7 @@
 'use client';
 /** Starting a round now, pausing and resuming the schedule, and the round settings. */
 import { type FormEvent, useState } from 'react';
-import type { AdminView } from '@/lib/scoreboard/views';
+import type { AdminView } from '@/lib/scoreboard/views/types';
 import { Panel } from '../ui';
 import type { Act } from './AdminConsole';
 import { Button, Field, Input } from './controls';

@@ -5,7 +5,7 @@
  * lab override and the Lab 2 failure percentages.
  */
 import { type FormEvent, useState } from 'react';
-import type { AdminTeam, AdminView } from '@/lib/scoreboard/views';
+import type { AdminTeam, AdminView } from '@/lib/scoreboard/views/types';
 import { formatCount } from '../format';
 import { Badge, LabBadge, Panel } from '../ui';
 import type { Act } from './AdminConsole';

@@ -2,7 +2,7 @@
  * What a viewer should know about the board itself: the organiser's announcement, a frozen board,
  * a problem on the server, or lost contact with it.
  */
-import type { ScoreboardView } from '@/lib/scoreboard/views';
+import type { ScoreboardView } from '@/lib/scoreboard/views/types';
 import { formatClock } from '../format';
 import type { FetchError } from '../live/use-live';
 import { Notice } from '../ui';

@@ -4,7 +4,7 @@
  * teams share the screen with the score chart; more are laid out in columns of up to 15 rows
  * (30 teams fit at 1920×1080). Sizes follow the viewport height so the type stays as large as fits.
  */
-import type { ScoreboardView, StandingsTeam } from '@/lib/scoreboard/views';
+import type { ScoreboardView, StandingsTeam } from '@/lib/scoreboard/views/types';
 import { formatCount, formatDuration } from '../format';
 import { LabBadge } from '../ui';
 import { Announcement, BoardNotices } from './BoardNotices';

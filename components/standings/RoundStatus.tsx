@@ -3,7 +3,7 @@
  * What happens next, for everybody: the countdown to the next round, the round in progress (and its
  * deadline), or that the organiser paused the schedule. Fixed-width digits: no layout shift.
  */
-import type { ScoreboardView } from '@/lib/scoreboard/views';
+import type { ScoreboardView } from '@/lib/scoreboard/views/types';
 import { formatCountdown } from '../format';
 import { useNow } from '../live/use-live';
 

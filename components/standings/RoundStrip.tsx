@@ -2,7 +2,7 @@
  * The last 10 rounds of a team as a strip of fixed slots (oldest left): green passed, red failed,
  * grey void, outlined when not played yet, amber while a round runs. Fixed width: no layout shift.
  */
-import type { RoundSummary, RunningRound } from '@/lib/scoreboard/views';
+import type { RoundSummary, RunningRound } from '@/lib/scoreboard/views/types';
 import { formatDuration } from '../format';
 
 const SLOTS = 10;

@@ -4,7 +4,7 @@
  * No animation, so the chart does not jump on every refresh.
  */
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { ScoreboardView } from '@/lib/scoreboard/views';
+import type { ScoreboardView } from '@/lib/scoreboard/views/types';
 import { teamColours } from './team-colours';
 
 export function ScoreChart({

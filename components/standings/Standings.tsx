@@ -4,7 +4,7 @@
  * score chart, refreshed every second from /api/scoreboard (an unchanged board costs a 304).
  */
 import { useEffect, useState } from 'react';
-import type { ScoreboardView } from '@/lib/scoreboard/views';
+import type { ScoreboardView } from '@/lib/scoreboard/views/types';
 import { formatCount } from '../format';
 import { useLive } from '../live/use-live';
 import { Notice, Panel } from '../ui';

@@ -4,7 +4,7 @@
  * phone the lab, strip and median fold under the team name.
  */
 import Link from 'next/link';
-import type { StandingsTeam } from '@/lib/scoreboard/views';
+import type { StandingsTeam } from '@/lib/scoreboard/views/types';
 import { formatCount, formatDuration } from '../format';
 import { LabBadge } from '../ui';
 import { RoundStrip } from './RoundStrip';

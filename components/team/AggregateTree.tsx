@@ -2,7 +2,7 @@
  * A team's live AggregateTable as the 3-level tree (2 roots, 4 middle nodes, 12 leaves): per key the
  * expected change of the round, the actual change since its baseline, the delta, and match/mismatch.
  */
-import type { LiveKey } from '@/lib/scoreboard/views';
+import type { LiveKey } from '@/lib/scoreboard/views/types';
 import { formatAmount, formatDelta } from '../format';
 
 const INDENT = ['pl-1 sm:pl-2', 'pl-3 sm:pl-7', 'pl-6 sm:pl-12'] as const;

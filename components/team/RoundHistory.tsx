@@ -4,7 +4,7 @@
  * table of the rounds with lab, result, time and diagnosis.
  */
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { RoundSummary } from '@/lib/scoreboard/views';
+import type { RoundSummary } from '@/lib/scoreboard/views/types';
 import { formatClock, formatDuration } from '../format';
 import { Badge, LabBadge } from '../ui';
 

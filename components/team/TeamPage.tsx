@@ -4,7 +4,7 @@
  * round's expected totals, its round history and (local teams) its function logs. Live every second.
  */
 import Link from 'next/link';
-import type { LiveTable, TeamView } from '@/lib/scoreboard/views';
+import type { LiveTable, TeamView } from '@/lib/scoreboard/views/types';
 import { formatClock, formatCount, formatCountdown, formatDuration } from '../format';
 import { useLive, useNow } from '../live/use-live';
 import { Badge, LabBadge, Notice, Panel } from '../ui';

@@ -1,7 +1,7 @@
 /**
  * The web app's process-wide parts, made once per process (kept on globalThis, since Next.js may
  * load a module once per route bundle): configuration, the organiser store, the shared snapshot,
- * the runtime log follower, the organiser gate and the organiser's actions.
+ * the runtime log follower, the public reads, the organiser gate and the organiser's actions.
  */
 import { OrganiserGate } from '../auth/organiser';
 import { type Config, readConfig } from '../config';
@@ -9,12 +9,13 @@ import { RuntimeLogs } from '../scoreboard/logs';
 import { SnapshotBuilder } from '../scoreboard/snapshot';
 import { OrganiserStore } from '../store/organiser-store';
 import { OrganiserActions } from './organiser-actions';
+import { ScoreboardReads } from './scoreboard-reads';
 
 export interface AppContext {
   config: Config;
   store: OrganiserStore;
   snapshots: SnapshotBuilder;
-  logs: RuntimeLogs;
+  reads: ScoreboardReads;
   gate: OrganiserGate;
   actions: OrganiserActions;
 }
@@ -36,7 +37,7 @@ function createContext(): AppContext {
     config,
     store,
     snapshots,
-    logs: new RuntimeLogs(config.RUNTIME_URL),
+    reads: new ScoreboardReads(snapshots, new RuntimeLogs(config.RUNTIME_URL)),
     gate: new OrganiserGate(config.ORGANISER_SECRET),
     actions: new OrganiserActions(store, snapshots, config.AWS_REGION, localTeams),
   };

@@ -4,8 +4,8 @@
  * (never a stack trace).
  */
 import type { z } from 'zod';
+import type { ServedJson } from '../scoreboard/etag';
 import { matchesIfNoneMatch } from '../scoreboard/etag';
-import type { ServedJson } from '../scoreboard/snapshot';
 import { describeIssues } from './schemas';
 
 const HTTP_ERROR = Symbol.for('stream-aggregation-game.http-error');

@@ -3,13 +3,15 @@
  * act on them): teams, rounds, the schedule, freezing the board, announcements and exports.
  * Each action drops the cached snapshot so the organiser sees its effect on the next poll.
  */
-import { roundsCsv, standingsCsv } from '../scoreboard/export';
+import type { ServedJson } from '../scoreboard/etag';
 import type { SnapshotBuilder } from '../scoreboard/snapshot';
+import { roundsCsv, standingsCsv } from '../scoreboard/views/exports';
+import type { AdminTeam } from '../scoreboard/views/types';
 import { labForScore, type OrganiserStore, TeamExistsError, TeamNotFoundError } from '../store/organiser-store';
 import { newAwsTeam, newLocalTeam } from '../store/team-records';
 import type { Command, Settings, Team } from '../store/types';
 import { HttpError } from './http';
-import type { NewTeamInput, SettingsChanges, TeamChanges } from './schemas';
+import type { AnnouncementInput, Freeze, NewTeamInput, SettingsChanges, StartRound, TeamChanges } from './schemas';
 
 function notFound(slug: string): HttpError {
   return new HttpError(404, `no team with slug "${slug}"`);
@@ -29,6 +31,19 @@ export class OrganiserActions {
     const team = await this.store.getTeam(slug);
     if (!team) throw notFound(slug);
     return team;
+  }
+
+  /** The live standings and every team's settings (the organiser's view, live even while frozen). */
+  async board(): Promise<ServedJson> {
+    return (await this.snapshots.current()).admin();
+  }
+
+  async teams(): Promise<AdminTeam[]> {
+    return (await this.snapshots.current()).adminView().teams;
+  }
+
+  settings(): Promise<Settings> {
+    return this.store.getSettings();
   }
 
   async addTeam(input: NewTeamInput): Promise<Team> {
@@ -73,9 +88,11 @@ export class OrganiserActions {
     }
   }
 
-  async removeTeam(slug: string): Promise<void> {
+  /** Removes a team and its rounds; answers the slug removed. */
+  async removeTeam(slug: string): Promise<string> {
     if (!(await this.store.deleteTeam(slug))) throw notFound(slug);
     this.snapshots.invalidate();
+    return slug;
   }
 
   async resetTeam(slug: string): Promise<Team> {
@@ -88,7 +105,7 @@ export class OrganiserActions {
   }
 
   /** Asks the scheduler for a round now, for the given teams or every active team. */
-  async startRound(teams?: string[]): Promise<Command> {
+  async startRound({ teams }: StartRound): Promise<Command> {
     if (teams) {
       const known = new Map((await this.store.listTeams()).map((team) => [team.slug, team]));
       const unknown = teams.filter((slug) => !known.has(slug));
@@ -106,7 +123,7 @@ export class OrganiserActions {
   }
 
   /** Freezes the public standings as they are now (the organiser keeps seeing them live), or thaws them. */
-  async setFrozen(frozen: boolean): Promise<Settings> {
+  async setFrozen({ frozen }: Freeze): Promise<Settings> {
     let settings: Settings;
     if (frozen) {
       await this.store.saveFrozenSnapshot(await this.snapshots.freezeBoard());
@@ -120,7 +137,7 @@ export class OrganiserActions {
   }
 
   /** Posts an announcement on every screen; empty text takes it down. */
-  async announce(text: string): Promise<Settings> {
+  async announce({ text }: AnnouncementInput): Promise<Settings> {
     const settings = await this.store.updateSettings({ announcement: text ? { text, postedAt: new Date().toISOString() } : null });
     this.snapshots.invalidate();
     return settings;

@@ -1,13 +1,24 @@
 /**
  * Wrappers that keep route handlers to one line of their own: error handling, the organiser check
- * (401/429/503 with a sentence) and the context.
+ * (401/429/503 with a sentence), the context and the `{slug}` path parameter.
  */
-import { type AppContext, appContext } from './context';
-import { HttpError, respond } from './http';
 
-/** The client's address as the server saw it (Next.js fills X-Forwarded-For), for rate limiting. */
-export function clientKeyOf(request: Request): string {
-  return request.headers.get('x-forwarded-for')?.split(',')[0]?.trim() || 'unknown';
+import { clientKeyOf } from './client';
+import { type AppContext, appContext } from './context';
+import { HttpError, parseParam, respond } from './http';
+import { slugSchema } from './schemas';
+
+/** The second argument Next.js passes to a handler under `[slug]`. */
+export type SlugContext = { params: Promise<{ slug: string }> };
+
+/** The `{slug}` of a public team route as given (an unknown one is a 404 later). */
+export async function slugOf(context: SlugContext): Promise<string> {
+  return (await context.params).slug;
+}
+
+/** The `{slug}` of an organiser team route, checked against the slug rule (400 naming it otherwise). */
+export async function validSlugOf(context: SlugContext): Promise<string> {
+  return parseParam('slug', (await context.params).slug, slugSchema);
 }
 
 /** Throws the right HttpError unless the request comes from the organiser. */

@@ -1,5 +1,6 @@
 /**
- * Input of the organiser's API, validated with zod: every rejection names the field at fault.
+ * Input of the organiser's API, validated with zod: every rejection names the field at fault. Each
+ * input's type is inferred from its schema, so what a handler receives is what was checked.
  */
 import { z } from 'zod';
 import { teamSlugSchema } from '../store/team-records';
@@ -78,14 +79,18 @@ export type SettingsChanges = z.infer<typeof settingsChangesSchema>;
 export const startRoundSchema = z.strictObject({
   teams: z.array(slugSchema).min(1, 'teams must list at least one slug (or be left out for all active teams)').max(500).optional(),
 });
+export type StartRound = z.infer<typeof startRoundSchema>;
 
 export const freezeSchema = z.strictObject({ frozen: z.boolean() });
+export type Freeze = z.infer<typeof freezeSchema>;
 
 export const announcementSchema = z.strictObject({
   text: z.string().trim().max(280, 'text must be at most 280 characters'),
 });
+export type AnnouncementInput = z.infer<typeof announcementSchema>;
 
 export const signInSchema = z.strictObject({ secret: z.string().min(1, 'secret must not be empty').max(512) });
+export type SignIn = z.infer<typeof signInSchema>;
 
 /** One line naming the field at fault, e.g. `roundMessages: roundMessages must be at least 1`. */
 export function describeIssues(error: z.ZodError): string {

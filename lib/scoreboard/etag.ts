@@ -1,6 +1,6 @@
 /**
- * Entity tags for the shared snapshots: a strong ETag from the exact bytes served, and the
- * `If-None-Match` check that lets a polling viewer get a 304 without a body.
+ * Entity tags for the shared snapshots: a view serialised once with a strong ETag from the exact
+ * bytes served, and the `If-None-Match` check that lets a polling viewer get a 304 without a body.
  */
 import { createHash } from 'node:crypto';
 
@@ -17,4 +17,16 @@ export function matchesIfNoneMatch(header: string | null, etag: string): boolean
     .split(',')
     .map((tag) => tag.trim())
     .some((tag) => tag === '*' || tag.replace(/^W\//, '') === wanted);
+}
+
+/** A serialised view with its ETag. */
+export interface ServedJson {
+  body: string;
+  etag: string;
+}
+
+/** Serialises a view once, with its ETag. */
+export function serve(view: unknown): ServedJson {
+  const body = JSON.stringify(view);
+  return { body, etag: etagOf(body) };
 }

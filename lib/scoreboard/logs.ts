@@ -4,10 +4,10 @@
  * without it). Each team's logs are fetched at most once per second however many people watch its
  * page, and only the lines added since the last fetch are asked for.
  */
+import { errorMessage } from '../errors';
 import { PIPELINE_FUNCTIONS, type PipelineFunction } from '../pipeline-resources';
 import type { LogEntry } from '../runtime/logs/log-entry';
-import { etagOf } from './etag';
-import type { ServedJson } from './snapshot';
+import { type ServedJson, serve } from './etag';
 
 export interface TeamLogsView {
   available: boolean;
@@ -35,11 +35,6 @@ interface TeamLogs {
 }
 
 const emptyByFunction = <T>(make: () => T) => Object.fromEntries(PIPELINE_FUNCTIONS.map((fn) => [fn, make()])) as Record<PipelineFunction, T>;
-
-function serve(view: TeamLogsView): ServedJson {
-  const body = JSON.stringify(view);
-  return { body, etag: etagOf(body) };
-}
 
 export class RuntimeLogs {
   private readonly teams = new Map<string, TeamLogs>();
@@ -82,8 +77,7 @@ export class RuntimeLogs {
       await Promise.all(PIPELINE_FUNCTIONS.map((fn) => this.follow(team, fn, state)));
       state.served = serve({ available: true, message: null, functions: state.entries });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      state.served = serve({ available: false, message: `The local function runtime is not answering (${reason}).`, functions: state.entries });
+      state.served = serve({ available: false, message: `The local function runtime is not answering (${errorMessage(error)}).`, functions: state.entries });
     }
     return state.served;
   }

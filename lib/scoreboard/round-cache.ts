@@ -5,8 +5,8 @@
  */
 import type { OrganiserStore } from '../store/organiser-store';
 import type { Round } from '../store/types';
-import { isClosed, summariseRound } from './rounds';
-import type { RoundSummary } from './views';
+import { isClosed, summariseRound } from './views/rounds';
+import type { RoundSummary } from './views/types';
 
 /** Rounds re-read below the last closed one on every refresh. */
 const RECHECK_TAIL = 2;

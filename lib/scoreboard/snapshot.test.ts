@@ -16,7 +16,7 @@ import { newLocalTeam } from '../store/team-records';
 import type { Round } from '../store/types';
 import { TeamRoundCache } from './round-cache';
 import { SnapshotBuilder } from './snapshot';
-import type { AdminView, ScoreboardView, TeamView } from './views';
+import type { AdminView, ScoreboardView, TeamView } from './views/types';
 
 let emulator: Emulator;
 let connection: Connection;
@@ -115,13 +115,13 @@ describe('SnapshotBuilder', () => {
     clock += 1000;
     const unchanged = await builder.current();
     expect(unchanged.scoreboard().etag).toBe(before.scoreboard().etag);
-    expect(unchanged.team('fast')!.etag).toBe(before.team('fast')!.etag);
+    expect(unchanged.teamPage('fast')!.etag).toBe(before.teamPage('fast')!.etag);
 
     await dynamoDbClient(connection).send(new PutItemCommand({ TableName: 'slow-AggregateTable', Item: { Identifier: { S: 'PV' }, Value: { N: '8' } } }));
     clock += 1000;
     const changed = await builder.current();
-    expect(changed.team('slow')!.etag).not.toBe(before.team('slow')!.etag);
-    expect(changed.team('fast')!.etag).toBe(before.team('fast')!.etag);
+    expect(changed.teamPage('slow')!.etag).not.toBe(before.teamPage('slow')!.etag);
+    expect(changed.teamPage('fast')!.etag).toBe(before.teamPage('fast')!.etag);
   });
 
   it('ranks the teams, ties going to the team that scored first, with the last rounds and the median', async () => {
@@ -142,7 +142,7 @@ describe('SnapshotBuilder', () => {
 
   it('shows a team its live table against the expected change, key by key, and says when a table is missing', async () => {
     const snapshot = await new SnapshotBuilder({ store }).current();
-    const fast = JSON.parse(snapshot.team('fast')!.body) as TeamView;
+    const fast = JSON.parse(snapshot.teamPage('fast')!.body) as TeamView;
     expect(fast.live.state).toBe('ok');
     expect(fast.live.keys).toHaveLength(18);
     expect(fast.live.keys.every((key) => key.matches)).toBe(true);
@@ -155,16 +155,16 @@ describe('SnapshotBuilder', () => {
     });
     expect(fast.live.messageCount).toBe('3');
 
-    const slow = JSON.parse(snapshot.team('slow')!.body) as TeamView;
+    const slow = JSON.parse(snapshot.teamPage('slow')!.body) as TeamView;
     expect(slow.live.matching).toBe(15);
     expect(slow.live.keys.find((key) => key.key === 'PV')).toMatchObject({ expected: '10.50', matches: false });
     expect(slow.lastDiagnosis).toMatchObject({ round: 1, code: 'no-change', labStep: 'Lab 1' });
     expect(slow.lastDiagnosis?.hint).toMatch(/triggers\.json/);
 
-    const gone = JSON.parse(snapshot.team('gone')!.body) as TeamView;
+    const gone = JSON.parse(snapshot.teamPage('gone')!.body) as TeamView;
     expect(gone.live.state).toBe('unreachable');
     expect(gone.live.message).toMatch(/no-such-table not found/);
-    expect(snapshot.team('nobody')).toBeNull();
+    expect(snapshot.teamPage('nobody')).toBeNull();
   });
 
   it('keeps serving the last standings, with the problem in words, when the store stops answering', async () => {

@@ -5,5 +5,5 @@ import { publicRoute } from '@/lib/api/routes';
 export const dynamic = 'force-dynamic';
 
 export function GET() {
-  return publicRoute(async ({ snapshots }) => json(snapshots.metrics));
+  return publicRoute(async ({ reads }) => json(reads.metrics()));
 }

@@ -5,5 +5,5 @@ import { publicRoute } from '@/lib/api/routes';
 export const dynamic = 'force-dynamic';
 
 export function GET(request: Request) {
-  return publicRoute(async ({ snapshots }) => served(request, (await snapshots.current()).scoreboard()));
+  return publicRoute(async ({ reads }) => served(request, await reads.scoreboard()));
 }

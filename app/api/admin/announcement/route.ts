@@ -6,9 +6,9 @@ import { announcementSchema } from '@/lib/api/schemas';
 export const dynamic = 'force-dynamic';
 
 export function POST(request: Request) {
-  return organiserRoute(request, async ({ actions }) => json({ settings: await actions.announce((await parseBody(request, announcementSchema)).text) }));
+  return organiserRoute(request, async ({ actions }) => json({ settings: await actions.announce(await parseBody(request, announcementSchema)) }));
 }
 
 export function DELETE(request: Request) {
-  return organiserRoute(request, async ({ actions }) => json({ settings: await actions.announce('') }));
+  return organiserRoute(request, async ({ actions }) => json({ settings: await actions.announce({ text: '' }) }));
 }

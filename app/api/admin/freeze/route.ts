@@ -6,5 +6,5 @@ import { freezeSchema } from '@/lib/api/schemas';
 export const dynamic = 'force-dynamic';
 
 export function POST(request: Request) {
-  return organiserRoute(request, async ({ actions }) => json({ settings: await actions.setFrozen((await parseBody(request, freezeSchema)).frozen) }));
+  return organiserRoute(request, async ({ actions }) => json({ settings: await actions.setFrozen(await parseBody(request, freezeSchema)) }));
 }

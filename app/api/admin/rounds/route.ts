@@ -6,8 +6,5 @@ import { startRoundSchema } from '@/lib/api/schemas';
 export const dynamic = 'force-dynamic';
 
 export function POST(request: Request) {
-  return organiserRoute(request, async ({ actions }) => {
-    const { teams } = await parseBody(request, startRoundSchema, {});
-    return json({ command: await actions.startRound(teams) }, 202);
-  });
+  return organiserRoute(request, async ({ actions }) => json({ command: await actions.startRound(await parseBody(request, startRoundSchema, {})) }, 202));
 }

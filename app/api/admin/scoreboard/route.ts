@@ -5,5 +5,5 @@ import { organiserRoute } from '@/lib/api/routes';
 export const dynamic = 'force-dynamic';
 
 export function GET(request: Request) {
-  return organiserRoute(request, async ({ snapshots }) => served(request, (await snapshots.current()).admin(), { vary: 'cookie, authorization' }));
+  return organiserRoute(request, async ({ actions }) => served(request, await actions.board(), { vary: 'cookie, authorization' }));
 }

@@ -6,7 +6,7 @@ import { settingsChangesSchema } from '@/lib/api/schemas';
 export const dynamic = 'force-dynamic';
 
 export function GET(request: Request) {
-  return organiserRoute(request, async ({ store }) => json({ settings: await store.getSettings() }));
+  return organiserRoute(request, async ({ actions }) => json({ settings: await actions.settings() }));
 }
 
 export function PATCH(request: Request) {

@@ -6,7 +6,7 @@ import { newTeamSchema } from '@/lib/api/schemas';
 export const dynamic = 'force-dynamic';
 
 export function GET(request: Request) {
-  return organiserRoute(request, async ({ snapshots }) => json({ teams: (await snapshots.current()).adminView().teams }));
+  return organiserRoute(request, async ({ actions }) => json({ teams: await actions.teams() }));
 }
 
 export function POST(request: Request) {

@@ -1,23 +1,16 @@
 /** PATCH /api/admin/teams/{slug}: name, active, lab override, failure percentages. DELETE: remove the team. */
-import { json, parseBody, parseParam } from '@/lib/api/http';
-import { organiserRoute } from '@/lib/api/routes';
-import { slugSchema, teamChangesSchema } from '@/lib/api/schemas';
+import { json, parseBody } from '@/lib/api/http';
+import { organiserRoute, type SlugContext, validSlugOf } from '@/lib/api/routes';
+import { teamChangesSchema } from '@/lib/api/schemas';
 
 export const dynamic = 'force-dynamic';
 
-type Context = { params: Promise<{ slug: string }> };
-
-export async function PATCH(request: Request, { params }: Context) {
-  const { slug } = await params;
+export function PATCH(request: Request, context: SlugContext) {
   return organiserRoute(request, async ({ actions }) =>
-    json({ team: await actions.updateTeam(parseParam('slug', slug, slugSchema), await parseBody(request, teamChangesSchema)) }),
+    json({ team: await actions.updateTeam(await validSlugOf(context), await parseBody(request, teamChangesSchema)) }),
   );
 }
 
-export async function DELETE(request: Request, { params }: Context) {
-  const { slug } = await params;
-  return organiserRoute(request, async ({ actions }) => {
-    await actions.removeTeam(parseParam('slug', slug, slugSchema));
-    return json({ removed: slug });
-  });
+export function DELETE(request: Request, context: SlugContext) {
+  return organiserRoute(request, async ({ actions }) => json({ removed: await actions.removeTeam(await validSlugOf(context)) }));
 }

@@ -2,7 +2,7 @@
  * What a team should look at for each diagnosis, in the workshop's terms (SPEC §5 and §7): the lab
  * step that fixes the bug, and where in the repository or the AWS console it lives.
  */
-import type { DiagnosisCode } from '../store/types';
+import type { DiagnosisCode } from '@/lib/store/types';
 
 const HINTS: Record<DiagnosisCode, string> = {
   'no-change':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AGGREGATION_KEYS } from '../domain/hierarchy';
+import { AGGREGATION_KEYS } from '@/lib/domain/hierarchy';
 import { liveKeys, messageCountChange } from './live-table';
 
 const expected = Object.fromEntries(AGGREGATION_KEYS.map((key) => [key, '0.00']));

@@ -1,10 +1,12 @@
 /**
  * Turning stored rounds into what the pages show: summaries without per-key detail, the phase of a
- * running round, the round a team's live table is measured against, and the latest diagnosis.
+ * running round, the round a team's live table is measured against, the latest diagnosis, the
+ * median time-to-correct.
  */
-import type { Round } from '../store/types';
+import type { Round } from '@/lib/store/types';
 import { hintFor } from './hints';
-import type { RoundSummary, RunningRound, TeamDiagnosis } from './views';
+import { median } from './stats';
+import type { RoundSummary, RunningRound, TeamDiagnosis } from './types';
 
 export function summariseRound(round: Round): RoundSummary {
   return {
@@ -30,6 +32,17 @@ export function isClosed(round: Pick<Round, 'status'>): boolean {
 export function runningRoundOf(round: Round): RunningRound {
   const phase = !round.baseline ? 'baseline' : !round.sentAt ? 'sending' : 'waiting';
   return { number: round.number, phase, startedAt: round.startedAt, deadlineAt: round.deadlineAt ?? null };
+}
+
+/** The newest round still running (rounds oldest first), as the pages show it. */
+export function newestRunning(rounds: readonly Round[]): RunningRound | null {
+  const newest = rounds.findLast((round) => !isClosed(round));
+  return newest ? runningRoundOf(newest) : null;
+}
+
+/** The median time-to-correct of the passed rounds; null before the first. */
+export function medianTimeToCorrect(summaries: readonly RoundSummary[]): number | null {
+  return median(summaries.map((round) => round.timeToCorrectMs).filter((time): time is number => time !== null));
 }
 
 /** The newest round with a baseline (rounds in any order): the change of the live table is measured from it. */

@@ -2,9 +2,9 @@
  * The organiser's CSV exports: the standings (live, whether or not the public board is frozen) and
  * every round of every team.
  */
-import type { Round } from '../store/types';
+import type { Round } from '@/lib/store/types';
 import { toCsv } from './csv';
-import type { StandingsTeam } from './views';
+import type { StandingsTeam } from './types';
 
 export function standingsCsv(teams: readonly StandingsTeam[]): string {
   return toCsv(

@@ -1,8 +1,20 @@
 /**
  * The JSON the scoreboard serves (and its pages render): the public standings, one team's page, and
- * the organiser's live view. Shared by the server (which builds them) and the React components.
+ * the organiser's live view. Shared by the server (which builds them, in this folder) and the React
+ * components.
  */
-import type { Announcement, Diagnosis, DiagnosisCode, FailurePercentages, Lab, LocalPipeline, LocalStatus, RoundCounts, RoundStatus } from '../store/types';
+import type {
+  Announcement,
+  Diagnosis,
+  DiagnosisCode,
+  FailurePercentages,
+  Lab,
+  LocalPipeline,
+  LocalStatus,
+  RoundCounts,
+  RoundStatus,
+  Team,
+} from '@/lib/store/types';
 import type { ScoreSeries } from './stats';
 
 /** One round of a team, without its per-key details. */
@@ -36,7 +48,7 @@ export interface RunningRound {
 export interface StandingsTeam {
   slug: string;
   name: string;
-  kind: 'local' | 'aws';
+  kind: Team['kind'];
   active: boolean;
   rank: number;
   score: number;
@@ -112,7 +124,7 @@ export interface TeamView {
   team: {
     slug: string;
     name: string;
-    kind: 'local' | 'aws';
+    kind: Team['kind'];
     active: boolean;
     score: number;
     rank: number;
@@ -134,7 +146,7 @@ export interface TeamView {
 export interface AdminTeam {
   slug: string;
   name: string;
-  kind: 'local' | 'aws';
+  kind: Team['kind'];
   active: boolean;
   score: number;
   rank: number;

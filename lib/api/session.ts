@@ -1,0 +1,35 @@
+/**
+ * Signing the organiser in and out over HTTP: the secret checked by the organiser gate (401, or 429
+ * with Retry-After), and the session cookie (httpOnly, SameSite=Strict, Secure over HTTPS).
+ */
+import { SESSION_COOKIE, SESSION_LIFETIME_MS } from '../auth/session';
+import { clientKeyOf } from './client';
+import type { AppContext } from './context';
+import { HttpError, json } from './http';
+import type { SignIn } from './schemas';
+
+function isHttps(request: Request): boolean {
+  return request.headers.get('x-forwarded-proto') === 'https' || new URL(request.url).protocol === 'https:';
+}
+
+export function sessionCookie(request: Request, token: string): string {
+  const secure = isHttps(request) ? '; Secure' : '';
+  return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(SESSION_LIFETIME_MS / 1000)}${secure}`;
+}
+
+export function clearedSessionCookie(request: Request): string {
+  const secure = isHttps(request) ? '; Secure' : '';
+  return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secure}`;
+}
+
+/** Checks the secret typed at sign-in; on success answers with the session cookie. */
+export function signIn(request: Request, { gate }: AppContext, { secret }: SignIn): Response {
+  const result = gate.signIn(secret, clientKeyOf(request));
+  if (!result.ok) throw new HttpError(result.status, result.message, result.retryAfterSeconds ? { 'retry-after': String(result.retryAfterSeconds) } : {});
+  return json({ organiser: true }, 200, { 'set-cookie': sessionCookie(request, result.token!) });
+}
+
+/** Clears the session cookie. */
+export function signOut(request: Request): Response {
+  return json({ organiser: false }, 200, { 'set-cookie': clearedSessionCookie(request) });
+}

@@ -1,0 +1,47 @@
+/**
+ * The organiser's view: the live standings (even while the public board is frozen) and every team
+ * with its connection, resource names, lab override, failure percentages, local status and last round.
+ */
+import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
+import type { BoardData } from './board-data';
+import { liveTable } from './live-table';
+import { isClosed } from './rounds';
+import type { AdminTeam, AdminView, ScoreboardView } from './types';
+
+/** `live` is the live board: teams come in its order, with its ranks. */
+export function adminView(data: BoardData, live: ScoreboardView): AdminView {
+  const bySlug = new Map(data.teams.map((team) => [team.slug, team]));
+  const teams = live.teams.flatMap((standing): AdminTeam[] => {
+    const team = bySlug.get(standing.slug);
+    if (!team) return [];
+    const local = team.local;
+    return [
+      {
+        slug: team.slug,
+        name: team.name,
+        kind: team.kind,
+        active: team.active,
+        score: team.score,
+        rank: standing.rank,
+        lab: team.lab,
+        labOverride: team.labOverride ?? null,
+        failurePercentages: team.failurePercentages ?? null,
+        region: team.connection.region,
+        roleArn: team.connection.roleArn ?? null,
+        externalId: team.connection.externalId ?? null,
+        resources: team.resources,
+        local: local
+          ? {
+              pipeline: local.pipeline,
+              status: local.status,
+              message: local.message ?? null,
+              resetPending: Boolean(local.resetRequestedAt && (!local.resetDoneAt || local.resetDoneAt < local.resetRequestedAt)),
+            }
+          : null,
+        lastRound: (data.summaries.get(team.slug) ?? []).filter(isClosed).at(-1) ?? null,
+        tableState: liveTable(team, data.rounds.get(team.slug) ?? [], data.tables.get(team.slug)).state,
+      },
+    ];
+  });
+  return { live, teams, defaultFailurePercentages: { ...DEFAULT_FAILURE_PERCENTAGES }, localTeams: data.localTeams };
+}

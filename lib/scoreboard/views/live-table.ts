@@ -1,0 +1,77 @@
+/**
+ * A team's live AggregateTable against a round (pure): per key, the change since the round's
+ * baseline next to the round's expected change, with the delta and whether it matches (1e-5); or,
+ * before the table can be read, what the team's resources are doing.
+ */
+import { AGGREGATION_KEYS, keyDepth, MESSAGE_COUNT_KEY } from '@/lib/domain/hierarchy';
+import { Big } from '@/lib/domain/money';
+import { changeOf, type TableValues, TOLERANCE } from '@/lib/domain/verdict';
+import type { Round, Team } from '@/lib/store/types';
+import type { TableRead } from './board-data';
+import { isClosed, referenceRound, runningRoundOf } from './rounds';
+import type { LiveKey, LiveTable } from './types';
+
+const EMPTY: TableValues = new Map();
+
+/** Keys in tree order with their change since `baseline` and, when known, the expected change. */
+export function liveKeys(
+  current: TableValues,
+  baseline: Readonly<Record<string, string>> | null,
+  expected: Readonly<Record<string, string>> | null,
+): LiveKey[] {
+  const base: TableValues = baseline ? new Map(Object.entries(baseline)) : EMPTY;
+  return AGGREGATION_KEYS.map((key) => {
+    const actual = changeOf(base, current, key);
+    const wanted = expected ? new Big(expected[key] ?? '0') : null;
+    const delta = wanted ? actual.minus(wanted) : null;
+    return {
+      key,
+      depth: keyDepth(key),
+      expected: wanted ? wanted.toFixed(2) : null,
+      actual: actual.toFixed(),
+      delta: delta ? delta.toFixed() : null,
+      matches: delta ? delta.abs().lte(TOLERANCE) : null,
+    };
+  });
+}
+
+/** The informative message count since the baseline. */
+export function messageCountChange(current: TableValues, baseline: Readonly<Record<string, string>> | null): string | null {
+  if (!current.has(MESSAGE_COUNT_KEY)) return null;
+  const base: TableValues = baseline ? new Map(Object.entries(baseline)) : EMPTY;
+  return changeOf(base, current, MESSAGE_COUNT_KEY).toFixed();
+}
+
+/** Whether the scoreboard can read a team's table now (a local team only once its resources run). */
+export function tableReadable(team: Team): boolean {
+  if (team.kind === 'aws') return true;
+  return team.local?.status === 'ready' && Boolean(team.connection.dynamodbEndpoint);
+}
+
+function resourcesState(team: Team): Pick<LiveTable, 'state' | 'message'> {
+  const status = team.local?.status ?? 'starting';
+  if (status === 'failed')
+    return { state: 'failed', message: `The team’s local resources failed to start${team.local?.message ? `: ${team.local.message}` : ''}.` };
+  if (status === 'resetting') return { state: 'starting', message: 'The team’s tables are being reset.' };
+  return { state: 'starting', message: 'The team’s local DynamoDB and stream are starting.' };
+}
+
+/** A team's live table against its reference round (the newest with a baseline). */
+export function liveTable(team: Team, rounds: readonly Round[], read: TableRead | undefined): LiveTable {
+  const reference = referenceRound(rounds);
+  const round = reference ? { number: reference.number, status: reference.status, phase: isClosed(reference) ? null : runningRoundOf(reference).phase } : null;
+  const base = { round, readAt: null, keys: [], messageCount: null, matching: 0 };
+  if (!tableReadable(team)) return { ...base, ...resourcesState(team) };
+  if (!read || (!read.values && !read.error)) return { ...base, state: 'waiting', message: 'Reading the AggregateTable for the first time…' };
+  if (!read.values) return { ...base, state: 'unreachable', message: read.error?.message ?? 'The AggregateTable could not be read.' };
+  const keys = liveKeys(read.values, reference?.baseline ?? null, reference?.expected ?? null);
+  return {
+    state: read.error ? 'unreachable' : 'ok',
+    message: read.error ? `${read.error.message} (showing the last values read)` : null,
+    readAt: read.error && read.readAt ? new Date(read.readAt).toISOString() : null,
+    round,
+    keys,
+    messageCount: messageCountChange(read.values, reference?.baseline ?? null),
+    matching: keys.filter((key) => key.matches).length,
+  };
+}
