@@ -1,6 +1,6 @@
 /** The JSON API from outside the browser: the organiser's endpoints refuse callers without the secret. */
 import { expect, test } from '@playwright/test';
-import { E2E_SECRET } from './stack';
+import { E2E_BASE_URL, E2E_SECRET } from './stack';
 
 const bearer = { authorization: `Bearer ${E2E_SECRET}` };
 
@@ -49,4 +49,21 @@ test('the scoreboard answers 304 to a viewer that already has the current snapsh
   if (again.status() === 200) expect(again.headers().etag).not.toBe(etag);
   const metrics = await (await request.get('/api/metrics')).json();
   expect(metrics.snapshotBuilds).toBeGreaterThan(0);
+});
+
+test('pages carry the app icon and an absolute social preview image for shared links', async ({ request }) => {
+  const html = await (await request.get('/teams/reference')).text();
+  expect(/<meta property="og:image" content="([^"]+)"/.exec(html)?.[1]).toBe(`${E2E_BASE_URL}/social-preview.png`);
+  expect(html).toContain('<meta name="twitter:card" content="summary_large_image"/>');
+  expect(html).toContain('<link rel="icon" href="/icon.svg" type="image/svg+xml"/>');
+  expect(html).toContain('<link rel="apple-touch-icon" href="/apple-touch-icon.png"/>');
+  for (const [path, type] of [
+    ['/social-preview.png', 'image/png'],
+    ['/apple-touch-icon.png', 'image/png'],
+    ['/icon.svg', 'image/svg+xml'],
+  ] as const) {
+    const image = await request.get(path);
+    expect(image.status(), path).toBe(200);
+    expect(image.headers()['content-type'], path).toContain(type);
+  }
 });

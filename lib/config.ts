@@ -28,6 +28,8 @@ const schema = z.object({
   ORGANISER_SECRET: z.string().min(8, 'ORGANISER_SECRET must be at least 8 characters').optional(),
   /** Local function runtime's HTTP endpoint (logs), as the web app reaches it. */
   RUNTIME_URL: z.string().url().optional(),
+  /** The scoreboard's address as participants reach it, for link previews; by default the address each request came to. */
+  PUBLIC_URL: z.string().url('PUBLIC_URL must be a URL such as https://scoreboard.example.org').optional(),
 });
 
 export type Config = z.infer<typeof schema>;

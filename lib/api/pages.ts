@@ -1,9 +1,11 @@
 /**
  * Data for the first render of each page (server side), taken from the shared snapshot so a page
- * load costs no more than a poll. Configuration problems come back as a sentence, never a stack.
+ * load costs no more than a poll, and the address links to the scoreboard start with. Configuration
+ * problems come back as a sentence, never a stack.
  */
-import { ConfigError } from '../config';
-import type { AdminView, ScoreboardView, TeamView } from '../scoreboard/views';
+import { headers } from 'next/headers';
+import { ConfigError, readConfig } from '../config';
+import type { AdminView, ScoreboardView, TeamView } from '../scoreboard/views/types';
 import { appContext } from './context';
 
 export type Loaded<T> = { data: T; problem: null } | { data: null; problem: string };
@@ -42,5 +44,29 @@ export function organiserSession(token: string | undefined): { signedIn: boolean
     return { signedIn: gate.hasSession(token), problem: null };
   } catch (error) {
     return { signedIn: false, problem: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * Where the scoreboard is reached, for absolute links in link previews: PUBLIC_URL when set, else
+ * the host and scheme this request came to.
+ */
+export async function publicOrigin(): Promise<URL> {
+  const configured = readConfigOrNull()?.PUBLIC_URL;
+  if (configured) return new URL(configured);
+  const request = await headers();
+  const scheme = request.get('x-forwarded-proto') === 'https' ? 'https' : 'http';
+  try {
+    return new URL(`${scheme}://${request.get('host')}`);
+  } catch {
+    return new URL(`${scheme}://localhost`);
+  }
+}
+
+function readConfigOrNull() {
+  try {
+    return readConfig();
+  } catch {
+    return null;
   }
 }
