@@ -26,7 +26,7 @@ export function BoardNotices({ board, error, updatedAt }: { board: ScoreboardVie
     <>
       {board?.frozen && (
         <Notice tone="info" title={`The standings are frozen${board.frozenAt ? ` since ${formatClock(board.frozenAt)}` : ''}`}>
-          Rounds still run and teams still see their own results; the final standings are revealed by the organiser.
+          Rounds still run; their results are sealed, on team pages too, until the organiser reveals the final standings.
         </Notice>
       )}
       {board?.problem && (

@@ -1,28 +1,33 @@
 'use client';
 /**
  * A team's round history: time-to-correct per round as a bar chart (failed rounds in red), and a
- * table of the rounds with lab, result, time and diagnosis.
+ * table of the rounds with lab, result, time and diagnosis (sealed rounds, while the standings are
+ * frozen, show only their number and start).
  */
 import { Bar, BarChart, CartesianGrid, Cell, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { RoundSummary } from '@/lib/scoreboard/views/types';
+import type { RoundSummary, TeamRound } from '@/lib/scoreboard/views/types';
 import { formatClock, formatDuration } from '../format';
 import { Badge, LabBadge } from '../ui';
 
 const CHART_ROUNDS = 30;
 const TABLE_ROUNDS = 20;
 
-function ResultBadge({ round }: { round: RoundSummary }) {
+const SEALED = 'sealed until the standings are revealed';
+
+function scored(round: TeamRound): round is RoundSummary {
+  return round.status === 'passed' || round.status === 'failed';
+}
+
+function ResultBadge({ round }: { round: TeamRound }) {
+  if (round.status === 'sealed') return <Badge title={SEALED}>sealed</Badge>;
   if (round.status === 'running') return <Badge tone="busy">running</Badge>;
   if (round.status === 'passed') return <Badge tone="good">+{round.points}</Badge>;
   if (round.status === 'void') return <Badge title={round.voidReason ?? undefined}>not scored</Badge>;
   return <Badge tone="bad">failed</Badge>;
 }
 
-export function TimeToCorrectChart({ rounds }: { rounds: RoundSummary[] }) {
-  const closed = rounds
-    .filter((round) => round.status === 'passed' || round.status === 'failed')
-    .slice(0, CHART_ROUNDS)
-    .reverse();
+export function TimeToCorrectChart({ rounds }: { rounds: TeamRound[] }) {
+  const closed = rounds.filter(scored).slice(0, CHART_ROUNDS).reverse();
   if (closed.length === 0) {
     return <div className="flex h-48 items-center justify-center rounded-xl border border-dashed border-slate-700 text-slate-400">No scored rounds yet.</div>;
   }
@@ -65,7 +70,35 @@ export function TimeToCorrectChart({ rounds }: { rounds: RoundSummary[] }) {
   );
 }
 
-export function RoundTable({ rounds }: { rounds: RoundSummary[] }) {
+function RoundCells({ round }: { round: TeamRound }) {
+  if (round.status === 'sealed')
+    return (
+      <>
+        <td className="px-2 text-slate-500">—</td>
+        <td className="px-2">
+          <ResultBadge round={round} />
+        </td>
+        <td className="px-2 text-right text-slate-500">—</td>
+        <td className="px-2 text-slate-400">{SEALED}</td>
+      </>
+    );
+  return (
+    <>
+      <td className="px-2">
+        <LabBadge lab={round.lab} />
+      </td>
+      <td className="px-2">
+        <ResultBadge round={round} />
+      </td>
+      <td className="px-2 text-right">{formatDuration(round.timeToCorrectMs)}</td>
+      <td className="px-2 text-slate-300" title={round.diagnosis?.message ?? round.voidReason ?? ''}>
+        <div className="max-w-[18rem] truncate 2xl:max-w-[28rem]">{round.diagnosis?.message ?? (round.status === 'void' ? round.voidReason : '')}</div>
+      </td>
+    </>
+  );
+}
+
+export function RoundTable({ rounds }: { rounds: TeamRound[] }) {
   if (rounds.length === 0)
     return <p className="text-slate-400">No rounds played yet: the first one starts when the countdown ends (or when the organiser starts one).</p>;
   return (
@@ -86,16 +119,7 @@ export function RoundTable({ rounds }: { rounds: RoundSummary[] }) {
             <tr key={round.number} className="h-10 border-t border-slate-800 align-middle" data-testid="round-row" data-status={round.status}>
               <td className="px-2 font-semibold">{round.number}</td>
               <td className="px-2 text-slate-400">{formatClock(round.startedAt)}</td>
-              <td className="px-2">
-                <LabBadge lab={round.lab} />
-              </td>
-              <td className="px-2">
-                <ResultBadge round={round} />
-              </td>
-              <td className="px-2 text-right">{formatDuration(round.timeToCorrectMs)}</td>
-              <td className="px-2 text-slate-300" title={round.diagnosis?.message ?? round.voidReason ?? ''}>
-                <div className="max-w-[18rem] truncate 2xl:max-w-[28rem]">{round.diagnosis?.message ?? (round.status === 'void' ? round.voidReason : '')}</div>
-              </td>
+              <RoundCells round={round} />
             </tr>
           ))}
         </tbody>

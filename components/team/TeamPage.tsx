@@ -40,6 +40,12 @@ function RoundLine({ view }: { view: TeamView }) {
   }
   const last = view.rounds.find((round) => round.status !== 'running');
   if (!last) return <Notice title="No round played yet">The first round starts at the next countdown on the standings page.</Notice>;
+  if (last.status === 'sealed')
+    return (
+      <Notice title={`Round ${last.number} is sealed`}>
+        Its result, and that of every round since the freeze, shows when the organiser reveals the standings.
+      </Notice>
+    );
   if (last.status === 'passed')
     return (
       <Notice tone="success" title={`Round ${last.number} passed: +${last.points} points`}>
@@ -72,6 +78,7 @@ function Diagnosis({ view }: { view: TeamView }) {
 
 function liveTitle(live: LiveTable): string {
   if (!live.round) return 'AggregateTable';
+  if (live.round.status === 'sealed') return `AggregateTable · change since round ${live.round.number} began`;
   return `AggregateTable · change since round ${live.round.number} began, against its expected totals`;
 }
 
@@ -104,6 +111,12 @@ function LiveTablePanel({ view }: { view: TeamView }) {
         )}
         {live.keys.length > 0 && !live.round && (
           <Notice>No round yet: the values are the table’s totals; the expected change appears with the first round.</Notice>
+        )}
+        {live.round?.status === 'sealed' && live.keys.length > 0 && (
+          <Notice>
+            Round {live.round.number} is sealed until the organiser reveals the standings: the change is shown without the expected totals that would tell
+            whether it matches.
+          </Notice>
         )}
         {live.round?.phase && live.round.phase !== 'waiting' && live.keys.length > 0 && (
           <Notice tone="warn">
@@ -163,7 +176,11 @@ export function TeamPage({ slug, initial }: { slug: string; initial: TeamView })
           {error.message}
         </Notice>
       )}
-      {view.frozen && <Notice>The public standings are frozen: rank and score are those at the freeze; your rounds below stay live.</Notice>}
+      {view.frozen && (
+        <Notice title="The standings are frozen for the finale">
+          Rank, score and lab are those of the freeze; rounds that closed since are sealed until the organiser reveals the standings.
+        </Notice>
+      )}
       <RoundLine view={view} />
       <Diagnosis view={view} />
       <LiveTablePanel view={view} />

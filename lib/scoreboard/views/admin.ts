@@ -39,7 +39,7 @@ export function adminView(data: BoardData, live: ScoreboardView): AdminView {
             }
           : null,
         lastRound: (data.summaries.get(team.slug) ?? []).filter(isClosed).at(-1) ?? null,
-        tableState: liveTable(team, data.rounds.get(team.slug) ?? [], data.tables.get(team.slug)).state,
+        tableState: liveTable(team, data.rounds.get(team.slug) ?? [], data.tables.get(team.slug), null).state,
       },
     ];
   });

@@ -56,15 +56,24 @@ function resourcesState(team: Team): Pick<LiveTable, 'state' | 'message'> {
   return { state: 'starting', message: 'The team’s local DynamoDB and stream are starting.' };
 }
 
-/** A team's live table against its reference round (the newest with a baseline). */
-export function liveTable(team: Team, rounds: readonly Round[], read: TableRead | undefined): LiveTable {
+/**
+ * A team's live table against its reference round (the newest with a baseline). `revealedThrough`
+ * is set while the standings are frozen: a newer reference round is sealed, and the keys then show
+ * the change without the expected totals, deltas and matches that would tell its verdict.
+ */
+export function liveTable(team: Team, rounds: readonly Round[], read: TableRead | undefined, revealedThrough: number | null): LiveTable {
   const reference = referenceRound(rounds);
-  const round = reference ? { number: reference.number, status: reference.status, phase: isClosed(reference) ? null : runningRoundOf(reference).phase } : null;
+  const sealed = reference !== null && revealedThrough !== null && reference.number > revealedThrough;
+  const round = reference
+    ? sealed
+      ? { number: reference.number, status: 'sealed' as const, phase: null }
+      : { number: reference.number, status: reference.status, phase: isClosed(reference) ? null : runningRoundOf(reference).phase }
+    : null;
   const base = { round, readAt: null, keys: [], messageCount: null, matching: 0 };
   if (!tableReadable(team)) return { ...base, ...resourcesState(team) };
   if (!read || (!read.values && !read.error)) return { ...base, state: 'waiting', message: 'Reading the AggregateTable for the first time…' };
   if (!read.values) return { ...base, state: 'unreachable', message: read.error?.message ?? 'The AggregateTable could not be read.' };
-  const keys = liveKeys(read.values, reference?.baseline ?? null, reference?.expected ?? null);
+  const keys = liveKeys(read.values, reference?.baseline ?? null, sealed ? null : (reference?.expected ?? null));
   return {
     state: read.error ? 'unreachable' : 'ok',
     message: read.error ? `${read.error.message} (showing the last values read)` : null,

@@ -1,12 +1,12 @@
 /**
  * Turning stored rounds into what the pages show: summaries without per-key detail, the phase of a
  * running round, the round a team's live table is measured against, the latest diagnosis, the
- * median time-to-correct.
+ * median time-to-correct, and a round sealed while the standings are frozen.
  */
 import type { Round } from '@/lib/store/types';
 import { hintFor } from './hints';
 import { median } from './stats';
-import type { RoundSummary, RunningRound, TeamDiagnosis } from './types';
+import type { RoundSummary, RunningRound, SealedRound, TeamDiagnosis } from './types';
 
 export function summariseRound(round: Round): RoundSummary {
   return {
@@ -43,6 +43,11 @@ export function newestRunning(rounds: readonly Round[]): RunningRound | null {
 /** The median time-to-correct of the passed rounds; null before the first. */
 export function medianTimeToCorrect(summaries: readonly RoundSummary[]): number | null {
   return median(summaries.map((round) => round.timeToCorrectMs).filter((time): time is number => time !== null));
+}
+
+/** A round as the public sees it while the standings are frozen: its number and start, nothing that tells its verdict. */
+export function sealRound(round: Pick<RoundSummary, 'number' | 'startedAt'>): SealedRound {
+  return { number: round.number, status: 'sealed', startedAt: round.startedAt };
 }
 
 /** The newest round with a baseline (rounds in any order): the change of the live table is measured from it. */

@@ -1,40 +1,43 @@
 /**
  * One team's page: where it stands, its live table against the expected totals, every round, and
- * the diagnosis of its last failed round. While the standings are frozen, score and rank are those
- * of the freeze.
+ * the diagnosis of its last failed round. While the standings are frozen, score, rank and lab are
+ * those of the freeze and rounds closed since are sealed (see ./freeze.ts).
  */
 import type { BoardData } from './board-data';
-import { frozenBoardOf } from './freeze';
+import { frozenBoardOf, revealedThrough } from './freeze';
 import { liveTable } from './live-table';
-import { isClosed, latestDiagnosis, medianTimeToCorrect, newestRunning } from './rounds';
-import type { ScoreboardView, TeamView } from './types';
+import { isClosed, latestDiagnosis, medianTimeToCorrect, newestRunning, sealRound } from './rounds';
+import type { RoundSummary, ScoreboardView, TeamView } from './types';
 
 /** A team's page, or null for an unknown team; `live` is the live board (for the team's rank). */
 export function teamPage(data: BoardData, slug: string, live: ScoreboardView): TeamView | null {
   const team = data.teams.find((candidate) => candidate.slug === slug);
   if (!team) return null;
   const frozen = frozenBoardOf(data);
+  const revealed = frozen ? revealedThrough(frozen, slug) : null;
+  const isRevealed = (round: RoundSummary) => revealed === null || round.number <= revealed;
   const rounds = data.rounds.get(slug) ?? [];
   const summaries = data.summaries.get(slug) ?? [];
-  const standing = frozen?.teams.find((entry) => entry.slug === slug) ?? live.teams.find((entry) => entry.slug === slug);
+  const shown = summaries.filter(isRevealed);
+  const standing = (frozen ?? live).teams.find((entry) => entry.slug === slug);
   return {
     team: {
       slug,
       name: team.name,
       kind: team.kind,
       active: team.active,
-      score: standing?.score ?? team.score,
+      score: standing?.score ?? (frozen ? 0 : team.score),
       rank: standing?.rank ?? 0,
-      lab: team.lab,
+      lab: frozen ? (standing?.lab ?? team.labOverride ?? 1) : team.lab,
       region: team.connection.region,
       aggregateTable: team.resources.aggregateTable,
       local: team.local ? { pipeline: team.local.pipeline, status: team.local.status, message: team.local.message ?? null } : null,
     },
-    live: liveTable(team, rounds, data.tables.get(slug)),
-    rounds: [...summaries].reverse(),
-    running: newestRunning(rounds),
-    lastDiagnosis: latestDiagnosis(summaries.filter(isClosed).reverse()),
-    medianTimeToCorrectMs: medianTimeToCorrect(summaries),
+    live: liveTable(team, rounds, data.tables.get(slug), revealed),
+    rounds: summaries.map((round) => (isRevealed(round) ? round : sealRound(round))).reverse(),
+    running: frozen ? null : newestRunning(rounds),
+    lastDiagnosis: latestDiagnosis(shown.filter(isClosed).reverse()),
+    medianTimeToCorrectMs: medianTimeToCorrect(shown),
     frozen: frozen !== null,
   };
 }

@@ -34,6 +34,20 @@ export interface RoundSummary {
   counts: RoundCounts | null;
 }
 
+/**
+ * A round the public may not see yet: it closed (or is still running) after the organiser froze the
+ * standings. Only its number and start are shown, the same from its start until the standings are
+ * revealed, so not even the moment it closed (an early close means it passed) shows.
+ */
+export interface SealedRound {
+  number: number;
+  status: 'sealed';
+  startedAt: string;
+}
+
+/** A round on a team's page: summarised, or sealed while the standings are frozen. */
+export type TeamRound = RoundSummary | SealedRound;
+
 /** What the scheduler is doing in a round right now. */
 export type RoundPhase = 'baseline' | 'sending' | 'waiting';
 
@@ -76,7 +90,7 @@ export interface ScoreboardView {
   roundIntervalSeconds: number;
   roundMessages: number;
   roundDeadlineSeconds: number;
-  /** The newest round being played by any team. */
+  /** The newest round being played by any team; null on the public board while the standings are frozen. */
   runningRound: RunningRound | null;
   /** Something that keeps the board from being current, in words (e.g. the organiser store is down). */
   problem: string | null;
@@ -103,8 +117,12 @@ export interface LiveTable {
   message: string | null;
   /** When the values shown were read, set only while the latest read failed (so a healthy view's ETag stays stable). */
   readAt: string | null;
-  /** The round the change is measured against (its baseline and expected totals); null before any round. */
-  round: { number: number; status: RoundStatus; phase: RoundPhase | null } | null;
+  /**
+   * The round the change is measured against (its baseline and expected totals); null before any
+   * round. `sealed` while the standings are frozen and that round is sealed: the keys then show the
+   * change only, without the expected totals, deltas or matches that would tell its verdict.
+   */
+  round: { number: number; status: RoundStatus | 'sealed'; phase: RoundPhase | null } | null;
   keys: LiveKey[];
   /** Messages counted since the baseline (the informative `message_count` item). */
   messageCount: string | null;
@@ -127,6 +145,7 @@ export interface TeamView {
     kind: Team['kind'];
     active: boolean;
     score: number;
+    /** 0 for a team that is not ranked (added after the standings were frozen). */
     rank: number;
     lab: Lab;
     region: string;
@@ -134,12 +153,13 @@ export interface TeamView {
     local: { pipeline: LocalPipeline; status: LocalStatus; message: string | null } | null;
   };
   live: LiveTable;
-  /** Every round, newest first. */
-  rounds: RoundSummary[];
+  /** Every round, newest first (sealed ones while the standings are frozen). */
+  rounds: TeamRound[];
+  /** The round being played now; null while the standings are frozen (its end would tell its verdict). */
   running: RunningRound | null;
   lastDiagnosis: TeamDiagnosis | null;
   medianTimeToCorrectMs: number | null;
-  /** Score and rank come from the frozen board while the organiser keeps the standings frozen. */
+  /** While the organiser keeps the standings frozen: score, rank and lab are those of the freeze, later rounds sealed. */
   frozen: boolean;
 }
 

@@ -198,3 +198,72 @@ describe('adminView', () => {
     expect(view.defaultFailurePercentages).toEqual({ state: 5, map: 10, reduce: 10 });
   });
 });
+
+describe('while the standings are frozen', () => {
+  // At the freeze: fast had played rounds 1 and 2 (200 points, Lab 1). Since: round 3 passed (300
+  // points, so Lab 2), round 4 failed, round 5 is running; a team joined and passed a round.
+  const atFreeze = boardData([fast, slow], [closedRound('fast', 1, 'passed'), closedRound('fast', 2, 'passed'), closedRound('slow', 1, 'passed')]);
+  const frozenBoard = liveBoard(atFreeze);
+  const now = [fast, slow].map((team) => (team.slug === 'fast' ? { ...team, score: 300, lab: 2 as const } : team));
+  const newcomer = { ...readyTeam('newcomer', 100, '2026-05-01T10:06:20.000Z'), lab: 1 as const };
+  const since = [
+    ...['fast', 'slow'].map((slug) => closedRound(slug, 1, 'passed')),
+    closedRound('fast', 2, 'passed'),
+    closedRound('fast', 3, 'passed'),
+    { ...closedRound('fast', 4, 'failed'), lab: 2 as const },
+    runningRound('fast', 5),
+    closedRound('newcomer', 6, 'passed'),
+  ];
+  const frozen: BoardData = {
+    ...boardData([...now, newcomer], since, { fast: table({ ...zeros, PV: '10.5', 'PV:FXSpot': '10.5', 'PV:FXSpot:EMEA': '10.5' }) }, { frozen: true, frozenAt: 'x' }),
+    frozenBoard,
+  };
+  const live = liveBoard(frozen);
+
+  it('shows everybody the board of the freeze, with no round in progress (an early end would tell a pass)', () => {
+    const shown = publicBoard(live, frozenBoard);
+    expect(shown.teams.map((team) => [team.slug, team.score, team.rounds.length, team.running])).toEqual([
+      ['fast', 200, 2, null],
+      ['slow', 100, 1, null],
+    ]);
+    expect(shown.runningRound).toBeNull();
+    expect(live.runningRound?.number).toBe(5);
+  });
+
+  it('seals a team’s rounds since the freeze: number and start only, from their start on', () => {
+    const page = teamPage(frozen, 'fast', live)!;
+    expect(page.team).toMatchObject({ score: 200, rank: 1, lab: 1 });
+    expect(page.frozen).toBe(true);
+    expect(page.rounds.map((round) => [round.number, round.status])).toEqual([
+      [5, 'sealed'],
+      [4, 'sealed'],
+      [3, 'sealed'],
+      [2, 'passed'],
+      [1, 'passed'],
+    ]);
+    expect(page.rounds[1]).toEqual({ number: 4, status: 'sealed', startedAt: '2026-05-01T10:04:00.000Z' });
+    expect(page.running).toBeNull();
+    expect(page.lastDiagnosis).toBeNull();
+    expect(page.medianTimeToCorrectMs).toBe(4001.5);
+  });
+
+  it('shows the live table’s change without the expected totals of a sealed round', () => {
+    const { live: table } = teamPage(frozen, 'fast', live)!;
+    expect(table.round).toEqual({ number: 5, status: 'sealed', phase: null });
+    expect(table.matching).toBe(0);
+    expect(table.keys.find((key) => key.key === 'PV')).toEqual({ key: 'PV', depth: 0, expected: null, actual: '10.5', delta: null, matches: null });
+    expect(JSON.stringify(table)).not.toContain('10.50');
+  });
+
+  it('gives a team that joined after the freeze no score or rank yet, and seals all its rounds', () => {
+    const page = teamPage(frozen, 'newcomer', live)!;
+    expect(page.team).toMatchObject({ score: 0, rank: 0, lab: 1 });
+    expect(page.rounds).toEqual([{ number: 6, status: 'sealed', startedAt: '2026-05-01T10:06:00.000Z' }]);
+  });
+
+  it('keeps the organiser’s view live', () => {
+    const view = adminView(frozen, live);
+    expect(view.teams.find((team) => team.slug === 'fast')).toMatchObject({ score: 300, lab: 2, lastRound: { number: 4, status: 'failed' } });
+    expect(view.live.runningRound?.number).toBe(5);
+  });
+});
