@@ -111,7 +111,9 @@ const program = new Command()
       writeFileSync(policyFile, `${JSON.stringify(policy, null, 2)}\n`);
       console.log(`Organiser policy (the organiser store ${options.organiserTable}, sts:AssumeRole on the teams' scoreboard roles): ${shown(policyFile)}`);
       if (options.withGenerator)
-        console.log('Each stack includes the GeneratorLambda: once deployed, it runs a round every minute (Lab 1; set its LAB variable to 2 for Lab 2).');
+        console.log(
+          'Each stack includes the GeneratorLambda: once deployed, it runs a round every minute and keeps the account’s score and lab in its ParameterTable (item GENERATOR_SCORE).',
+        );
       if (options.externalId === EXAMPLE_EXTERNAL_ID) {
         console.log(`External id: "${EXAMPLE_EXTERNAL_ID}" (the example; pass --external-id <secret> for a real event).`);
       }

@@ -11,8 +11,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNT_RECORD_PARAMETER } from '@/generator/account-record';
+import { CLOSING_MS, ROUND_OVERHEAD_MS } from '@/generator/lambda';
 import { TABLE_SPECS } from '@/lib/pipeline-resources';
 import { buildPipelineApp } from './app';
+import { GENERATOR_TIMEOUT_SECONDS } from './generator-function';
 import { ORGANISER_POLICY_FILE, organiserPolicy } from './organiser-policy';
 import { deployedWiring, PIPELINE_DIRECTORY, readWiringFile, wiringFileOf } from './wiring';
 
@@ -21,6 +24,7 @@ interface Statement {
   Sid?: string;
   Action: string | string[];
   Resource: unknown;
+  Condition?: unknown;
 }
 
 const ORGANISER = '123456789012';
@@ -337,18 +341,16 @@ describe('the GeneratorLambda (opt-in)', () => {
       Principal: 'events.amazonaws.com',
       SourceArn: getAtt(rule, 'Arn'),
     });
-    withGenerator.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: generator }, MaximumRetryAttempts: 0 });
     withGenerator.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'team01-GeneratorLambda',
       Runtime: 'nodejs22.x',
       Handler: 'index.handler',
-      Timeout: 60,
+      // No LAB: the lab follows the account's score.
       Environment: {
         Variables: {
           STREAM_NAME: { Ref: logicalIdOf(withGenerator, 'AWS::Kinesis::Stream', 'Name', 'team01-IncomingDataStream') },
           AGGREGATE_TABLE_NAME: { Ref: logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-AggregateTable') },
           PARAMETER_TABLE_NAME: { Ref: logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-ParameterTable') },
-          LAB: '1',
           ROUND_MESSAGES: '10000',
           ROUND_DEADLINE_SECONDS: '30',
         },
@@ -363,7 +365,26 @@ describe('the GeneratorLambda (opt-in)', () => {
     expect(bundle).not.toMatch(/require\("@aws-sdk\/client-/);
   });
 
-  it('may send to the stream, read the totals and set the failure percentages, and nothing else', () => {
+  it('cannot overlap itself: one execution at a time, a timeout below the period, late invocations dropped', () => {
+    const generator = generatorId();
+    const properties = resources(withGenerator)[generator]?.Properties ?? {};
+    expect(properties.ReservedConcurrentExecutions).toBe(1);
+    const [rule] = Object.values(withGenerator.findResources('AWS::Events::Rule'));
+    const period = /^rate\((\d+) minutes?\)$/.exec(String(rule?.Properties?.ScheduleExpression));
+    expect(period).not.toBeNull();
+    const periodSeconds = Number(period?.[1]) * 60;
+    expect(properties.Timeout).toBe(GENERATOR_TIMEOUT_SECONDS);
+    expect(GENERATOR_TIMEOUT_SECONDS).toBeLessThan(periodSeconds);
+    // The round's own budget (deadline, making, sending, confirming, writing the result) fits the timeout.
+    expect(30_000 + ROUND_OVERHEAD_MS + CLOSING_MS).toBeLessThanOrEqual(GENERATOR_TIMEOUT_SECONDS * 1000);
+    withGenerator.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: generator },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: periodSeconds,
+    });
+  });
+
+  it('may send to the stream, read the totals, set the failure percentages and keep its score, and nothing else', () => {
     const generatorPolicy = Object.keys(withGenerator.findResources('AWS::IAM::Policy')).find((id) => id.startsWith('GeneratorRole'));
     const statements = statementsOf(withGenerator).filter((statement) => statement.policy === generatorPolicy);
     expect(statements.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual([
@@ -380,7 +401,14 @@ describe('the GeneratorLambda (opt-in)', () => {
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         Resource: getAtt(logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-ParameterTable'), 'Arn'),
       },
+      {
+        Action: 'dynamodb:UpdateItem',
+        Resource: getAtt(logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-ParameterTable'), 'Arn'),
+      },
     ]);
+    expect(statements.find((statement) => statement.Sid === 'KeepScore')).toMatchObject({
+      Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [ACCOUNT_RECORD_PARAMETER] } },
+    });
     const role = logicalIdOf(
       withGenerator,
       'AWS::IAM::Role',
