@@ -13,8 +13,9 @@ import { dynamoDbClient } from '@/lib/aws/clients';
 import { type Emulator, startKinesisEmulator } from '@/lib/local/emulators';
 import { freePort } from '@/lib/local/ports';
 import { type LocalTeamStack, startLocalTeam } from '@/lib/local/team-stack';
+import { eventually } from '@/testing/eventually';
 import { LocalRuntime } from './runtime';
-import { readReports, waitFor } from './test-kit';
+import { readReports } from './test-kit';
 
 interface EventReport {
   fn: string;
@@ -90,8 +91,10 @@ describe('local runtime on DynamoDB Streams', () => {
       codeDirectory,
       environment: { REPORT_DIR: reportDirectory, EXTRA: 'yes' },
     });
-    await waitFor('the ReduceTable reader at LATEST', () =>
-      runtime.status().teams.streams?.functions.reduce?.triggers[0]?.shards.some((shard) => shard.state === 'reading'),
+    await eventually(
+      'the ReduceTable reader at LATEST',
+      () => runtime.status().teams.streams?.functions.reduce?.triggers[0]?.shards ?? [],
+      (shards) => shards.some((shard) => shard.state === 'reading'),
     );
 
     await client.send(new PutItemCommand({ TableName: 'StateTable', Item: { id: { S: 'a' }, v: { N: '1' }, b: { B: new Uint8Array([1, 2]) } } }));
@@ -118,8 +121,16 @@ describe('local runtime on DynamoDB Streams', () => {
         .filter((report) => report.fn.endsWith(suffix))
         .sort((a, b) => a.started - b.started);
     const recordsOf = (suffix: string) => reportsOf(suffix).flatMap((report) => report.records);
-    await waitFor('the StateTable records', () => recordsOf('MapLambda').length >= 3);
-    await waitFor('the ReduceTable records', () => recordsOf('ReduceLambda').length >= 2);
+    await eventually(
+      'the 3 StateTable records',
+      () => recordsOf('MapLambda'),
+      (records) => records.length >= 3,
+    );
+    await eventually(
+      'the 2 ReduceTable records',
+      () => recordsOf('ReduceLambda'),
+      (records) => records.length >= 2,
+    );
 
     const tables = await Promise.all(['StateTable', 'ReduceTable'].map((TableName) => client.send(new DescribeTableCommand({ TableName }))));
     const [stateArn, reduceArn] = tables.map((table) => table.Table!.LatestStreamArn!.replace(':ddblocal:', ':us-east-1:'));

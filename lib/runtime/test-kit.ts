@@ -79,17 +79,6 @@ export function readReports<T>(directory: string): T[] {
     .map((name) => JSON.parse(readFileSync(path.join(directory, name), 'utf8')) as T);
 }
 
-/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /**
  * A handler that reports each invocation as `<REPORT_DIR>/<requestId>.json` (written whole, by rename) with its records'
  * sequence numbers, arrival times, shard, start/end times and outcome; `body` runs before the report

@@ -24,28 +24,16 @@
  *   that is ~250 records (2-3 State batches) later in its own shard, so State writes it after the
  *   newer version and the trade ends stale, whatever the interleaving of shards.
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeRound } from '@/generator/messages';
 import { runRound } from '@/generator/round';
-import { type Emulator, startKinesisEmulator } from '@/lib/local/emulators';
-import { freePort } from '@/lib/local/ports';
 import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
-import { LocalRuntime } from '@/lib/runtime/runtime';
 import type { FailurePercentages, Lab } from '@/lib/store/types';
-import {
-  FidelityTeam,
-  fewestSpoiledRounds,
-  type JudgedRound,
-  judgedRound,
-  largestStaleGap,
-  mixedCodeDirectory,
-  type PipelineChoice,
-  seededFailures,
-} from '../testing/game-rounds';
+import { kinesisFixture, pipelineTeamFixture, runtimeFixture } from '@/testing/fixtures';
+import { type JudgedRound, judgedRound } from '@/testing/judged-round';
+import { STARTING_HANDLERS as HANDED_OUT, type PipelineTeam } from '@/testing/pipeline-team';
+import { fewestSpoiledRounds, largestStaleGap, mixedCodeDirectory, type PipelineChoice, seededFailures } from '../testing/game-rounds';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ROUND_MESSAGES = 2000;
 /** An upper bound only: rounds end when the pipeline is idle. */
 const DEADLINE_SECONDS = 60;
@@ -62,36 +50,17 @@ const STARTING_HANDLERS = fullWiring({ state: 'handlers', map: 'handlers', reduc
 const STATE_FIX_ONLY = fullWiring({ state: 'solution', map: 'handlers', reduce: 'handlers' });
 const REFERENCE = fullWiring({ state: 'solution', map: 'solution', reduce: 'solution' });
 
-let kinesis: Emulator;
-let runtime: LocalRuntime;
-
-beforeAll(async () => {
-  kinesis = await startKinesisEmulator('kinesis-fidelity-test', { port: await freePort() });
-  runtime = new LocalRuntime();
-});
-
-afterAll(async () => {
-  await runtime?.stop();
-  await kinesis?.process.stop();
-});
+const kinesis = kinesisFixture();
+const runtime = runtimeFixture();
 
 /** A team of its own (its own DynamoDB Local) running `choice`, for the tests of one describe block. */
-function teamRunning(slug: string, choice: PipelineChoice): () => FidelityTeam {
-  let team: FidelityTeam | undefined;
-  let code: ReturnType<typeof mixedCodeDirectory> | undefined;
-  beforeAll(async () => {
-    team = await FidelityTeam.start(runtime, slug, kinesis.endpoint);
-    code = mixedCodeDirectory(choice);
-    await team.run(code.directory, ENVIRONMENT);
-  });
-  afterAll(async () => {
-    await team?.stop();
-    code?.remove();
-  });
-  return () => team!;
+function teamRunning(slug: string, choice: PipelineChoice): () => PipelineTeam {
+  const code = mixedCodeDirectory(choice);
+  afterAll(() => code.remove());
+  return pipelineTeamFixture(runtime, kinesis, slug, { codeDirectory: code.directory, environment: ENVIRONMENT });
 }
 
-async function rounds(team: FidelityTeam, label: string, lab: Lab, seeds: readonly number[]): Promise<JudgedRound[]> {
+async function rounds(team: PipelineTeam, label: string, lab: Lab, seeds: readonly number[]): Promise<JudgedRound[]> {
   const results: JudgedRound[] = [];
   for (const seed of seeds) {
     const round = await judgedRound(team, {
@@ -112,19 +81,17 @@ async function rounds(team: FidelityTeam, label: string, lab: Lab, seeds: readon
 }
 
 describe('Lab 1 on the handed-out pipeline (one team, wiring fixed between a and b)', () => {
-  let team: FidelityTeam;
-  let wired: ReturnType<typeof mixedCodeDirectory> | undefined;
   // (a) writes nothing to any table stream, so (b) may reuse its DynamoDB Local at full speed.
-  beforeAll(async () => {
-    team = await FidelityTeam.start(runtime, 'fidelity-lab1', kinesis.endpoint);
+  const lab1Team = pipelineTeamFixture(runtime, kinesis, 'fidelity-lab1');
+  let team: PipelineTeam;
+  let wired: ReturnType<typeof mixedCodeDirectory> | undefined;
+  beforeAll(() => {
+    team = lab1Team();
   });
-  afterAll(async () => {
-    await team?.stop();
-    wired?.remove();
-  });
+  afterAll(() => wired?.remove());
 
   it('a) with the starting wiring (Map only), a round changes nothing in the AggregateTable', async () => {
-    await team.run(path.join(root, 'pipeline/handlers'), ENVIRONMENT);
+    await team.run(HANDED_OUT, ENVIRONMENT);
     // Ten seconds after the burst: the wired pipelines below settle a round in 5-10 s.
     const outcome = await runRound(team.target, { seed: 1, lab: 1, messages: ROUND_MESSAGES, deadlineSeconds: 10, failurePercentages: NO_FAILURES });
     expect(outcome.status).toBe('failed');

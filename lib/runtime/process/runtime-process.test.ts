@@ -9,9 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, LOCAL_REGION, startKinesisEmulator } from '@/lib/local/emulators';
 import { freePort } from '@/lib/local/ports';
 import { type ManagedProcess, startNodeModule } from '@/lib/local/processes';
+import { eventually } from '@/testing/eventually';
 import type { LogEntry } from '../logs/log-entry';
 import type { RuntimeStatus } from '../runtime';
-import { createTestTeam, putRecords, reportingHandler, type TestTeam, waitFor } from '../test-kit';
+import { createTestTeam, putRecords, reportingHandler, type TestTeam } from '../test-kit';
 
 const run = promisify(execFile);
 const repository = path.resolve(import.meta.dirname, '../../..');
@@ -54,14 +55,10 @@ async function startRuntime(): Promise<{ runtime: ManagedProcess; url: string }>
     cwd: repository,
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    'the runtime to answer',
-    () =>
-      fetch(`${url}/health`).then(
-        (response) => response.ok,
-        () => false,
-      ),
-    30_000,
+  await eventually(
+    'the runtime to answer /health',
+    async () => (await fetch(`${url}/health`)).status,
+    (status) => status === 200,
   );
   return { runtime, url };
 }
@@ -103,10 +100,11 @@ describe('runtime process', () => {
       expect(bad.error).toMatch(/bad message/);
 
       await putRecords(team.team.connection, team.team.resources.streamName, [{ data: 'hello', partitionKey: 'k' }]);
-      const entries = await waitFor('the invocation logs', async () => {
-        const { body } = await getJson<{ entries: LogEntry[] }>(`${url}/logs?team=ipc-team&function=state`);
-        return body.entries.some((entry) => entry.kind === 'end') && body.entries;
-      });
+      const entries = await eventually(
+        'the invocation logs',
+        async () => (await getJson<{ entries: LogEntry[] }>(`${url}/logs?team=ipc-team&function=state`)).body.entries,
+        (logged) => logged.some((entry) => entry.kind === 'end'),
+      );
       expect(entries.map((entry) => entry.kind)).toEqual(expect.arrayContaining(['system', 'start', 'output', 'end']));
       expect(entries.find((entry) => entry.kind === 'output')).toMatchObject({ function: 'state', team: 'ipc-team', message: 'handled 1' });
       const last = entries.at(-1)?.id;
