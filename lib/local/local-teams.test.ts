@@ -10,11 +10,14 @@ import path from 'node:path';
 import { ListTablesCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@/testing/eventually';
+import { dynamoDbFixture, kinesisFixture } from '@/testing/fixtures';
+import { freshOrganiserStore } from '@/testing/organiser-store';
 import { type Connection, dynamoDbClient, kinesisClient } from '../aws/clients';
-import { OrganiserStore } from '../store/organiser-store';
+import type { OrganiserStore } from '../store/organiser-store';
 import { newLocalTeam } from '../store/team-records';
 import type { Team } from '../store/types';
-import { type Emulator, LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator, waitUntilReady } from './emulators';
+import { LOCAL_REGION, waitUntilReady } from './emulators';
 import { LocalTeamManager } from './local-teams';
 import { freePort } from './ports';
 import { commandLine, descendantsOf } from './process-tree';
@@ -22,24 +25,15 @@ import { type ManagedProcess, startNodeModule } from './processes';
 import { RuntimeChannel } from './runtime-channel';
 
 const root = path.resolve(import.meta.dirname, '../..');
-let organiserDb: Emulator;
-let kinesis: Emulator;
+const organiserDb = dynamoDbFixture();
+const kinesis = kinesisFixture();
 let runtime: ManagedProcess;
 let runtimeUrl: string;
 let store: OrganiserStore;
 let manager: LocalTeamManager;
 
 beforeAll(async () => {
-  [organiserDb, kinesis] = await Promise.all([
-    startDynamoDbLocal('organiser-local-teams-test', { port: await freePort(), maxHeap: '256m' }),
-    startKinesisEmulator('kinesis-local-teams-test', { port: await freePort() }),
-  ]);
-  store = new OrganiserStore({ region: LOCAL_REGION, dynamodbEndpoint: organiserDb.endpoint }, 'WorkshopOrganiser', {
-    roundIntervalSeconds: 60,
-    roundMessages: 100,
-    roundDeadlineSeconds: 30,
-  });
-  await store.ensureTable();
+  store = await freshOrganiserStore(organiserDb(), 'LocalTeams');
   const runtimePort = await freePort();
   runtimeUrl = `http://127.0.0.1:${runtimePort}`;
   runtime = startNodeModule('runtime-local-teams-test', path.join(root, 'lib/runtime/process/main.ts'), ['--port', String(runtimePort)], {
@@ -54,9 +48,10 @@ beforeAll(async () => {
   manager = new LocalTeamManager({
     store,
     runtime: new RuntimeChannel(runtime.child),
-    kinesisEndpoint: kinesis.endpoint,
+    kinesisEndpoint: kinesis().endpoint,
     shardCount: 2,
-    portBase: 30_000 + Math.floor(Math.random() * 20_000),
+    // The first port tried is one the OS reports free; the manager skips any taken after it.
+    portBase: await freePort(),
     reservedPorts: [],
     logDirectory: mkdtempSync(path.join(os.tmpdir(), 'local-teams-test-')),
     codeDirectoryOf: (pipeline) => path.join(root, 'pipeline', pipeline),
@@ -65,7 +60,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await manager?.stopAll();
-  await Promise.all([runtime?.stop(), organiserDb?.process.stop(), kinesis?.process.stop()]);
+  await runtime?.stop();
 });
 
 async function reconcile(): Promise<void> {
@@ -100,7 +95,7 @@ describe('local teams follow the organiser store', () => {
     await reconcile();
     const started = await team('blue');
     expect(started.local?.status).toBe('ready');
-    const connection = { ...started.connection, kinesisEndpoint: kinesis.endpoint };
+    const connection = { ...started.connection, kinesisEndpoint: kinesis().endpoint };
     const tables = await dynamoDbClient(connection).send(new ListTablesCommand({}));
     expect(tables.TableNames?.sort()).toEqual(['AggregateTable', 'ParameterTable', 'ReduceTable', 'StateTable']);
     const stream = await kinesisClient(connection).send(new DescribeStreamSummaryCommand({ StreamName: 'blue-IncomingDataStream' }));
@@ -122,14 +117,14 @@ describe('local teams follow the organiser store', () => {
 
     const beforeCrash = dynamoDbPid(reset.connection.dynamodbEndpoint!)!;
     process.kill(beforeCrash, 'SIGKILL');
-    const deadline = Date.now() + 60_000;
-    let restarted: Team = reset;
-    while (Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      restarted = await team('blue');
-      const current = restarted.local?.status === 'ready' ? dynamoDbPid(restarted.connection.dynamodbEndpoint!) : undefined;
-      if (current !== undefined && current !== beforeCrash) break;
-    }
+    const restarted = await eventually(
+      'the team ready on a new DynamoDB Local process',
+      () => team('blue'),
+      (current) => {
+        const pid = current.local?.status === 'ready' ? dynamoDbPid(current.connection.dynamodbEndpoint!) : undefined;
+        return pid !== undefined && pid !== beforeCrash;
+      },
+    );
     expect(restarted.local?.status).toBe('ready');
     expect(await aggregateItems(restarted.connection)).toBe(0);
 

@@ -5,12 +5,13 @@
  */
 import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { dynamoDbFixture } from '@/testing/fixtures';
+import { freshOrganiserStore } from '@/testing/organiser-store';
 import { OrganiserActions } from '../api/organiser-actions';
 import { type Connection, dynamoDbClient } from '../aws/clients';
 import { AGGREGATION_KEYS } from '../domain/hierarchy';
-import { type Emulator, LOCAL_REGION, startDynamoDbLocal } from '../local/emulators';
-import { freePort } from '../local/ports';
+import { LOCAL_REGION } from '../local/emulators';
 import { OrganiserStore } from '../store/organiser-store';
 import { newLocalTeam } from '../store/team-records';
 import type { Round } from '../store/types';
@@ -18,7 +19,7 @@ import { TeamRoundCache } from './round-cache';
 import { SnapshotBuilder } from './snapshot';
 import type { AdminView, ScoreboardView, TeamView } from './views/types';
 
-let emulator: Emulator;
+const emulator = dynamoDbFixture();
 let connection: Connection;
 let store: OrganiserStore;
 const lease = { holder: 'snapshot-test' };
@@ -70,10 +71,8 @@ async function playRound(slug: string, number: number, passed: boolean, endedAt:
 }
 
 beforeAll(async () => {
-  emulator = await startDynamoDbLocal('snapshot-test', { port: await freePort(), maxHeap: '256m' });
-  connection = { region: LOCAL_REGION, dynamodbEndpoint: emulator.endpoint };
-  store = new OrganiserStore(connection, 'Organiser', { roundIntervalSeconds: 60, roundMessages: 2000, roundDeadlineSeconds: 20 });
-  await store.ensureTable();
+  connection = { region: LOCAL_REGION, dynamodbEndpoint: emulator().endpoint };
+  store = await freshOrganiserStore(emulator(), 'Organiser', { roundIntervalSeconds: 60, roundMessages: 2000, roundDeadlineSeconds: 20 });
   expect(await store.acquireLease(lease.holder, 600_000)).toBe(true);
   await createAggregateTable('fast-AggregateTable', { ...zeros, PV: '10.5', 'PV:FXSpot': '10.5', 'PV:FXSpot:EMEA': '10.50', message_count: '3' });
   await createAggregateTable('slow-AggregateTable', { PV: '7' });
@@ -84,10 +83,6 @@ beforeAll(async () => {
   await playRound('slow', 1, false, '2026-05-01T10:01:00.000Z');
   await playRound('gone', 1, true, '2026-05-01T10:01:05.000Z');
 }, 120_000);
-
-afterAll(async () => {
-  await emulator?.process.stop();
-});
 
 describe('SnapshotBuilder', () => {
   it('scans each AggregateTable once per refresh, however many requests arrive together', async () => {
@@ -200,7 +195,7 @@ describe('TeamRoundCache', () => {
 
     await store.documents.send(
       new UpdateCommand({
-        TableName: 'Organiser',
+        TableName: store.tableName,
         Key: { pk: 'ROUND#fast', sk: '0000000002' },
         UpdateExpression: 'SET timeToCorrectMs = :changed',
         ExpressionAttributeValues: { ':changed': 1 },

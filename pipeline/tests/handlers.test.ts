@@ -11,10 +11,8 @@ import { dynamoDbClient } from '@/lib/aws/clients';
 import type { Hierarchy } from '@/lib/domain/hierarchy';
 import type { RiskMessage } from '@/lib/domain/message';
 import { Big } from '@/lib/domain/money';
-import { type Emulator, startKinesisEmulator } from '@/lib/local/emulators';
-import { freePort } from '@/lib/local/ports';
-import { type LocalTeamStack, startLocalTeam } from '@/lib/local/team-stack';
 import { FAILURE_PARAMETERS, type PipelineFunction } from '@/lib/pipeline-resources';
+import { type Emulator, type LocalTeamStack, startKinesis, startTeam } from '@/testing/emulators';
 import { batchHash } from '../shared/batch-hash';
 import { seededRandom } from '../shared/failure-injection';
 import { preAggregateBatch } from '../shared/map-math';
@@ -106,8 +104,8 @@ async function invokeUntilSuccess<E>(handler: Handler<E>, event: E, name: string
 beforeAll(async () => {
   // The handlers' progress lines would drown the test report.
   vi.spyOn(console, 'log').mockImplementation(() => undefined);
-  kinesis = await startKinesisEmulator('kinesis-pipeline-handlers-test', { port: await freePort() });
-  team = await startLocalTeam({ slug: 'pipeline-handlers-test', port: await freePort(), kinesisEndpoint: kinesis.endpoint, shardCount: 1 });
+  kinesis = await startKinesis();
+  team = await startTeam('pipeline-handlers-test', kinesis.endpoint, 1);
   // The SDK's standard configuration, as the local runtime (and AWS Lambda) provides it.
   process.env.AWS_ENDPOINT_URL = team.connection.dynamodbEndpoint;
   process.env.AWS_REGION = team.connection.region;
