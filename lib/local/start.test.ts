@@ -8,7 +8,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from './ports';
+import { eventually } from '@/testing/eventually';
+import { freePorts } from '@/testing/ports';
 import { descendantsOf, isAlive } from './process-tree';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -18,13 +19,15 @@ const dataDirectories: string[] = [];
 async function stackEnvironment(): Promise<NodeJS.ProcessEnv> {
   const dataDirectory = mkdtempSync(path.join(os.tmpdir(), 'workshop-start-'));
   dataDirectories.push(dataDirectory);
+  // TEAM_PORT_BASE is the first port tried for the teams' DynamoDB Local (taken ones are skipped).
+  const [web, kinesis, organiserStore, runtime, teamPortBase] = await freePorts(5);
   return {
     ...process.env,
-    PORT: String(await freePort()),
-    KINESIS_PORT: String(await freePort()),
-    ORGANISER_STORE_PORT: String(await freePort()),
-    RUNTIME_PORT: String(await freePort()),
-    TEAM_PORT_BASE: String(20_000 + Math.floor(Math.random() * 20_000)),
+    PORT: String(web),
+    KINESIS_PORT: String(kinesis),
+    ORGANISER_STORE_PORT: String(organiserStore),
+    RUNTIME_PORT: String(runtime),
+    TEAM_PORT_BASE: String(teamPortBase),
     WORKSHOP_DATA_DIR: dataDirectory,
     ORGANISER_SECRET: 'start-test-secret',
     ROUND_INTERVAL_SECONDS: '3600',
@@ -41,12 +44,13 @@ function startWorkshop(env: NodeJS.ProcessEnv): { npm: ChildProcess; output: () 
   return { npm, output: () => output, exited };
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number, what: string, details: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${details()}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+/** Waits until every process in `pids` has exited. */
+async function allStopped(pids: readonly number[]): Promise<void> {
+  await eventually(
+    'every child to stop',
+    () => pids.filter(isAlive),
+    (alive) => alive.length === 0,
+  );
 }
 
 async function startHealthyWorkshop() {
@@ -54,7 +58,12 @@ async function startHealthyWorkshop() {
   const workshop = startWorkshop(env);
   let exitCode: number | null | undefined;
   void workshop.exited.then((code) => (exitCode = code));
-  await waitFor(() => workshop.output().includes('workshop is running') || exitCode !== undefined, 400_000, 'the banner', workshop.output);
+  await eventually(
+    'the banner (or an exit)',
+    () => ({ exitCode, output: workshop.output() }),
+    ({ output }) => output.includes('workshop is running') || exitCode !== undefined,
+    { timeoutMs: 400_000, intervalMs: 250 },
+  );
   expect(exitCode, workshop.output()).toBeUndefined();
   return { ...workshop, env };
 }
@@ -84,29 +93,20 @@ describe('npm start', () => {
     expect(descendants.length).toBeGreaterThanOrEqual(6);
     process.kill(-npm.pid!, 'SIGINT');
     await exited;
-    await waitFor(
-      () => descendants.every((pid) => !isAlive(pid)),
-      30_000,
-      'every child to stop',
-      () => descendants.filter(isAlive).join(' '),
-    );
+    await allStopped(descendants);
   });
 
   it('notices when SIGTERM reaches only npm, and stops everything', async () => {
     const { npm } = await startHealthyWorkshop();
     const descendants = descendantsOf(npm.pid!);
     process.kill(npm.pid!, 'SIGTERM');
-    await waitFor(
-      () => descendants.every((pid) => !isAlive(pid)),
-      30_000,
-      'every child to stop',
-      () => descendants.filter(isAlive).join(' '),
-    );
+    await allStopped(descendants);
   });
 
   it('refuses to start when a port is taken, naming the port and the variable', async () => {
     const env = await stackEnvironment();
-    const blocker = net.createServer().listen(Number(env.KINESIS_PORT), '0.0.0.0');
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(Number(env.KINESIS_PORT), '0.0.0.0', resolve));
     try {
       const workshop = startWorkshop(env);
       expect(await workshop.exited).toBe(1);
