@@ -235,7 +235,7 @@ export class FullStack {
     if (line.includes('scheduler-main.ts')) return 'scheduler';
     if (line.includes('reaper.ts')) return 'reaper';
     if (line.includes('esbuild')) return 'esbuild';
-    if (line.includes('next')) return command.includes('next-server') ? 'web (next-server)' : 'web (next start)';
+    if (line.includes('lib/web/main.ts')) return 'web';
     return path.basename(command);
   }
 

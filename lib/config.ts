@@ -28,6 +28,11 @@ const schema = z.object({
   ORGANISER_SECRET: z.string().min(8, 'ORGANISER_SECRET must be at least 8 characters').optional(),
   /** Local function runtime's HTTP endpoint (logs), as the web app reaches it. */
   RUNTIME_URL: z.string().url().optional(),
+  /**
+   * Reverse proxies in front of the scoreboard whose X-Forwarded-For and X-Forwarded-Proto are
+   * believed (`true` is 1); unset or 0: the connection's own address, whatever clients send.
+   */
+  TRUST_PROXY: z.preprocess((value) => (value === 'true' ? 1 : value === 'false' ? 0 : value), z.coerce.number().int().min(0).max(10)).default(0),
   /** The scoreboard's address as participants reach it, for link previews; by default the address each request came to. */
   PUBLIC_URL: z.string().url('PUBLIC_URL must be a URL such as https://scoreboard.example.org').optional(),
 });

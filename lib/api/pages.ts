@@ -6,6 +6,7 @@
 import { headers } from 'next/headers';
 import { ConfigError, readConfig } from '../config';
 import type { AdminView, ScoreboardView, TeamView } from '../scoreboard/views/types';
+import { isHttps } from './client';
 import { appContext } from './context';
 
 export type Loaded<T> = { data: T; problem: null } | { data: null; problem: string };
@@ -55,7 +56,7 @@ export async function publicOrigin(): Promise<URL> {
   const configured = readConfigOrNull()?.PUBLIC_URL;
   if (configured) return new URL(configured);
   const request = await headers();
-  const scheme = request.get('x-forwarded-proto') === 'https' ? 'https' : 'http';
+  const scheme = isHttps({ headers: request }) ? 'https' : 'http';
   try {
     return new URL(`${scheme}://${request.get('host')}`);
   } catch {

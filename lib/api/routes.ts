@@ -3,7 +3,7 @@
  * (401/429/503 with a sentence), the context and the `{slug}` path parameter.
  */
 
-import { clientKeyOf } from './client';
+import { clientAddressOf } from './client';
 import { type AppContext, appContext } from './context';
 import { HttpError, parseParam, respond } from './http';
 import { slugSchema } from './schemas';
@@ -26,7 +26,7 @@ export function requireOrganiser(request: Request, context: AppContext): void {
   const result = context.gate.authorize({
     authorization: request.headers.get('authorization'),
     cookieHeader: request.headers.get('cookie'),
-    clientKey: clientKeyOf(request),
+    clientAddress: clientAddressOf(request),
   });
   if (!result.ok) {
     const headers: Record<string, string> = result.retryAfterSeconds ? { 'retry-after': String(result.retryAfterSeconds) } : {};

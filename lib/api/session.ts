@@ -3,14 +3,10 @@
  * with Retry-After), and the session cookie (httpOnly, SameSite=Strict, Secure over HTTPS).
  */
 import { SESSION_COOKIE, SESSION_LIFETIME_MS } from '../auth/session';
-import { clientKeyOf } from './client';
+import { clientAddressOf, isHttps } from './client';
 import type { AppContext } from './context';
 import { HttpError, json } from './http';
 import type { SignIn } from './schemas';
-
-function isHttps(request: Request): boolean {
-  return request.headers.get('x-forwarded-proto') === 'https' || new URL(request.url).protocol === 'https:';
-}
 
 export function sessionCookie(request: Request, token: string): string {
   const secure = isHttps(request) ? '; Secure' : '';
@@ -24,7 +20,7 @@ export function clearedSessionCookie(request: Request): string {
 
 /** Checks the secret typed at sign-in; on success answers with the session cookie. */
 export function signIn(request: Request, { gate }: AppContext, { secret }: SignIn): Response {
-  const result = gate.signIn(secret, clientKeyOf(request));
+  const result = gate.signIn(secret, clientAddressOf(request));
   if (!result.ok) throw new HttpError(result.status, result.message, result.retryAfterSeconds ? { 'retry-after': String(result.retryAfterSeconds) } : {});
   return json({ organiser: true }, 200, { 'set-cookie': sessionCookie(request, result.token!) });
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { OrganiserGate } from './organiser';
-import { AttemptLimiter } from './rate-limiter';
 import { secretMatches } from './secret';
 import { signSession, verifySession } from './session';
+import { SecretThrottle, throttleKey } from './throttle';
 
 const SECRET = 'correct horse battery staple';
 
@@ -40,47 +40,70 @@ describe('session tokens', () => {
   });
 });
 
-describe('AttemptLimiter', () => {
-  it('blocks a key after maxFailures within the window and lets it try again once the window passes', () => {
+describe('throttleKey', () => {
+  it('keys IPv4 by the address, IPv6 by its /64, and an IPv4-mapped address as the IPv4 one', () => {
+    expect(throttleKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(throttleKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(throttleKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(throttleKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(throttleKey('::1')).toBe('0:0:0:0::/64');
+    expect(throttleKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(throttleKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(throttleKey('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+    expect(throttleKey('unknown')).toBe('unknown');
+  });
+});
+
+describe('SecretThrottle', () => {
+  it('lets a few wrong secrets through, then doubles the wait after each further one, up to the maximum', () => {
     let time = 0;
-    const limiter = new AttemptLimiter({ maxFailures: 3, windowMs: 60_000, now: () => time });
-    for (let attempt = 0; attempt < 3; attempt++) {
-      expect(limiter.check('1.2.3.4').allowed).toBe(true);
-      limiter.recordFailure('1.2.3.4');
-      time += 1000;
-    }
-    const blocked = limiter.check('1.2.3.4');
-    expect(blocked.allowed).toBe(false);
-    expect(blocked.retryAfterMs).toBe(57_000);
-    expect(limiter.check('5.6.7.8').allowed).toBe(true);
-    time = 60_001;
-    expect(limiter.check('1.2.3.4').allowed).toBe(true);
+    const throttle = new SecretThrottle({ freeFailures: 2, firstDelayMs: 1000, maxDelayMs: 4000, now: () => time });
+    expect([throttle.recordFailure('a'), throttle.recordFailure('a')]).toEqual([0, 0]);
+    expect(throttle.check('a')).toEqual({ allowed: true });
+    expect(throttle.recordFailure('a')).toBe(1000);
+    expect(throttle.check('a')).toEqual({ allowed: false, retryAfterMs: 1000 });
+    time += 1000;
+    expect(throttle.check('a')).toEqual({ allowed: true });
+    expect(throttle.recordFailure('a')).toBe(2000);
+    time += 2000;
+    expect(throttle.recordFailure('a')).toBe(4000);
+    time += 4000;
+    expect(throttle.recordFailure('a')).toBe(4000);
   });
 
-  it('forgets a key’s failures after a successful sign-in', () => {
-    const limiter = new AttemptLimiter({ maxFailures: 1, windowMs: 60_000 });
-    limiter.recordFailure('a');
-    expect(limiter.check('a').allowed).toBe(false);
-    limiter.clear('a');
-    expect(limiter.check('a').allowed).toBe(true);
+  it('never slows down another address, and forgets an address after the right secret or after a quiet hour', () => {
+    let time = 0;
+    const throttle = new SecretThrottle({ freeFailures: 0, forgetAfterMs: 3_600_000, now: () => time });
+    for (let attempt = 0; attempt < 50; attempt++) throttle.recordFailure('2001:db8:1:2::1');
+    expect(throttle.check('2001:db8:1:2::ffff').allowed).toBe(false);
+    expect(throttle.check('2001:db8:1:3::1').allowed).toBe(true);
+    expect(throttle.check('203.0.113.7').allowed).toBe(true);
+    throttle.recordFailure('b');
+    throttle.recordSuccess('b');
+    expect(throttle.check('b').allowed).toBe(true);
+    time += 3_600_000;
+    expect(throttle.check('2001:db8:1:2::1').allowed).toBe(true);
   });
 
-  it('remembers at most maxKeys keys, forgetting the oldest', () => {
-    const limiter = new AttemptLimiter({ maxFailures: 1, windowMs: 60_000, maxKeys: 2 });
-    limiter.recordFailure('a');
-    limiter.recordFailure('b');
-    limiter.recordFailure('c');
-    expect(limiter.check('a').allowed).toBe(true);
-    expect(limiter.check('c').allowed).toBe(false);
+  it('remembers at most maxClients addresses, forgetting the least recently wrong', () => {
+    const throttle = new SecretThrottle({ freeFailures: 0, maxClients: 1000 });
+    for (let client = 0; client < 5000; client++) throttle.recordFailure(`10.0.${client >> 8}.${client & 255}`);
+    expect(throttle.size).toBe(1000);
+    expect(throttle.check('10.0.0.0').allowed).toBe(true);
+    expect(throttle.check('10.0.19.135').allowed).toBe(false);
   });
 });
 
 describe('OrganiserGate', () => {
-  const limits = { perClient: { maxFailures: 2, windowMs: 60_000 }, overall: { maxFailures: 3, windowMs: 60_000 } };
-  const request = (authorization: string | null, cookieHeader: string | null = null, clientKey = '10.0.0.1') => ({ authorization, cookieHeader, clientKey });
+  const throttle = { freeFailures: 2 };
+  const request = (authorization: string | null, cookieHeader: string | null = null, clientAddress = '10.0.0.1') => ({
+    authorization,
+    cookieHeader,
+    clientAddress,
+  });
 
   it('accepts the bearer secret and a signed-in session cookie, and refuses everything else with 401', () => {
-    const gate = new OrganiserGate(SECRET, limits);
+    const gate = new OrganiserGate(SECRET, throttle);
     expect(gate.authorize(request(`Bearer ${SECRET}`))).toEqual({ ok: true });
     const signedIn = gate.signIn(SECRET, '10.0.0.1');
     expect(signedIn.ok).toBe(true);
@@ -90,18 +113,19 @@ describe('OrganiserGate', () => {
     expect(gate.authorize(request('Bearer wrong-secret'))).toMatchObject({ ok: false, status: 401 });
   });
 
-  it('stops comparing secrets from a client after too many wrong ones, and overall after more', () => {
-    const gate = new OrganiserGate(SECRET, limits);
-    expect(gate.signIn('guess-1', 'a').ok).toBe(false);
-    expect(gate.authorize(request('Bearer guess-2', null, 'a'))).toMatchObject({ status: 401 });
-    expect(gate.signIn(SECRET, 'a')).toMatchObject({ ok: false, status: 429 });
-    expect(gate.signIn(SECRET, 'b').ok).toBe(true);
-    expect(gate.signIn('guess-3', 'c')).toMatchObject({ status: 401 });
-    expect(gate.signIn(SECRET, 'd')).toMatchObject({ ok: false, status: 429 });
+  it('slows down an address sending wrong secrets (even its right one waits), never the organiser elsewhere', () => {
+    const gate = new OrganiserGate(SECRET, throttle);
+    expect(gate.signIn('guess-1', '10.0.0.66')).toMatchObject({ status: 401, message: 'wrong organiser secret' });
+    expect(gate.authorize(request('Bearer guess-2', null, '10.0.0.66'))).toMatchObject({ status: 401 });
+    expect(gate.signIn('guess-3', '10.0.0.66')).toMatchObject({ status: 401, message: expect.stringMatching(/next try is possible in 1 s/) });
+    expect(gate.signIn(SECRET, '10.0.0.66')).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 1 });
+    for (let guess = 0; guess < 100; guess++) gate.signIn(`guess-${guess}`, `10.0.1.${guess}`);
+    expect(gate.signIn(SECRET, '10.0.0.1').ok).toBe(true);
+    expect(gate.authorize(request(`Bearer ${SECRET}`, null, '10.0.0.2'))).toEqual({ ok: true });
   });
 
   it('disables organiser actions with 503 when no secret is configured', () => {
-    const gate = new OrganiserGate(undefined, limits);
+    const gate = new OrganiserGate(undefined, throttle);
     expect(gate.authorize(request('Bearer anything'))).toMatchObject({ ok: false, status: 503 });
     expect(gate.signIn('anything', 'a')).toMatchObject({ ok: false, status: 503 });
   });

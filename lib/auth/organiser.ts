@@ -1,32 +1,21 @@
 /**
  * Who may act as the organiser: a request with a valid session cookie, or with
- * `Authorization: Bearer <ORGANISER_SECRET>`. Wrong secrets (at sign-in or as a bearer) count
- * against a per-client and an overall limit; once over it, secrets are not even compared.
+ * `Authorization: Bearer <ORGANISER_SECRET>`. Every secret presented (at sign-in or as a bearer) is
+ * throttled per client address (./throttle.ts): wrong ones slow their sender down, and a throttled
+ * address's secrets are not even compared until its wait is over. Other addresses are unaffected.
  */
-import { AttemptLimiter } from './rate-limiter';
 import { secretMatches } from './secret';
 import { SESSION_COOKIE, signSession, verifySession } from './session';
+import { SecretThrottle, type ThrottleOptions } from './throttle';
 
 export type GateResult = { ok: true } | { ok: false; status: 401 | 429 | 503; message: string; retryAfterSeconds?: number };
 
 export interface OrganiserCredentials {
   authorization: string | null;
   cookieHeader: string | null;
-  /** Identifies the client for rate limiting (its address). */
-  clientKey: string;
+  /** The client's address (as the web server saw it), for throttling. */
+  clientAddress: string;
 }
-
-export interface GateLimits {
-  perClient: { maxFailures: number; windowMs: number };
-  overall: { maxFailures: number; windowMs: number };
-}
-
-export const DEFAULT_GATE_LIMITS: GateLimits = {
-  perClient: { maxFailures: 10, windowMs: 5 * 60_000 },
-  overall: { maxFailures: 100, windowMs: 5 * 60_000 },
-};
-
-const OVERALL = '*';
 
 /** Reads one cookie from a Cookie header. */
 export function cookieValue(cookieHeader: string | null, name: string): string | null {
@@ -42,17 +31,16 @@ function bearerOf(authorization: string | null): string | null {
   return match?.[1]?.trim() ?? null;
 }
 
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
 export class OrganiserGate {
-  private readonly perClient: AttemptLimiter;
-  private readonly overall: AttemptLimiter;
+  private readonly throttle: SecretThrottle;
 
   constructor(
     private readonly secret: string | undefined,
-    limits: GateLimits = DEFAULT_GATE_LIMITS,
-    now: () => number = Date.now,
+    throttle: Partial<ThrottleOptions> = {},
   ) {
-    this.perClient = new AttemptLimiter({ ...limits.perClient, now });
-    this.overall = new AttemptLimiter({ ...limits.overall, now });
+    this.throttle = new SecretThrottle(throttle);
   }
 
   get configured(): boolean {
@@ -67,22 +55,22 @@ export class OrganiserGate {
     };
   }
 
-  private limited(clientKey: string): GateResult | null {
-    const decision = [this.perClient.check(clientKey), this.overall.check(OVERALL)].find((result) => !result.allowed);
-    if (!decision) return null;
-    return { ok: false, status: 429, message: 'too many wrong secrets; wait before trying again', retryAfterSeconds: Math.ceil(decision.retryAfterMs / 1000) };
-  }
-
-  private checkSecret(presented: string, clientKey: string): GateResult {
-    const limited = this.limited(clientKey);
-    if (limited) return limited;
+  private checkSecret(presented: string, clientAddress: string): GateResult {
+    const decision = this.throttle.check(clientAddress);
+    if (!decision.allowed) {
+      const wait = seconds(decision.retryAfterMs);
+      return { ok: false, status: 429, message: `too many wrong secrets from your address; try again in ${wait} s`, retryAfterSeconds: wait };
+    }
     if (secretMatches(presented, this.secret!)) {
-      this.perClient.clear(clientKey);
+      this.throttle.recordSuccess(clientAddress);
       return { ok: true };
     }
-    this.perClient.recordFailure(clientKey);
-    this.overall.recordFailure(OVERALL);
-    return { ok: false, status: 401, message: 'wrong organiser secret' };
+    const delay = this.throttle.recordFailure(clientAddress);
+    return {
+      ok: false,
+      status: 401,
+      message: delay > 0 ? `wrong organiser secret; the next try is possible in ${seconds(delay)} s` : 'wrong organiser secret',
+    };
   }
 
   /** Whether a request carries a valid session cookie or bearer secret. */
@@ -90,7 +78,7 @@ export class OrganiserGate {
     if (!this.secret) return this.notConfigured();
     if (verifySession(cookieValue(credentials.cookieHeader, SESSION_COOKIE), this.secret)) return { ok: true };
     const bearer = bearerOf(credentials.authorization);
-    if (bearer !== null) return this.checkSecret(bearer, credentials.clientKey);
+    if (bearer !== null) return this.checkSecret(bearer, credentials.clientAddress);
     return { ok: false, status: 401, message: 'organiser sign-in required: sign in at /admin or send Authorization: Bearer <ORGANISER_SECRET>' };
   }
 
@@ -100,9 +88,9 @@ export class OrganiserGate {
   }
 
   /** Checks a secret typed at sign-in; on success returns a new session token. */
-  signIn(presented: string, clientKey: string): GateResult & { token?: string } {
+  signIn(presented: string, clientAddress: string): GateResult & { token?: string } {
     if (!this.secret) return this.notConfigured();
-    const result = this.checkSecret(presented, clientKey);
+    const result = this.checkSecret(presented, clientAddress);
     return result.ok ? { ok: true, token: signSession(this.secret) } : result;
   }
 }

@@ -240,9 +240,10 @@ export class Supervisor {
     return scheduler;
   }
 
+  /** The web app: Next.js behind our own server (lib/web/main.ts), the one part listening beyond loopback. */
   private async startWebApp(): Promise<ManagedProcess> {
     const { config, root } = this.options;
-    const web = startProcess('web', process.execPath, [nextBin(root), 'start', '--port', String(config.PORT)], {
+    const web = startNodeModule('web', path.join(root, 'lib/web/main.ts'), [], {
       cwd: root,
       env: { ...this.childEnvironment(), NEXT_TELEMETRY_DISABLED: '1' },
       logFile: this.logFile('web'),

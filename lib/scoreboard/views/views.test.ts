@@ -215,7 +215,12 @@ describe('while the standings are frozen', () => {
     closedRound('newcomer', 6, 'passed'),
   ];
   const frozen: BoardData = {
-    ...boardData([...now, newcomer], since, { fast: table({ ...zeros, PV: '10.5', 'PV:FXSpot': '10.5', 'PV:FXSpot:EMEA': '10.5' }) }, { frozen: true, frozenAt: 'x' }),
+    ...boardData(
+      [...now, newcomer],
+      since,
+      { fast: table({ ...zeros, PV: '10.5', 'PV:FXSpot': '10.5', 'PV:FXSpot:EMEA': '10.5' }) },
+      { frozen: true, frozenAt: 'x' },
+    ),
     frozenBoard,
   };
   const live = liveBoard(frozen);

@@ -1,0 +1,145 @@
+/**
+ * The web app's own server, over HTTP against the real process (lib/web/main.ts) with a real organiser
+ * store on DynamoDB Local: bodies capped before they are read (413, chunked ones cut off), memory flat
+ * under a stream of oversized bodies, and client addresses from the connection, not from headers.
+ */
+
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, LOCAL_REGION, startDynamoDbLocal } from '@/lib/local/emulators';
+import { freePort } from '@/lib/local/ports';
+import { OrganiserStore } from '@/lib/store/organiser-store';
+import { jsonOf, send, startWebApp, type WebApp } from '@/testing/web-app';
+
+const SECRET = 'server-test-secret';
+let emulator: Emulator;
+let web: WebApp;
+
+beforeAll(async () => {
+  emulator = await startDynamoDbLocal('web-server-test', { port: await freePort(), maxHeap: '256m' });
+  const store = new OrganiserStore({ region: LOCAL_REGION, dynamodbEndpoint: emulator.endpoint }, 'Organiser', {
+    roundIntervalSeconds: 3600,
+    roundMessages: 500,
+    roundDeadlineSeconds: 60,
+  });
+  await store.ensureTable();
+  web = await startWebApp({ storeEndpoint: emulator.endpoint, storeTable: 'Organiser', secret: SECRET });
+}, 240_000);
+
+afterAll(async () => {
+  await web?.process.stop();
+  await emulator?.process.stop();
+});
+
+/** Streams `bytes` of zeros (with a Content-Length, or chunked) until the server answers; its status, or how the connection ended. */
+function sendLarge(bytes: number, chunked: boolean, from = '127.0.0.1'): Promise<number | string> {
+  return new Promise((resolve) => {
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port: web.port,
+        method: 'POST',
+        path: '/api/admin/session',
+        localAddress: from,
+        headers: { 'content-type': 'application/json', ...(chunked ? { 'transfer-encoding': 'chunked' } : { 'content-length': String(bytes) }) },
+      },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
+    request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    const chunk = Buffer.alloc(64 * 1024);
+    let sent = 0;
+    const write = () => {
+      while (sent < bytes) {
+        sent += chunk.length;
+        if (!request.write(chunk)) return void request.once('drain', write);
+      }
+      request.end();
+    };
+    write();
+  });
+}
+
+function residentMegabytes(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('VmRSS:'));
+  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? Number.NaN) / 1024;
+}
+
+describe('request bodies', () => {
+  it('accepts a chunked body within the cap, handing it to the route whole', async () => {
+    const reply = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port: web.port,
+          method: 'POST',
+          path: '/api/admin/session',
+          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        },
+        (response) => {
+          let text = '';
+          response.on('data', (chunk) => (text += chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        },
+      );
+      request.on('error', reject);
+      request.write('{"secret":');
+      request.end(`"${SECRET}"}`);
+    });
+    expect(reply).toEqual({ status: 200, text: '{"organiser":true}' });
+  });
+
+  it('answers 413 with a sentence to a body over the cap, whether its length is declared or it is chunked', async () => {
+    const declared = await send(web.port, 'POST', '/api/admin/teams', {
+      body: Buffer.alloc(16 * 1024 + 1, 32),
+      headers: { authorization: `Bearer ${SECRET}` },
+    });
+    expect(declared.status).toBe(413);
+    expect(jsonOf(declared).error).toBe('body: this endpoint takes at most 16 KB; see docs/api.md');
+    expect(await sendLarge(20 * 1024 * 1024, true)).toBe(413);
+    expect(await sendLarge(20 * 1024 * 1024, false)).toBe(413);
+    const small = await send(web.port, 'POST', '/api/admin/session', { body: { secret: 'x'.repeat(600) } });
+    expect([small.status, jsonOf(small).error]).toEqual([400, expect.stringMatching(/^secret: /)]);
+  });
+
+  it('keeps its memory flat under a stream of oversized bodies', async () => {
+    for (let warmUp = 0; warmUp < 10; warmUp++) await Promise.all([sendLarge(8 * 1024 * 1024, true), sendLarge(8 * 1024 * 1024, false)]);
+    const before = residentMegabytes(web.pid);
+    const statuses = new Map<number | string, number>();
+    for (let round = 0; round < 100; round++) {
+      for (const status of await Promise.all([sendLarge(8 * 1024 * 1024, true), sendLarge(8 * 1024 * 1024, false)])) {
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    }
+    const after = residentMegabytes(web.pid);
+    expect(Object.fromEntries(statuses)).toEqual({ 413: 200 });
+    // 200 bodies of 8 MB (1.6 GB) refused; had they been read, the process would hold gigabytes.
+    expect(after - before, `resident memory ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after`).toBeLessThan(100);
+  });
+});
+
+describe('client addresses', () => {
+  it('throttles by the connection’s address, whatever X-Forwarded-For or the server’s own header claim', async () => {
+    for (let guess = 0; guess < 6; guess++) {
+      const reply = await send(web.port, 'POST', '/api/admin/session', {
+        body: { secret: `guess-${guess}` },
+        from: '127.0.0.21',
+        headers: { 'x-forwarded-for': `198.51.100.${guess}`, 'x-scoreboard-client-address': `198.51.100.${guess}` },
+      });
+      expect(reply.status).toBe(401);
+    }
+    const throttled = await send(web.port, 'POST', '/api/admin/session', {
+      body: { secret: SECRET },
+      from: '127.0.0.21',
+      headers: { 'x-forwarded-for': '198.51.100.99' },
+    });
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await send(web.port, 'POST', '/api/admin/session', { body: { secret: SECRET }, from: '127.0.0.22' })).status).toBe(200);
+  });
+});

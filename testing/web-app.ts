@@ -1,0 +1,110 @@
+/**
+ * The web app as tests reach it: built first when its sources changed (as `npm start` does), run as
+ * its own process (lib/web/main.ts, our server around Next.js) on a port from the OS against a given
+ * organiser store, and an HTTP client that can send from any loopback address (127.0.0.N), so what is
+ * kept per client address is tested on the connection's own address, as it works for real.
+ */
+import { spawnSync } from 'node:child_process';
+import http, { type IncomingHttpHeaders } from 'node:http';
+import path from 'node:path';
+import { LOCAL_REGION, waitUntilReady } from '@/lib/local/emulators';
+import { freePort } from '@/lib/local/ports';
+import { type ManagedProcess, startNodeModule } from '@/lib/local/processes';
+import { buildIsCurrent, markBuildCurrent, sourceFingerprint } from '@/lib/local/web-build';
+
+const repository = path.resolve(import.meta.dirname, '..');
+
+/** Builds the web app unless .next holds a build of the current sources (about a minute when it must). */
+export function ensureWebBuild(): void {
+  if (buildIsCurrent(repository)) return;
+  const fingerprint = sourceFingerprint(repository);
+  const build = spawnSync(process.execPath, [path.join(repository, 'node_modules/next/dist/bin/next'), 'build'], {
+    cwd: repository,
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    encoding: 'utf8',
+  });
+  if (build.status !== 0) throw new Error(`next build failed:\n${build.stdout}\n${build.stderr}`);
+  markBuildCurrent(repository, fingerprint);
+}
+
+export interface WebAppOptions {
+  /** The organiser store's DynamoDB endpoint and table. */
+  storeEndpoint: string;
+  storeTable: string;
+  /** ORGANISER_SECRET; absent: organiser endpoints are off (503). */
+  secret?: string;
+  /** More environment (e.g. TRUST_PROXY, RUNTIME_URL). */
+  env?: Record<string, string>;
+}
+
+export interface WebApp {
+  port: number;
+  /** The web process's id (for its memory). */
+  pid: number;
+  process: ManagedProcess;
+}
+
+/** Starts the web app (building it first if needed) and waits until it answers. */
+export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
+  ensureWebBuild();
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    AWS_REGION: LOCAL_REGION,
+    ORGANISER_STORE_ENDPOINT: options.storeEndpoint,
+    ORGANISER_TABLE: options.storeTable,
+    NEXT_TELEMETRY_DISABLED: '1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...options.env,
+  };
+  delete env.ORGANISER_SECRET;
+  if (options.secret) env.ORGANISER_SECRET = options.secret;
+  const web = startNodeModule('web', path.join(repository, 'lib/web/main.ts'), [], { cwd: repository, env });
+  await waitUntilReady({ process: web }, () => send(port, 'GET', '/api/metrics'), `the web app (port ${port})`, 120_000);
+  return { port, pid: web.child.pid!, process: web };
+}
+
+export interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+export interface SendOptions {
+  /** A JSON body (serialised here), or raw bytes. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** The loopback address to send from (default 127.0.0.1). */
+  from?: string;
+}
+
+/** One HTTP request to the web app on `port`, sent from `from`. */
+export function send(port: number, method: string, pathname: string, options: SendOptions = {}): Promise<Reply> {
+  const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(JSON.stringify(options.body));
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: pathname,
+        localAddress: options.from ?? '127.0.0.1',
+        headers: { ...(body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}), ...options.headers },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** The JSON body of a reply. */
+export function jsonOf<T = Record<string, unknown>>(reply: Reply): T {
+  return JSON.parse(reply.text) as T;
+}
