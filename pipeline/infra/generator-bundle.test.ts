@@ -16,38 +16,27 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_RECORD_PARAMETER, claimRound, recordAfter, releaseRound } from '@/generator/account-record';
 import { dynamoDbClient } from '@/lib/aws/clients';
-import { type Emulator, startKinesisEmulator } from '@/lib/local/emulators';
-import { freePort } from '@/lib/local/ports';
-import { type LocalTeamStack, startLocalTeam } from '@/lib/local/team-stack';
-import { LocalRuntime } from '@/lib/runtime/runtime';
+import { kinesisFixture, pipelineTeamFixture, runtimeFixture } from '@/testing/fixtures';
+import { REFERENCE_SOLUTION } from '@/testing/pipeline-team';
 import { bundleForLambda } from './bundle';
 import { GENERATOR_ENTRY, GENERATOR_TIMEOUT_SECONDS } from './generator-function';
-import { PIPELINE_DIRECTORY } from './wiring';
 
-let kinesis: Emulator;
-let team: LocalTeamStack;
-let runtime: LocalRuntime;
+const kinesis = kinesisFixture();
+const runtime = runtimeFixture();
+const pipelineTeam = pipelineTeamFixture(runtime, kinesis, 'generator-bundle', {
+  codeDirectory: REFERENCE_SOLUTION,
+  environment: { FAILURE_INJECTION_SEED: '11' },
+  shardCount: 2,
+});
+const team = () => pipelineTeam().stack;
 let directory: string;
 
-beforeAll(async () => {
-  kinesis = await startKinesisEmulator('kinesis-generator-bundle-test', { port: await freePort() });
-  team = await startLocalTeam({ slug: 'generator-bundle', port: await freePort(), kinesisEndpoint: kinesis.endpoint, shardCount: 2 });
-  runtime = new LocalRuntime();
-  await runtime.upsertTeam({
-    slug: team.slug,
-    connection: team.connection,
-    resources: team.resources,
-    codeDirectory: path.join(PIPELINE_DIRECTORY, 'solution'),
-    environment: { FAILURE_INJECTION_SEED: '11' },
-  });
+beforeAll(() => {
   directory = mkdtempSync(path.join(os.tmpdir(), 'generator-lambda-'));
   writeFileSync(path.join(directory, 'index.js'), bundleForLambda(GENERATOR_ENTRY, 'bundled'));
 });
 
-afterAll(async () => {
-  await runtime?.stop();
-  await team?.stop();
-  await kinesis?.process.stop();
+afterAll(() => {
   if (directory) rmSync(directory, { recursive: true, force: true });
 });
 
@@ -57,18 +46,18 @@ async function invoke(overrides: Record<string, string> = {}): Promise<Record<st
   const call = `require('./index.js').handler({}, ${context}).then((result) => process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n'))`;
   const environment: Record<string, string | undefined> = {
     PATH: process.env.PATH,
-    AWS_REGION: team.connection.region,
+    AWS_REGION: team().connection.region,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    DYNAMODB_ENDPOINT: team.connection.dynamodbEndpoint,
-    KINESIS_ENDPOINT: team.connection.kinesisEndpoint,
-    STREAM_NAME: team.resources.streamName,
-    AGGREGATE_TABLE_NAME: team.resources.aggregateTable,
-    PARAMETER_TABLE_NAME: team.resources.parameterTable,
+    DYNAMODB_ENDPOINT: team().connection.dynamodbEndpoint,
+    KINESIS_ENDPOINT: team().connection.kinesisEndpoint,
+    STREAM_NAME: team().resources.streamName,
+    AGGREGATE_TABLE_NAME: team().resources.aggregateTable,
+    PARAMETER_TABLE_NAME: team().resources.parameterTable,
     ROUND_MESSAGES: '200',
-    // Generous: a passing round ends as soon as its match is confirmed.
-    ROUND_DEADLINE_SECONDS: '30',
+    // As generous as the function's time allows: a passing round ends as soon as its match is confirmed.
+    ROUND_DEADLINE_SECONDS: '36',
     ...overrides,
   };
   const { stdout } = await promisify(execFile)(process.execPath, ['-e', call], { cwd: directory, env: environment as NodeJS.ProcessEnv });
@@ -78,19 +67,19 @@ async function invoke(overrides: Record<string, string> = {}): Promise<Record<st
 }
 
 function documents() {
-  return DynamoDBDocumentClient.from(dynamoDbClient(team.connection));
+  return DynamoDBDocumentClient.from(dynamoDbClient(team().connection));
 }
 
 async function accountRecord(): Promise<Record<string, unknown> | undefined> {
   const { Item } = await documents().send(
-    new GetCommand({ TableName: team.resources.parameterTable, Key: { parameter: ACCOUNT_RECORD_PARAMETER }, ConsistentRead: true }),
+    new GetCommand({ TableName: team().resources.parameterTable, Key: { parameter: ACCOUNT_RECORD_PARAMETER }, ConsistentRead: true }),
   );
   return Item;
 }
 
 async function failurePercentage(parameter: string): Promise<unknown> {
-  const { Item } = await dynamoDbClient(team.connection).send(
-    new GetItemCommand({ TableName: team.resources.parameterTable, Key: { parameter: { S: parameter } }, ConsistentRead: true }),
+  const { Item } = await dynamoDbClient(team().connection).send(
+    new GetItemCommand({ TableName: team().resources.parameterTable, Key: { parameter: { S: parameter } }, ConsistentRead: true }),
   );
   return Item?.value;
 }
@@ -140,7 +129,7 @@ describe('the bundled GeneratorLambda against an account running the reference s
   it('does nothing while another run holds the round, and takes over a guard whose run is over', async () => {
     const before = await accountRecord();
     const now = new Date();
-    const held = await claimRound(documents(), team.resources.parameterTable, 'a-run-still-going', now, new Date(now.getTime() + 60_000));
+    const held = await claimRound(documents(), team().resources.parameterTable, 'a-run-still-going', now, new Date(now.getTime() + 60_000));
     if ('heldUntil' in held) throw new Error(`the guard was already held until ${held.heldUntil}`);
 
     const skipped = await invoke({ SEED: '30' });
@@ -149,11 +138,11 @@ describe('the bundled GeneratorLambda against an account running the reference s
       reason: `the previous round is still running (until ${new Date(now.getTime() + 60_000).toISOString()} at the latest): no round this time`,
     });
     expect(await accountRecord()).toEqual({ ...before, runId: 'a-run-still-going', runningUntil: now.getTime() + 60_000 });
-    await releaseRound(documents(), team.resources.parameterTable, held);
+    await releaseRound(documents(), team().resources.parameterTable, held);
 
     const expired = await claimRound(
       documents(),
-      team.resources.parameterTable,
+      team().resources.parameterTable,
       'a-run-that-died',
       new Date(now.getTime() - 120_000),
       new Date(now.getTime() - 60_000),
