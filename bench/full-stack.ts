@@ -232,6 +232,7 @@ export class FullStack {
     }
     if (line.includes('kinesalite')) return 'kinesalite';
     if (line.includes('lib/runtime/process/main.ts')) return 'runtime';
+    if (args.some((arg) => arg.endsWith('sandbox.mjs'))) return `sandbox ${args[args.indexOf('--team') + 1]}`;
     if (line.includes('scheduler-main.ts')) return 'scheduler';
     if (line.includes('reaper.ts')) return 'reaper';
     if (line.includes('esbuild')) return 'esbuild';

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { TeamTarget } from '@/generator/round';
 import { type Emulator, startKinesisEmulator, waitUntilReady } from '@/lib/local/emulators';
 import { freePort } from '@/lib/local/ports';
+import { commandLine, descendantsOf } from '@/lib/local/process-tree';
 import { type ManagedProcess, startProcess } from '@/lib/local/processes';
 import { RuntimeChannel } from '@/lib/local/runtime-channel';
 import { type LocalTeamStack, startLocalTeam } from '@/lib/local/team-stack';
@@ -123,6 +124,10 @@ export class LocalStack {
       { name: 'kinesalite', pid: this.kinesis.process.pid! },
     ];
     for (const team of this.teams) watched.push({ name: `dynamodb ${team.slug}`, pid: team.stack.dynamodb.process.pid! });
+    for (const pid of descendantsOf(this.runtime.pid!)) {
+      const args = commandLine(pid);
+      if (args.some((arg) => arg.endsWith('sandbox.mjs'))) watched.push({ name: `sandbox ${args[args.indexOf('--team') + 1]}`, pid });
+    }
     return watched;
   }
 

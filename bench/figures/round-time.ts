@@ -164,9 +164,11 @@ async function measureRound(
   }
 }
 
-/** The teams' DynamoDB Locals count as one part. */
+/** The teams' DynamoDB Locals count as one part, and so do their sandboxes (where the handlers run). */
 function partOf(processName: string): string {
-  return processName.startsWith('dynamodb ') ? 'DynamoDB Local' : processName;
+  if (processName.startsWith('dynamodb ')) return 'DynamoDB Local';
+  if (processName.startsWith('sandbox ')) return 'sandboxes';
+  return processName;
 }
 
 function summarise(lab: Lab, teamCount: number, rounds: RoundSample[], messages: number): ConfigurationResult {

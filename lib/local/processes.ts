@@ -17,8 +17,12 @@ export interface ProcessExit {
   signal: NodeJS.Signals | null;
 }
 
+/** A child's environment variables, built for what it needs (see supervisor.ts). */
+export type ChildEnvironment = Record<string, string | undefined>;
+
 export interface StartOptions {
-  env?: NodeJS.ProcessEnv;
+  /** The child's whole environment (default: this process's). */
+  env?: ChildEnvironment;
   cwd?: string;
   /** Appends stdout and stderr to this file. */
   logFile?: string;
@@ -26,6 +30,8 @@ export interface StartOptions {
   onLine?: (line: string) => void;
   /** Opens an IPC channel (for Node children started with `process.execPath`). */
   ipc?: boolean;
+  /** Opens a socket pair as the child's file descriptor 3 (`child.stdio[3]`), for a protocol of our own. */
+  channel?: boolean;
 }
 
 export class ManagedProcess {
@@ -113,9 +119,10 @@ export function startProcess(name: string, command: string, args: string[], opti
   }
   const child = spawn(command, args, {
     cwd: options.cwd,
-    env: options.env ?? process.env,
+    // Next.js declares NODE_ENV required in NodeJS.ProcessEnv; a child's environment may lack it.
+    env: (options.env ?? process.env) as NodeJS.ProcessEnv,
     detached: true,
-    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? ['ipc' as const] : options.channel ? ['pipe' as const] : [])],
   });
   reaper.register(child.pid);
   const managed = new ManagedProcess(name, child, log, options.onLine);
@@ -149,6 +156,7 @@ const reaper = {
     if (!this.process) {
       this.process = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'reaper.ts')], {
         detached: true,
+        env: {} as NodeJS.ProcessEnv,
         stdio: ['pipe', 'ignore', 'ignore'],
       });
       this.process.unref();

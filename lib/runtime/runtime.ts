@@ -13,6 +13,7 @@ import { UnknownTeamError } from '../errors';
 import { isAlive } from '../local/process-tree';
 import type { PipelineFunction, PipelineResources } from '../pipeline-resources';
 import { bundleHandler, writeBundle } from './execution/bundler';
+import { DEFAULT_SANDBOX_MEMORY_MB } from './execution/team-sandbox';
 import { DEFAULT_LOG_CAPACITY, LogBuffer } from './logs/log-buffer';
 import type { LogEntry } from './logs/log-entry';
 import { type SharedRuntimeFiles, TeamRuntime, type TeamStatus } from './team-runtime';
@@ -47,6 +48,8 @@ export interface RuntimeStatus {
 export interface LocalRuntimeOptions {
   /** Log entries kept per team. */
   logCapacity?: number;
+  /** Memory cap of each team's sandbox process (its handlers' heaps and Buffers together). */
+  sandboxMemoryMb?: number;
 }
 
 const SLUG = /^[a-z0-9][a-z0-9-]{0,39}$/;
@@ -74,15 +77,18 @@ export class LocalRuntime {
 
   constructor(private readonly options: LocalRuntimeOptions = {}) {}
 
-  /** Builds the worker entry once, into this runtime's own bundle directory. */
+  /** Builds the sandbox and worker entries once, into this runtime's own bundle directory. */
   private prepare(): Promise<SharedRuntimeFiles> {
     this.shared ??= (async () => {
       await pruneStaleBundles();
       const bundleDirectory = path.join(BUNDLE_ROOT, `${process.pid}-${randomBytes(4).toString('hex')}`);
-      const host = await bundleHandler(path.join(here, 'execution', 'worker-host.ts'), bundleDirectory);
-      if (!host.ok) throw new Error(`cannot build the worker host: ${host.message}`);
-      const workerHostFile = await writeBundle(bundleDirectory, 'worker-host.mjs', host.code);
-      return { bundleDirectory, workerHostFile };
+      const build = async (entry: string, name: string) => {
+        const bundle = await bundleHandler(path.join(here, 'sandbox', entry), bundleDirectory);
+        if (!bundle.ok) throw new Error(`cannot build ${entry}: ${bundle.message}`);
+        return writeBundle(bundleDirectory, name, bundle.code);
+      };
+      const [workerHostFile, sandboxFile] = await Promise.all([build('worker-host.ts', 'worker-host.mjs'), build('main.ts', 'sandbox.mjs')]);
+      return { bundleDirectory, workerHostFile, sandboxFile };
     })();
     return this.shared;
   }
@@ -118,7 +124,7 @@ export class LocalRuntime {
         logs = new LogBuffer(team.slug, this.options.logCapacity ?? DEFAULT_LOG_CAPACITY);
         this.logBuffers.set(team.slug, logs);
       }
-      const runtime = new TeamRuntime(team, shared, logs);
+      const runtime = new TeamRuntime(team, { ...shared, sandboxMemoryMb: this.options.sandboxMemoryMb ?? DEFAULT_SANDBOX_MEMORY_MB }, logs);
       this.teams.set(team.slug, runtime);
       await runtime.start();
       if (existing) runtime.announce('info', 'team reset: triggers start again from their starting positions');

@@ -11,6 +11,7 @@ import { LOCAL_CREDENTIALS } from '../aws/clients';
 import { errorMessage } from '../errors';
 import { PIPELINE_FUNCTIONS, type PipelineFunction, tableEnvironment } from '../pipeline-resources';
 import { FunctionRuntime, type FunctionStatus, MEMORY_LIMIT_MB, type TeamContext } from './execution/function-runtime';
+import { type SandboxStatus, TeamSandbox } from './execution/team-sandbox';
 import type { LogBuffer } from './logs/log-buffer';
 import type { RuntimeTeam } from './runtime';
 import { TriggerRuntime, type TriggerStatus } from './streams/trigger';
@@ -29,12 +30,20 @@ export interface TeamStatus {
   slug: string;
   codeDirectory: string;
   wiring: { valid: boolean; problem?: string };
+  /** The process the team's handlers run in. */
+  sandbox: SandboxStatus;
   functions: Partial<Record<PipelineFunction, TeamFunctionStatus>>;
 }
 
 export interface SharedRuntimeFiles {
   bundleDirectory: string;
   workerHostFile: string;
+  sandboxFile: string;
+}
+
+export interface TeamRuntimeOptions extends SharedRuntimeFiles {
+  /** Memory cap of the team's sandbox process. */
+  sandboxMemoryMb: number;
 }
 
 function describeTrigger(trigger: TriggerConfig): string {
@@ -66,13 +75,24 @@ export class TeamRuntime {
   private changes: Promise<void> = Promise.resolve();
   private stopped = false;
 
+  private readonly sandbox: TeamSandbox;
+
   constructor(
     team: RuntimeTeam,
-    shared: SharedRuntimeFiles,
+    options: TeamRuntimeOptions,
     readonly logs: LogBuffer,
   ) {
     this.team = team;
-    this.context = { slug: team.slug, connection: team.connection, logs, ...shared };
+    this.sandbox = new TeamSandbox({
+      slug: team.slug,
+      sandboxFile: options.sandboxFile,
+      workingDirectory: team.codeDirectory,
+      memoryLimitMb: options.sandboxMemoryMb,
+      output: (fn, requestId, level, message) => this.logs.append({ function: fn, requestId, kind: 'output', level, message }),
+      notice: (fn, level, message) => (fn ? this.logs.append({ function: fn, kind: 'system', level, message }) : this.announce(level, message)),
+    });
+    const { bundleDirectory, workerHostFile } = options;
+    this.context = { slug: team.slug, connection: team.connection, logs, bundleDirectory, workerHostFile, sandbox: this.sandbox };
   }
 
   get slug(): string {
@@ -83,8 +103,9 @@ export class TeamRuntime {
     return this.team;
   }
 
-  /** Loads the wiring, builds the functions, starts the triggers and the file watcher. */
+  /** Starts the sandbox, loads the wiring, builds the functions, starts the triggers and the file watcher. */
   async start(): Promise<void> {
+    await this.sandbox.start();
     await this.enqueue(() => this.reloadWiring());
     await this.watchCode();
   }
@@ -266,6 +287,7 @@ export class TeamRuntime {
       slug: this.team.slug,
       codeDirectory: this.team.codeDirectory,
       wiring: { valid: !this.wiringProblem, problem: this.wiringProblem },
+      sandbox: this.sandbox.status(),
       functions,
     };
   }
@@ -279,6 +301,7 @@ export class TeamRuntime {
     this.triggers.clear();
     await Promise.all([...this.functions.values()].map((fn) => fn.stop()));
     this.functions.clear();
+    await this.sandbox.stop();
     await triggersStopped;
   }
 }

@@ -1,16 +1,17 @@
 /**
  * One team's function (State, Map or Reduce): builds its handler, swaps in new code on change, runs
- * invocations in its worker pool under its concurrency limit, logs them and keeps its statistics.
+ * invocations in the team's sandbox under its concurrency limit, logs them and keeps its statistics.
  */
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Connection } from '@/lib/aws/clients';
 import type { PipelineFunction } from '@/lib/pipeline-resources';
 import type { LogBuffer, NewLogEntry } from '../logs/log-buffer';
+import type { InvocationResult } from '../sandbox/protocol';
 import type { FunctionConfig } from '../wiring';
 import { bundleHandler, writeBundle } from './bundler';
 import { ConcurrencyLimiter } from './concurrency';
-import { type CodeVersion, type InvocationResult, WorkerPool } from './worker-pool';
+import type { TeamSandbox } from './team-sandbox';
 
 export const MEMORY_LIMIT_MB = 512;
 /** The emulators' account (kinesalite and DynamoDB Local use it in their ARNs). */
@@ -23,6 +24,15 @@ export interface TeamContext {
   /** Where bundles are written (inside this repository, so their packages resolve). */
   bundleDirectory: string;
   workerHostFile: string;
+  /** The process the team's handlers run in. */
+  sandbox: TeamSandbox;
+}
+
+interface CodeVersion {
+  id: number;
+  bundleFile: string;
+  handlerLabel: string;
+  hash: string;
 }
 
 export type CodeState = { state: 'building' } | { state: 'ready'; version: number; loadedAt: string } | { state: 'build-error'; message: string };
@@ -76,10 +86,9 @@ export class FunctionRuntime {
   inputs = new Set<string>();
   readonly stats: FunctionStats = { invocations: 0, errors: 0, timeouts: 0, records: 0, busyMs: 0 };
   private code: CodeState = { state: 'building' };
-  private version?: CodeVersion & { hash: string };
+  private version?: CodeVersion;
   private versions = 0;
   private readonly limiter: ConcurrencyLimiter;
-  private readonly pool: WorkerPool;
   private readonly codeWaiters = new Set<() => void>();
   private building?: Promise<void>;
   private buildAgain = false;
@@ -94,14 +103,6 @@ export class FunctionRuntime {
   ) {
     this.functionName = lambdaFunctionName(team.slug, name);
     this.limiter = new ConcurrencyLimiter(config.reservedConcurrency ?? Number.POSITIVE_INFINITY);
-    this.pool = new WorkerPool({
-      workerHostFile: team.workerHostFile,
-      functionName: this.functionName,
-      memoryLimitInMB: MEMORY_LIMIT_MB,
-      region: team.connection.region,
-      accountId: LOCAL_ACCOUNT_ID,
-      onOutput: (requestId, level, message) => this.log({ requestId, kind: 'output', level, message }),
-    });
   }
 
   get codeState(): CodeState {
@@ -121,7 +122,22 @@ export class FunctionRuntime {
   setEnvironment(environment: Record<string, string>): void {
     if (JSON.stringify(environment) === JSON.stringify(this.environment)) return;
     this.environment = environment;
-    if (this.version) this.pool.configure(this.version, environment);
+    this.sendCode();
+  }
+
+  /** The current code and environment to the sandbox: its new execution environments get them. */
+  private sendCode(): void {
+    if (!this.version || this.stopped) return;
+    this.team.sandbox.configure(this.name, {
+      workerHostFile: this.team.workerHostFile,
+      bundleFile: this.version.bundleFile,
+      handlerLabel: this.version.handlerLabel,
+      functionName: this.functionName,
+      memoryLimitInMB: MEMORY_LIMIT_MB,
+      region: this.team.connection.region,
+      accountId: LOCAL_ACCOUNT_ID,
+      environment: this.environment,
+    });
   }
 
   /** Builds the handler (again); concurrent requests coalesce into one more build. */
@@ -159,7 +175,7 @@ export class FunctionRuntime {
       const bundleFile = await writeBundle(this.team.bundleDirectory, `${this.team.slug}-${this.name}-${id}.mjs`, result.code);
       if (this.stopped) return;
       this.version = { id, bundleFile, handlerLabel: this.config.handler, hash: result.hash };
-      this.pool.configure(this.version, this.environment);
+      this.sendCode();
       this.log({ kind: 'system', level: 'info', message: `loaded ${this.config.handler} (version ${id}, ${result.inputs.length} source files)` });
     } else if (this.code.state !== 'ready') {
       this.log({ kind: 'system', level: 'info', message: `${this.config.handler} builds again (version ${this.version.id})` });
@@ -193,7 +209,8 @@ export class FunctionRuntime {
         records: batch.records,
         message: `START ${batch.records} records from ${batch.shardId} (attempt ${batch.attempt})`,
       });
-      const result = await this.pool.invoke(requestId, batch.event, this.config.timeoutSeconds * 1000);
+      const result = await this.team.sandbox.invoke(this.name, requestId, batch.event, this.config.timeoutSeconds * 1000, signal);
+      if (!result) return undefined;
       this.stats.invocations++;
       this.stats.busyMs += result.durationMs;
       if (result.outcome === 'success') this.stats.records += batch.records;
@@ -243,7 +260,7 @@ export class FunctionRuntime {
       reservedConcurrency: this.config.reservedConcurrency,
       code: this.code,
       running: this.limiter.active,
-      environments: this.pool.size,
+      environments: this.team.sandbox.environmentCount(this.name),
       stats: { ...this.stats, busyMs: Math.round(this.stats.busyMs) },
     };
   }
@@ -251,6 +268,6 @@ export class FunctionRuntime {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const wake of this.codeWaiters) wake();
-    await this.pool.stop();
+    this.team.sandbox.remove(this.name);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
+import { killAllProcessesNow } from '@/lib/local/processes';
 import { LocalRuntime, type RuntimeTeam } from '../runtime';
 import { createRuntimeServer } from './http-server';
 
@@ -97,5 +98,6 @@ process.on('message', (raw: unknown) => {
 });
 
 process.on('disconnect', () => void shutdown('parent disconnected'));
+process.on('exit', () => killAllProcessesNow());
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

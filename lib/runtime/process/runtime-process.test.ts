@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, LOCAL_REGION, startKinesisEmulator } from '@/lib/local/emulators';
 import { freePort } from '@/lib/local/ports';
+import { isAlive } from '@/lib/local/process-tree';
 import { type ManagedProcess, startNodeModule } from '@/lib/local/processes';
 import { eventually } from '@/testing/eventually';
 import type { LogEntry } from '../logs/log-entry';
@@ -135,6 +136,20 @@ describe('runtime process', () => {
 
       runtime.child.disconnect();
       expect(await runtime.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await runtime.stop();
+    }
+  });
+
+  it("takes its teams' sandboxes with it when it is killed", async () => {
+    const { runtime, url } = await startRuntime();
+    try {
+      expect(await request(runtime, { type: 'upsert-team', id: 1, team: team.team })).toEqual({ type: 'done', id: 1 });
+      const sandbox = (await getJson<RuntimeStatus>(`${url}/status`)).body.teams['ipc-team']?.sandbox.pid;
+      expect(sandbox && isAlive(sandbox)).toBe(true);
+      runtime.child.kill('SIGKILL');
+      await runtime.exited;
+      await eventually('the sandbox to be reaped', () => !isAlive(sandbox!));
     } finally {
       await runtime.stop();
     }

@@ -1,42 +1,41 @@
 /**
- * A function's execution environments: worker threads running one invocation at a time, reused warm
- * while the code and environment stay the same, terminated on timeout (even a synchronous endless loop).
+ * A function's execution environments inside its team's sandbox: worker threads running one
+ * invocation at a time, reused warm while the code and environment stay the same, terminated on
+ * timeout (even a synchronous endless loop) or when their JavaScript heap outgrows the function's memory.
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import type { InvocationError, InvokeMessage, WorkerMessage, WorkerSetup } from './worker-protocol';
-import { describeError } from './worker-protocol';
+import type { FunctionSetup, InvocationResult, LogLevel } from './protocol';
+import { describeError, type InvocationError, type InvokeMessage, type WorkerMessage, type WorkerSetup } from './worker-protocol';
 
 /** Lambda reclaims idle execution environments after a while; so do we. */
 const IDLE_WORKER_MS = 5 * 60_000;
 
-export interface CodeVersion {
-  id: number;
-  bundleFile: string;
-  handlerLabel: string;
-}
-
-export interface InvocationResult {
-  outcome: 'success' | 'error' | 'timeout';
-  durationMs: number;
-  error?: InvocationError;
-}
-
-export type OutputListener = (requestId: string | undefined, level: 'info' | 'warn' | 'error', message: string) => void;
-
-export interface PoolOptions {
-  workerHostFile: string;
-  functionName: string;
-  memoryLimitInMB: number;
-  region: string;
-  accountId: string;
-  onOutput: OutputListener;
+export interface PoolListeners {
+  /** Console output of the handler (requestId absent outside an invocation). */
+  output: (requestId: string | undefined, level: LogLevel, message: string) => void;
+  /** Something happened to an environment that the function's log should say. */
+  notice: (requestId: string | undefined, level: LogLevel, message: string) => void;
+  /** The number of environments changed. */
+  size: (count: number) => void;
 }
 
 interface Settlement {
   error?: InvocationError;
   /** The worker cannot be reused (it failed to load the code, crashed or exited). */
   broken: boolean;
+}
+
+/** What a worker's 'error' event means, as Lambda would name it. */
+function workerFailure(error: unknown, memoryLimitInMB: number): InvocationError {
+  if ((error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return {
+      type: 'Runtime.OutOfMemory',
+      message: `Runtime exited with error: the handler's JavaScript heap outgrew the function's ${memoryLimitInMB} MB`,
+    };
+  }
+  const cause = describeError(error);
+  return { ...cause, type: `Runtime.${cause.type}` };
 }
 
 class ExecutionEnvironment {
@@ -50,34 +49,44 @@ class ExecutionEnvironment {
   private terminated = false;
   private markReady!: (error?: InvocationError) => void;
   private settle?: (settlement: Settlement) => void;
-  private readonly onOutput: OutputListener;
 
   constructor(
     readonly generation: number,
-    setup: WorkerSetup,
-    options: PoolOptions,
-    environment: Record<string, string>,
+    setup: FunctionSetup,
+    private readonly listeners: PoolListeners,
   ) {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
-    this.onOutput = options.onOutput;
-    this.worker = new Worker(options.workerHostFile, {
-      workerData: setup,
-      env: environment,
+    const workerData: WorkerSetup = {
+      bundleFile: setup.bundleFile,
+      handlerLabel: setup.handlerLabel,
+      functionName: setup.functionName,
+      memoryLimitInMB: setup.memoryLimitInMB,
+      region: setup.region,
+      accountId: setup.accountId,
+    };
+    this.worker = new Worker(setup.workerHostFile, {
+      workerData,
+      env: setup.environment,
       execArgv: ['--enable-source-maps'],
       stdout: true,
       stderr: true,
-      resourceLimits: { maxOldGenerationSizeMb: options.memoryLimitInMB },
+      resourceLimits: { maxOldGenerationSizeMb: setup.memoryLimitInMB },
     });
     this.worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'ready') this.markReady();
       else if (message.type === 'init-error') this.fail(message.error);
-      else if (message.type === 'log') options.onOutput(message.requestId ?? this.requestId, message.level, message.message);
+      else if (message.type === 'log') listeners.output(message.requestId ?? this.requestId, message.level, message.message);
       else if (message.type === 'result' && message.requestId === this.requestId) this.finish({ error: message.error, broken: false });
     });
-    this.worker.on('error', (error) => this.fail({ ...describeError(error), type: `Runtime.${describeError(error).type}` }));
-    this.worker.on('exit', (code) => this.fail({ type: 'Runtime.ExitError', message: `execution environment exited (code ${code})` }));
-    this.worker.stdout.setEncoding('utf8').on('data', (chunk: string) => options.onOutput(this.requestId, 'info', chunk.trimEnd()));
-    this.worker.stderr.setEncoding('utf8').on('data', (chunk: string) => options.onOutput(this.requestId, 'error', chunk.trimEnd()));
+    this.worker.on('error', (error) => this.fail(workerFailure(error, setup.memoryLimitInMB)));
+    this.worker.on('exit', (code) =>
+      this.fail({
+        type: 'Runtime.ExitError',
+        message: `Runtime exited with error: exit status ${code} (the handler called process.exit, or its environment ended)`,
+      }),
+    );
+    this.worker.stdout.setEncoding('utf8').on('data', (chunk: string) => listeners.output(this.requestId, 'info', chunk.trimEnd()));
+    this.worker.stderr.setEncoding('utf8').on('data', (chunk: string) => listeners.output(this.requestId, 'error', chunk.trimEnd()));
   }
 
   /** Runs one invocation; resolves when the handler finished, failed, or the environment broke. */
@@ -94,7 +103,7 @@ class ExecutionEnvironment {
     this.broken = true;
     this.markReady(error);
     if (!this.settle && !this.terminated) {
-      this.onOutput(this.requestId, 'error', `execution environment failed between invocations: ${error.type}: ${error.message}`);
+      this.listeners.notice(this.requestId, 'error', `execution environment failed between invocations: ${error.type}: ${error.message}`);
     }
     this.finish({ error, broken: true });
   }
@@ -105,41 +114,35 @@ class ExecutionEnvironment {
     settle?.(settlement);
   }
 
-  terminate(): void {
+  terminate(): Promise<number> {
     this.terminated = true;
-    void this.worker.terminate();
+    return this.worker.terminate();
   }
 }
 
 export class WorkerPool {
   private readonly environments = new Set<ExecutionEnvironment>();
   private generation = 0;
-  private code?: CodeVersion;
-  private environment: Record<string, string> = {};
+  private setup?: FunctionSetup;
   private readonly reaper: NodeJS.Timeout;
 
-  constructor(private readonly options: PoolOptions) {
+  constructor(private readonly listeners: PoolListeners) {
     this.reaper = setInterval(() => this.reapIdle(), 30_000).unref();
   }
 
   /** New code or environment: idle environments go now, busy ones after their invocation. */
-  configure(code: CodeVersion, environment: Record<string, string>): void {
-    this.code = code;
-    this.environment = environment;
+  configure(setup: FunctionSetup): void {
+    this.setup = setup;
     this.generation++;
-    for (const environmentInPool of this.environments) {
-      if (!environmentInPool.busy) this.discard(environmentInPool);
+    for (const environment of this.environments) {
+      if (!environment.busy) this.discard(environment);
     }
   }
 
-  get size(): number {
-    return this.environments.size;
-  }
-
   async invoke(requestId: string, event: unknown, timeoutMs: number): Promise<InvocationResult> {
-    if (!this.code) throw new Error('no code loaded');
+    if (!this.setup) return { outcome: 'error', durationMs: 0, error: { type: 'Runtime.NoCode', message: 'no code loaded for this function yet' } };
     const started = performance.now();
-    const environment = this.idleEnvironment() ?? this.spawn();
+    const environment = this.idleEnvironment() ?? this.spawn(this.setup);
     environment.busy = true;
     environment.requestId = requestId;
     let timer: NodeJS.Timeout | undefined;
@@ -163,8 +166,10 @@ export class WorkerPool {
 
   async stop(): Promise<void> {
     clearInterval(this.reaper);
-    await Promise.all([...this.environments].map((environment) => environment.worker.terminate()));
+    const stopping = [...this.environments].map((environment) => environment.terminate());
     this.environments.clear();
+    this.listeners.size(0);
+    await Promise.all(stopping);
   }
 
   private idleEnvironment(): ExecutionEnvironment | undefined {
@@ -176,24 +181,17 @@ export class WorkerPool {
     return undefined;
   }
 
-  private spawn(): ExecutionEnvironment {
-    const code = this.code!;
-    const setup: WorkerSetup = {
-      bundleFile: code.bundleFile,
-      handlerLabel: code.handlerLabel,
-      functionName: this.options.functionName,
-      memoryLimitInMB: this.options.memoryLimitInMB,
-      region: this.options.region,
-      accountId: this.options.accountId,
-    };
-    const environment = new ExecutionEnvironment(this.generation, setup, this.options, this.environment);
+  private spawn(setup: FunctionSetup): ExecutionEnvironment {
+    const environment = new ExecutionEnvironment(this.generation, setup, this.listeners);
     this.environments.add(environment);
+    this.listeners.size(this.environments.size);
     return environment;
   }
 
   private discard(environment: ExecutionEnvironment): void {
-    this.environments.delete(environment);
-    environment.terminate();
+    if (!this.environments.delete(environment)) return;
+    void environment.terminate();
+    this.listeners.size(this.environments.size);
   }
 
   private reapIdle(): void {

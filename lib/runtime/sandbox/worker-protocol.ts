@@ -1,6 +1,8 @@
+/**
+ * Messages between the sandbox's main thread and a function's worker thread (one Lambda execution
+ * environment), and how an error thrown by a handler is reported.
+ */
 import { errorMessage } from '@/lib/errors';
-
-/** Messages between the runtime and a function's worker thread (one Lambda execution environment). */
 
 export interface WorkerSetup {
   /** The handler's bundle (ESM). */
