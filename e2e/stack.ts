@@ -1,18 +1,25 @@
 /**
- * The workshop stack the browser tests run against: `npm start` on ports of its own (so it never
- * collides with a developer's workshop), a fresh data directory, short rounds and a known secret.
- * The deadline is generous because CI machines are slow and busy: the reference pipeline must pass.
+ * The workshop stack the browser tests run against: `npm start` on ports the OS hands out when the
+ * run starts (so it never collides with a developer's workshop or another run), a fresh data
+ * directory, short rounds and a known secret. The ports are chosen once, in Playwright's main
+ * process, and reach its workers through the environment. The deadline is generous because CI
+ * machines are slow and busy: the reference pipeline must pass.
  */
-export const E2E_PORT = 3917;
-export const E2E_BASE_URL = `http://127.0.0.1:${E2E_PORT}`;
+import { freePorts } from '@/testing/ports';
+
+if (!process.env.E2E_PORTS) process.env.E2E_PORTS = (await freePorts(5)).join(',');
+const [web, kinesis, organiserStore, runtime, teamPortBase] = process.env.E2E_PORTS.split(',').map(Number);
+
+export const E2E_BASE_URL = `http://127.0.0.1:${web}`;
 export const E2E_SECRET = 'e2e-organiser-secret';
 
 export const E2E_ENV = {
-  PORT: String(E2E_PORT),
-  KINESIS_PORT: '4917',
-  ORGANISER_STORE_PORT: '8917',
-  RUNTIME_PORT: '3918',
-  TEAM_PORT_BASE: '8930',
+  PORT: String(web),
+  KINESIS_PORT: String(kinesis),
+  ORGANISER_STORE_PORT: String(organiserStore),
+  RUNTIME_PORT: String(runtime),
+  /** The first port tried for the teams' DynamoDB Local processes (taken ones are skipped). */
+  TEAM_PORT_BASE: String(teamPortBase),
   ORGANISER_SECRET: E2E_SECRET,
   ROUND_INTERVAL_SECONDS: '50',
   ROUND_MESSAGES: '500',

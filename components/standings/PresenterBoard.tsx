@@ -32,7 +32,9 @@ function layoutFor(count: number) {
 function PresenterRow({ team, colour }: { team: StandingsTeam; colour: string | undefined }) {
   return (
     <div data-testid="standing-row" data-slug={team.slug} className="flex min-h-0 items-center gap-[0.6em] rounded-[0.4em] bg-slate-900 px-[0.6em]">
-      <span className="w-[1.6em] shrink-0 text-right font-bold text-slate-400 tabular-nums">{team.rank}</span>
+      <span className="w-[1.6em] shrink-0 text-right font-bold text-slate-400 tabular-nums" data-testid="rank">
+        {team.rank}
+      </span>
       <span className="h-[0.45em] w-[0.45em] shrink-0 rounded-full" style={{ background: colour ?? 'transparent' }} />
       <span className="min-w-[8em] flex-1 truncate font-semibold" data-testid="team-name">
         {team.name}
