@@ -56,15 +56,19 @@ function storeSources(): Array<{ file: string; text: string }> {
 /** The IAM actions the organiser store's code needs, from the commands it constructs. */
 function actionsUsedByStore(): string[] {
   const actions = new Set<string>();
-  for (const { file, text } of storeSources()) {
+  const sources = storeSources();
+  for (const { file, text } of sources) {
     for (const [, command = ''] of text.matchAll(/new (\w+)Command\(/g)) {
       const mapped = ACTION_OF_COMMAND[command];
       if (!mapped) throw new Error(`lib/store/${file} sends ${command}Command: add its IAM action to this test and to ORGANISER_STORE_ACTIONS`);
       for (const action of mapped) actions.add(action);
     }
     if (/\bwaitUntilTableExists\b/.test(text)) actions.add('dynamodb:DescribeTable');
-    if (/new TransactWrite(Items)?Command\(/.test(text) || /\bTransactItems\b/.test(text)) {
-      for (const [, part = ''] of text.matchAll(/\b(Put|Update|Delete|ConditionCheck)\s*:\s*\{/g)) actions.add(ACTION_OF_TRANSACTION_PART[part]!);
+  }
+  // The parts of a transaction are object keys (`{ Put: … }`), wherever in lib/store they are built.
+  if (sources.some(({ text }) => /new TransactWrite(Items)?Command\(/.test(text))) {
+    for (const { text } of sources) {
+      for (const [, part = ''] of text.matchAll(/\b(Put|Update|Delete|ConditionCheck)\s*:/g)) actions.add(ACTION_OF_TRANSACTION_PART[part]!);
     }
   }
   return [...actions].sort();
