@@ -1,16 +1,22 @@
 /**
  * The web app as tests reach it: built first when its sources changed (as `npm start` does), run as
- * its own process (lib/web/main.ts, our server around Next.js) on a port from the OS against a given
- * organiser store, and an HTTP client that can send from any loopback address (127.0.0.N), so what is
+ * its own process (lib/web/main.ts, our server around Next.js) on a port from the OS against an
+ * organiser store, and requests that can be sent from any loopback address (127.0.0.N), so what is
  * kept per client address is tested on the connection's own address, as it works for real.
+ *
+ *   const db = dynamoDbFixture();
+ *   const store = organiserStoreFixture(db);
+ *   const web = webAppFixture(() => ({ endpoint: db().endpoint, table: store().tableName }), { secret: 'test-secret' });
+ *   it('…', async () => expect((await web().send('GET', '/api/scoreboard')).status).toBe(200));
  */
 import { spawnSync } from 'node:child_process';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import path from 'node:path';
 import { LOCAL_REGION, waitUntilReady } from '@/lib/local/emulators';
-import { freePort } from '@/lib/local/ports';
 import { type ManagedProcess, startNodeModule } from '@/lib/local/processes';
 import { buildIsCurrent, markBuildCurrent, sourceFingerprint } from '@/lib/local/web-build';
+import { onFreePort } from './emulators';
+import { fixture } from './fixtures';
 
 const repository = path.resolve(import.meta.dirname, '..');
 
@@ -28,41 +34,10 @@ export function ensureWebBuild(): void {
 }
 
 export interface WebAppOptions {
-  /** The organiser store's DynamoDB endpoint and table. */
-  storeEndpoint: string;
-  storeTable: string;
   /** ORGANISER_SECRET; absent: organiser endpoints are off (503). */
   secret?: string;
   /** More environment (e.g. TRUST_PROXY, RUNTIME_URL). */
   env?: Record<string, string>;
-}
-
-export interface WebApp {
-  port: number;
-  /** The web process's id (for its memory). */
-  pid: number;
-  process: ManagedProcess;
-}
-
-/** Starts the web app (building it first if needed) and waits until it answers. */
-export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
-  ensureWebBuild();
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    AWS_REGION: LOCAL_REGION,
-    ORGANISER_STORE_ENDPOINT: options.storeEndpoint,
-    ORGANISER_TABLE: options.storeTable,
-    NEXT_TELEMETRY_DISABLED: '1',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...options.env,
-  };
-  delete env.ORGANISER_SECRET;
-  if (options.secret) env.ORGANISER_SECRET = options.secret;
-  const web = startNodeModule('web', path.join(repository, 'lib/web/main.ts'), [], { cwd: repository, env });
-  await waitUntilReady({ process: web }, () => send(port, 'GET', '/api/metrics'), `the web app (port ${port})`, 120_000);
-  return { port, pid: web.child.pid!, process: web };
 }
 
 export interface Reply {
@@ -79,8 +54,13 @@ export interface SendOptions {
   from?: string;
 }
 
-/** One HTTP request to the web app on `port`, sent from `from`. */
-export function send(port: number, method: string, pathname: string, options: SendOptions = {}): Promise<Reply> {
+/** The JSON body of a reply. */
+export function jsonOf<T = Record<string, unknown>>(reply: Reply): T {
+  return JSON.parse(reply.text) as T;
+}
+
+/** One HTTP request to a server on `port` of this machine, sent from a loopback address. */
+export function sendTo(port: number, method: string, pathname: string, options: SendOptions = {}): Promise<Reply> {
   const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(JSON.stringify(options.body));
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -104,7 +84,52 @@ export function send(port: number, method: string, pathname: string, options: Se
   });
 }
 
-/** The JSON body of a reply. */
-export function jsonOf<T = Record<string, unknown>>(reply: Reply): T {
-  return JSON.parse(reply.text) as T;
+export class WebApp {
+  private constructor(
+    readonly port: number,
+    readonly process: ManagedProcess,
+  ) {}
+
+  /** Starts the web app (building it first if needed) against an organiser store, and waits until it answers. */
+  static async start(store: { endpoint: string; table: string }, options: WebAppOptions = {}): Promise<WebApp> {
+    ensureWebBuild();
+    return onFreePort(async (port) => {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        PORT: String(port),
+        AWS_REGION: LOCAL_REGION,
+        ORGANISER_STORE_ENDPOINT: store.endpoint,
+        ORGANISER_TABLE: store.table,
+        NEXT_TELEMETRY_DISABLED: '1',
+        ...options.env,
+      };
+      delete env.ORGANISER_SECRET;
+      if (options.secret) env.ORGANISER_SECRET = options.secret;
+      const web = startNodeModule('web', path.join(repository, 'lib/web/main.ts'), [], { cwd: repository, env });
+      await waitUntilReady({ process: web }, () => sendTo(port, 'GET', '/api/metrics'), `the web app (port ${port})`, 120_000);
+      return new WebApp(port, web);
+    });
+  }
+
+  /** The web process's id (to read its memory). */
+  get pid(): number {
+    return this.process.child.pid!;
+  }
+
+  send(method: string, pathname: string, options: SendOptions = {}): Promise<Reply> {
+    return sendTo(this.port, method, pathname, options);
+  }
+
+  stop(): Promise<unknown> {
+    return this.process.stop();
+  }
+}
+
+/** A web app over the store `store()` names, started before the tests and stopped after them. */
+export function webAppFixture(store: () => { endpoint: string; table: string }, options: WebAppOptions = {}): () => WebApp {
+  return fixture(
+    'the web app',
+    () => WebApp.start(store(), options),
+    (web) => web.stop(),
+  );
 }

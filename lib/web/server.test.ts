@@ -3,34 +3,21 @@
  * store on DynamoDB Local: bodies capped before they are read (413, chunked ones cut off), memory flat
  * under a stream of oversized bodies, and client addresses from the connection, not from headers.
  */
-
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, LOCAL_REGION, startDynamoDbLocal } from '@/lib/local/emulators';
-import { freePort } from '@/lib/local/ports';
-import { OrganiserStore } from '@/lib/store/organiser-store';
-import { jsonOf, send, startWebApp, type WebApp } from '@/testing/web-app';
+import { describe, expect, it } from 'vitest';
+import { dynamoDbFixture, fixture } from '@/testing/fixtures';
+import { freshOrganiserStore } from '@/testing/organiser-store';
+import { jsonOf, webAppFixture } from '@/testing/web-app';
 
 const SECRET = 'server-test-secret';
-let emulator: Emulator;
-let web: WebApp;
-
-beforeAll(async () => {
-  emulator = await startDynamoDbLocal('web-server-test', { port: await freePort(), maxHeap: '256m' });
-  const store = new OrganiserStore({ region: LOCAL_REGION, dynamodbEndpoint: emulator.endpoint }, 'Organiser', {
-    roundIntervalSeconds: 3600,
-    roundMessages: 500,
-    roundDeadlineSeconds: 60,
-  });
-  await store.ensureTable();
-  web = await startWebApp({ storeEndpoint: emulator.endpoint, storeTable: 'Organiser', secret: SECRET });
-}, 240_000);
-
-afterAll(async () => {
-  await web?.process.stop();
-  await emulator?.process.stop();
-});
+const db = dynamoDbFixture();
+const store = fixture(
+  'the organiser store',
+  () => freshOrganiserStore(db()),
+  async () => undefined,
+);
+const web = webAppFixture(() => ({ endpoint: db().endpoint, table: store().tableName }), { secret: SECRET });
 
 /** Streams `bytes` of zeros (with a Content-Length, or chunked) until the server answers; its status, or how the connection ended. */
 function sendLarge(bytes: number, chunked: boolean, from = '127.0.0.1'): Promise<number | string> {
@@ -38,7 +25,7 @@ function sendLarge(bytes: number, chunked: boolean, from = '127.0.0.1'): Promise
     const request = http.request(
       {
         host: '127.0.0.1',
-        port: web.port,
+        port: web().port,
         method: 'POST',
         path: '/api/admin/session',
         localAddress: from,
@@ -76,7 +63,7 @@ describe('request bodies', () => {
       const request = http.request(
         {
           host: '127.0.0.1',
-          port: web.port,
+          port: web().port,
           method: 'POST',
           path: '/api/admin/session',
           headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
@@ -95,7 +82,7 @@ describe('request bodies', () => {
   });
 
   it('answers 413 with a sentence to a body over the cap, whether its length is declared or it is chunked', async () => {
-    const declared = await send(web.port, 'POST', '/api/admin/teams', {
+    const declared = await web().send('POST', '/api/admin/teams', {
       body: Buffer.alloc(16 * 1024 + 1, 32),
       headers: { authorization: `Bearer ${SECRET}` },
     });
@@ -103,20 +90,20 @@ describe('request bodies', () => {
     expect(jsonOf(declared).error).toBe('body: this endpoint takes at most 16 KB; see docs/api.md');
     expect(await sendLarge(20 * 1024 * 1024, true)).toBe(413);
     expect(await sendLarge(20 * 1024 * 1024, false)).toBe(413);
-    const small = await send(web.port, 'POST', '/api/admin/session', { body: { secret: 'x'.repeat(600) } });
+    const small = await web().send('POST', '/api/admin/session', { body: { secret: 'x'.repeat(600) } });
     expect([small.status, jsonOf(small).error]).toEqual([400, expect.stringMatching(/^secret: /)]);
   });
 
   it('keeps its memory flat under a stream of oversized bodies', async () => {
     for (let warmUp = 0; warmUp < 10; warmUp++) await Promise.all([sendLarge(8 * 1024 * 1024, true), sendLarge(8 * 1024 * 1024, false)]);
-    const before = residentMegabytes(web.pid);
+    const before = residentMegabytes(web().pid);
     const statuses = new Map<number | string, number>();
     for (let round = 0; round < 100; round++) {
       for (const status of await Promise.all([sendLarge(8 * 1024 * 1024, true), sendLarge(8 * 1024 * 1024, false)])) {
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
       }
     }
-    const after = residentMegabytes(web.pid);
+    const after = residentMegabytes(web().pid);
     expect(Object.fromEntries(statuses)).toEqual({ 413: 200 });
     // 200 bodies of 8 MB (1.6 GB) refused; had they been read, the process would hold gigabytes.
     expect(after - before, `resident memory ${before.toFixed(0)} MB before, ${after.toFixed(0)} MB after`).toBeLessThan(100);
@@ -126,20 +113,20 @@ describe('request bodies', () => {
 describe('client addresses', () => {
   it('throttles by the connection’s address, whatever X-Forwarded-For or the server’s own header claim', async () => {
     for (let guess = 0; guess < 6; guess++) {
-      const reply = await send(web.port, 'POST', '/api/admin/session', {
+      const reply = await web().send('POST', '/api/admin/session', {
         body: { secret: `guess-${guess}` },
         from: '127.0.0.21',
         headers: { 'x-forwarded-for': `198.51.100.${guess}`, 'x-scoreboard-client-address': `198.51.100.${guess}` },
       });
       expect(reply.status).toBe(401);
     }
-    const throttled = await send(web.port, 'POST', '/api/admin/session', {
+    const throttled = await web().send('POST', '/api/admin/session', {
       body: { secret: SECRET },
       from: '127.0.0.21',
       headers: { 'x-forwarded-for': '198.51.100.99' },
     });
     expect(throttled.status).toBe(429);
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
-    expect((await send(web.port, 'POST', '/api/admin/session', { body: { secret: SECRET }, from: '127.0.0.22' })).status).toBe(200);
+    expect((await web().send('POST', '/api/admin/session', { body: { secret: SECRET }, from: '127.0.0.22' })).status).toBe(200);
   });
 });
