@@ -4,10 +4,12 @@
  * the runtime log follower, the public reads, the organiser gate and the organiser's actions.
  */
 import { OrganiserGate } from '../auth/organiser';
+import { SessionRevocations } from '../auth/revocations';
 import { type Config, readConfig } from '../config';
 import { RuntimeLogs } from '../scoreboard/logs';
 import { SnapshotBuilder } from '../scoreboard/snapshot';
 import { OrganiserStore } from '../store/organiser-store';
+import { SessionRecords } from '../store/sessions';
 import { OrganiserActions } from './organiser-actions';
 import { ScoreboardReads } from './scoreboard-reads';
 
@@ -38,7 +40,7 @@ function createContext(): AppContext {
     store,
     snapshots,
     reads: new ScoreboardReads(snapshots, new RuntimeLogs(config.RUNTIME_URL)),
-    gate: new OrganiserGate(config.ORGANISER_SECRET),
+    gate: new OrganiserGate(config.ORGANISER_SECRET, new SessionRevocations(new SessionRecords(store))),
     actions: new OrganiserActions(store, snapshots, config.AWS_REGION, localTeams),
   };
 }

@@ -34,7 +34,7 @@ export function loadAdmin(): Promise<Loaded<AdminView>> {
 }
 
 /** Whether a session cookie value belongs to a signed-in organiser, or why organiser pages are off. */
-export function organiserSession(token: string | undefined): { signedIn: boolean; problem: string | null } {
+export async function organiserSession(token: string | undefined): Promise<{ signedIn: boolean; problem: string | null }> {
   try {
     const { gate } = appContext();
     if (!gate.configured)
@@ -42,7 +42,7 @@ export function organiserSession(token: string | undefined): { signedIn: boolean
         signedIn: false,
         problem: 'ORGANISER_SECRET is not set on the server, so the organiser console is disabled; start the workshop with npm start, which sets one.',
       };
-    return { signedIn: gate.hasSession(token), problem: null };
+    return { signedIn: await gate.hasSession(token), problem: null };
   } catch (error) {
     return { signedIn: false, problem: error instanceof Error ? error.message : String(error) };
   }

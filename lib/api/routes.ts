@@ -22,8 +22,8 @@ export async function validSlugOf(context: SlugContext): Promise<string> {
 }
 
 /** Throws the right HttpError unless the request comes from the organiser. */
-export function requireOrganiser(request: Request, context: AppContext): void {
-  const result = context.gate.authorize({
+export async function requireOrganiser(request: Request, context: AppContext): Promise<void> {
+  const result = await context.gate.authorize({
     authorization: request.headers.get('authorization'),
     cookieHeader: request.headers.get('cookie'),
     clientAddress: clientAddressOf(request),
@@ -44,7 +44,7 @@ export function publicRoute(handler: (context: AppContext) => Promise<Response>)
 export function organiserRoute(request: Request, handler: (context: AppContext) => Promise<Response>): Promise<Response> {
   return respond(async () => {
     const context = appContext();
-    requireOrganiser(request, context);
+    await requireOrganiser(request, context);
     return handler(context);
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Signing the organiser in and out over HTTP: the secret checked by the organiser gate (401, or 429
- * with Retry-After), and the session cookie (httpOnly, SameSite=Strict, Secure over HTTPS).
+ * with Retry-After), the session cookie (httpOnly, SameSite=Strict, Secure over HTTPS), and signing
+ * out, which the gate records so a copied cookie stops working too.
  */
 import { SESSION_COOKIE, SESSION_LIFETIME_MS } from '../auth/session';
 import { clientAddressOf, isHttps } from './client';
@@ -25,7 +26,8 @@ export function signIn(request: Request, { gate }: AppContext, { secret }: SignI
   return json({ organiser: true }, 200, { 'set-cookie': sessionCookie(request, result.token!) });
 }
 
-/** Clears the session cookie. */
-export function signOut(request: Request): Response {
+/** Signs the session out for good (its cookie is refused from now on, even if kept) and clears the cookie. */
+export async function signOut(request: Request, { gate }: AppContext): Promise<Response> {
+  await gate.signOut(request.headers.get('cookie'));
   return json({ organiser: false }, 200, { 'set-cookie': clearedSessionCookie(request) });
 }

@@ -1,11 +1,13 @@
 /**
- * Who may act as the organiser: a request with a valid session cookie, or with
- * `Authorization: Bearer <ORGANISER_SECRET>`. Every secret presented (at sign-in or as a bearer) is
- * throttled per client address (./throttle.ts): wrong ones slow their sender down, and a throttled
- * address's secrets are not even compared until its wait is over. Other addresses are unaffected.
+ * Who may act as the organiser: a request with the cookie of a session that has not signed out
+ * (./revocations.ts), or with `Authorization: Bearer <ORGANISER_SECRET>`. Every secret presented (at
+ * sign-in or as a bearer) is throttled per client address (./throttle.ts): wrong ones slow their
+ * sender down, and a throttled address's secrets are not even compared until its wait is over. Other
+ * addresses are unaffected.
  */
+import type { SessionRevocations } from './revocations';
 import { secretMatches } from './secret';
-import { SESSION_COOKIE, signSession, verifySession } from './session';
+import { SESSION_COOKIE, type SessionClaims, signSession, verifySession } from './session';
 import { SecretThrottle, type ThrottleOptions } from './throttle';
 
 export type GateResult = { ok: true } | { ok: false; status: 401 | 429 | 503; message: string; retryAfterSeconds?: number };
@@ -38,6 +40,7 @@ export class OrganiserGate {
 
   constructor(
     private readonly secret: string | undefined,
+    private readonly revocations: SessionRevocations,
     throttle: Partial<ThrottleOptions> = {},
   ) {
     this.throttle = new SecretThrottle(throttle);
@@ -73,18 +76,35 @@ export class OrganiserGate {
     };
   }
 
-  /** Whether a request carries a valid session cookie or bearer secret. */
-  authorize(credentials: OrganiserCredentials): GateResult {
-    if (!this.secret) return this.notConfigured();
-    if (verifySession(cookieValue(credentials.cookieHeader, SESSION_COOKIE), this.secret)) return { ok: true };
-    const bearer = bearerOf(credentials.authorization);
-    if (bearer !== null) return this.checkSecret(bearer, credentials.clientAddress);
-    return { ok: false, status: 401, message: 'organiser sign-in required: sign in at /admin or send Authorization: Bearer <ORGANISER_SECRET>' };
+  /** The session a cookie names, when validly signed, unexpired and not signed out. */
+  private async liveSession(token: string | null | undefined): Promise<{ session: SessionClaims | null; signedOut: boolean }> {
+    const session = verifySession(token, this.secret!);
+    if (!session) return { session: null, signedOut: false };
+    if (await this.revocations.isRevoked(session)) return { session: null, signedOut: true };
+    return { session, signedOut: false };
   }
 
-  /** Whether a session cookie value is valid (for pages, which have no bearer). */
-  hasSession(token: string | null | undefined): boolean {
-    return Boolean(this.secret) && verifySession(token, this.secret!);
+  /** Whether a request carries the cookie of a live session or the bearer secret. */
+  async authorize(credentials: OrganiserCredentials): Promise<GateResult> {
+    if (!this.secret) return this.notConfigured();
+    const { session, signedOut } = await this.liveSession(cookieValue(credentials.cookieHeader, SESSION_COOKIE));
+    if (session) return { ok: true };
+    const bearer = bearerOf(credentials.authorization);
+    if (bearer !== null) return this.checkSecret(bearer, credentials.clientAddress);
+    const why = signedOut ? 'this session signed out; sign in again at /admin' : 'sign in at /admin or send Authorization: Bearer <ORGANISER_SECRET>';
+    return { ok: false, status: 401, message: `organiser sign-in required: ${why}` };
+  }
+
+  /** Whether a session cookie value belongs to a live session (for pages, which have no bearer). */
+  async hasSession(token: string | null | undefined): Promise<boolean> {
+    return Boolean(this.secret) && (await this.liveSession(token)).session !== null;
+  }
+
+  /** Signs out the session a cookie names: it is refused from now on, by every instance of the web app. */
+  async signOut(cookieHeader: string | null): Promise<void> {
+    if (!this.secret) return;
+    const session = verifySession(cookieValue(cookieHeader, SESSION_COOKIE), this.secret);
+    if (session) await this.revocations.revoke(session);
   }
 
   /** Checks a secret typed at sign-in; on success returns a new session token. */

@@ -11,7 +11,7 @@ export const dynamic = 'force-dynamic';
 export const metadata: Metadata = { title: 'Organiser' };
 
 export default async function AdminPage() {
-  const session = organiserSession((await cookies()).get(SESSION_COOKIE)?.value);
+  const session = await organiserSession((await cookies()).get(SESSION_COOKIE)?.value);
   if (session.problem)
     return (
       <Notice tone="error" title="The organiser console is not available">

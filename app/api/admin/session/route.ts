@@ -1,6 +1,6 @@
 /**
  * The organiser's session: POST { secret } signs in (sets the httpOnly cookie; rate-limited),
- * GET says whether the caller is signed in (401 if not), DELETE signs out (401 unless signed in).
+ * GET says whether the caller is signed in (401 if not), DELETE signs out for good (401 unless signed in).
  */
 import { json, parseBody } from '@/lib/api/http';
 import { organiserRoute, publicRoute } from '@/lib/api/routes';
@@ -18,5 +18,5 @@ export function GET(request: Request) {
 }
 
 export function DELETE(request: Request) {
-  return organiserRoute(request, async () => signOut(request));
+  return organiserRoute(request, (context) => signOut(request, context));
 }
