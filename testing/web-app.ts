@@ -125,11 +125,14 @@ export class WebApp {
   }
 }
 
-/** A web app over the store `store()` names, started before the tests and stopped after them. */
-export function webAppFixture(store: () => { endpoint: string; table: string }, options: WebAppOptions = {}): () => WebApp {
+/**
+ * A web app over the store `store()` names, started before the tests and stopped after them;
+ * `options` may be a function of fixtures declared before (e.g. RUNTIME_URL from a runtime's port).
+ */
+export function webAppFixture(store: () => { endpoint: string; table: string }, options: WebAppOptions | (() => WebAppOptions) = {}): () => WebApp {
   return fixture(
     'the web app',
-    () => WebApp.start(store(), options),
+    () => WebApp.start(store(), typeof options === 'function' ? options() : options),
     (web) => web.stop(),
   );
 }
