@@ -1,7 +1,7 @@
 /**
  * Organiser stores for tests: a fresh table of its own in a DynamoDB Local (so tests sharing one
- * emulator never see each other's teams, rounds or lease), and the store record of a local team
- * whose resources already run.
+ * emulator never see each other's teams, rounds or lease), as a fixture too, and the store record of
+ * a local team whose resources already run.
  */
 import { randomUUID } from 'node:crypto';
 import { type Emulator, LOCAL_REGION } from '@/lib/local/emulators';
@@ -9,6 +9,7 @@ import type { LocalTeamStack } from '@/lib/local/team-stack';
 import { OrganiserStore, type SettingsDefaults } from '@/lib/store/organiser-store';
 import { newLocalTeam } from '@/lib/store/team-records';
 import type { LocalPipeline, Team } from '@/lib/store/types';
+import { fixture } from './fixtures';
 
 /** Round settings of a fresh store unless a test says otherwise: no timed round within a test's life. */
 export const TEST_ROUND_DEFAULTS: SettingsDefaults = { roundIntervalSeconds: 3600, roundMessages: 500, roundDeadlineSeconds: 60 };
@@ -19,6 +20,22 @@ export async function freshOrganiserStore(emulator: Emulator, label = 'Organiser
   const store = new OrganiserStore({ region: LOCAL_REGION, dynamodbEndpoint: emulator.endpoint }, tableName, { ...TEST_ROUND_DEFAULTS, ...defaults });
   await store.ensureTable();
   return store;
+}
+
+/** A fresh store in `emulator()`, made before the tests (then `prepare`d, e.g. with teams); it goes with its emulator. */
+export function organiserStoreFixture(
+  emulator: () => Emulator,
+  prepare: (store: OrganiserStore) => Promise<unknown> = async () => undefined,
+): () => OrganiserStore {
+  return fixture(
+    'the organiser store',
+    async () => {
+      const store = await freshOrganiserStore(emulator());
+      await prepare(store);
+      return store;
+    },
+    async () => undefined,
+  );
 }
 
 /**

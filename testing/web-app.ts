@@ -6,7 +6,7 @@
  *
  *   const db = dynamoDbFixture();
  *   const store = organiserStoreFixture(db);
- *   const web = webAppFixture(() => ({ endpoint: db().endpoint, table: store().tableName }), { secret: 'test-secret' });
+ *   const web = webAppFixture(db, store, { secret: 'test-secret' });
  *   it('…', async () => expect((await web().send('GET', '/api/scoreboard')).status).toBe(200));
  */
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,8 @@ import path from 'node:path';
 import { LOCAL_REGION, waitUntilReady } from '@/lib/local/emulators';
 import { type ManagedProcess, startNodeModule } from '@/lib/local/processes';
 import { buildIsCurrent, markBuildCurrent, sourceFingerprint } from '@/lib/local/web-build';
-import { onFreePort } from './emulators';
+import type { OrganiserStore } from '@/lib/store/organiser-store';
+import { type Emulator, onFreePort } from './emulators';
 import { fixture } from './fixtures';
 
 const repository = path.resolve(import.meta.dirname, '..');
@@ -126,13 +127,14 @@ export class WebApp {
 }
 
 /**
- * A web app over the store `store()` names, started before the tests and stopped after them;
- * `options` may be a function of fixtures declared before (e.g. RUNTIME_URL from a runtime's port).
+ * A web app over the organiser store `store()` in `emulator()`, started before the tests and stopped
+ * after them; `options` may be a function of fixtures declared before (e.g. RUNTIME_URL from a
+ * runtime's port).
  */
-export function webAppFixture(store: () => { endpoint: string; table: string }, options: WebAppOptions | (() => WebAppOptions) = {}): () => WebApp {
+export function webAppFixture(emulator: () => Emulator, store: () => OrganiserStore, options: WebAppOptions | (() => WebAppOptions) = {}): () => WebApp {
   return fixture(
     'the web app',
-    () => WebApp.start(store(), typeof options === 'function' ? options() : options),
+    () => WebApp.start({ endpoint: emulator().endpoint, table: store().tableName }, typeof options === 'function' ? options() : options),
     (web) => web.stop(),
   );
 }

@@ -27,6 +27,11 @@ export class HttpError extends Error {
   }
 }
 
+/** 404 for a slug that names no team. */
+export function noTeam(slug: string): HttpError {
+  return new HttpError(404, `no team with slug "${slug}"`);
+}
+
 export function isHttpError(error: unknown): error is HttpError {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[HTTP_ERROR] === true;
 }

@@ -10,12 +10,8 @@ import type { AdminTeam } from '../scoreboard/views/types';
 import { labForScore, type OrganiserStore, TeamExistsError, TeamNotFoundError } from '../store/organiser-store';
 import { newAwsTeam, newLocalTeam } from '../store/team-records';
 import type { Command, Settings, Team } from '../store/types';
-import { HttpError } from './http';
+import { HttpError, noTeam } from './http';
 import type { AnnouncementInput, Freeze, NewTeamInput, SettingsChanges, StartRound, TeamChanges } from './schemas';
-
-function notFound(slug: string): HttpError {
-  return new HttpError(404, `no team with slug "${slug}"`);
-}
 
 export class OrganiserActions {
   constructor(
@@ -29,7 +25,7 @@ export class OrganiserActions {
 
   private async existing(slug: string): Promise<Team> {
     const team = await this.store.getTeam(slug);
-    if (!team) throw notFound(slug);
+    if (!team) throw noTeam(slug);
     return team;
   }
 
@@ -83,14 +79,14 @@ export class OrganiserActions {
       this.snapshots.invalidate();
       return team;
     } catch (error) {
-      if (error instanceof TeamNotFoundError) throw notFound(slug);
+      if (error instanceof TeamNotFoundError) throw noTeam(slug);
       throw error;
     }
   }
 
   /** Removes a team and its rounds; answers the slug removed. */
   async removeTeam(slug: string): Promise<string> {
-    if (!(await this.store.deleteTeam(slug))) throw notFound(slug);
+    if (!(await this.store.deleteTeam(slug))) throw noTeam(slug);
     this.snapshots.invalidate();
     return slug;
   }

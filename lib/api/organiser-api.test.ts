@@ -8,19 +8,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdminTeam, ScoreboardView, TeamView } from '@/lib/scoreboard/views/types';
 import type { Round } from '@/lib/store/types';
 import { eventually } from '@/testing/eventually';
-import { dynamoDbFixture, fixture } from '@/testing/fixtures';
-import { freshOrganiserStore } from '@/testing/organiser-store';
+import { dynamoDbFixture } from '@/testing/fixtures';
+import { organiserStoreFixture } from '@/testing/organiser-store';
 import { closeRecordedRound, recordRound, startRecordedRound } from '@/testing/recorded-rounds';
 import { jsonOf, type Reply, webAppFixture } from '@/testing/web-app';
 
 const SECRET = 'organiser-api-test-secret';
 const db = dynamoDbFixture();
-const store = fixture(
-  'the organiser store',
-  () => freshOrganiserStore(db()),
-  async () => undefined,
-);
-const web = webAppFixture(() => ({ endpoint: db().endpoint, table: store().tableName }), { secret: SECRET });
+const store = organiserStoreFixture(db);
+const web = webAppFixture(db, store, { secret: SECRET });
 
 const organiser = (method: string, pathname: string, body?: unknown) => web().send(method, pathname, { body, headers: { authorization: `Bearer ${SECRET}` } });
 const publicJson = async <T>(pathname: string) => jsonOf<T>(await web().send('GET', pathname));

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '@/lib/auth/session';
 import { eventually } from '@/testing/eventually';
-import { dynamoDbFixture, fixture } from '@/testing/fixtures';
-import { freshOrganiserStore } from '@/testing/organiser-store';
+import { dynamoDbFixture } from '@/testing/fixtures';
+import { organiserStoreFixture } from '@/testing/organiser-store';
 import { jsonOf, type Reply, webAppFixture } from '@/testing/web-app';
 import { newLocalTeam } from '../store/team-records';
 
@@ -20,15 +20,10 @@ const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const ADMIN_ROUTES = path.resolve(import.meta.dirname, '../../app/api/admin');
 
 const db = dynamoDbFixture();
-const store = fixture(
-  'the organiser store',
-  () => freshOrganiserStore(db()),
-  async () => undefined,
-);
-const storeAddress = () => ({ endpoint: db().endpoint, table: store().tableName });
-const web = webAppFixture(storeAddress, { secret: SECRET });
-const proxied = webAppFixture(storeAddress, { secret: SECRET, env: { TRUST_PROXY: '1' } });
-const unconfigured = webAppFixture(storeAddress);
+const store = organiserStoreFixture(db);
+const web = webAppFixture(db, store, { secret: SECRET });
+const proxied = webAppFixture(db, store, { secret: SECRET, env: { TRUST_PROXY: '1' } });
+const unconfigured = webAppFixture(db, store);
 
 interface Endpoint {
   method: (typeof HTTP_METHODS)[number];

@@ -5,11 +5,7 @@
 import type { ServedJson } from '../scoreboard/etag';
 import type { RuntimeLogs } from '../scoreboard/logs';
 import type { SnapshotBuilder, SnapshotMetrics } from '../scoreboard/snapshot';
-import { HttpError } from './http';
-
-function noTeam(slug: string): HttpError {
-  return new HttpError(404, `no team with slug "${slug}"`);
-}
+import { HttpError, noTeam } from './http';
 
 export class ScoreboardReads {
   constructor(

@@ -12,7 +12,7 @@ import type { TeamLogsView } from '@/lib/scoreboard/logs';
 import { newAwsTeam } from '@/lib/store/team-records';
 import { eventually } from '@/testing/eventually';
 import { dynamoDbFixture, fixture, kinesisFixture, pipelineTeamFixture, runtimeFixture } from '@/testing/fixtures';
-import { freshOrganiserStore, readyLocalTeam } from '@/testing/organiser-store';
+import { organiserStoreFixture, readyLocalTeam } from '@/testing/organiser-store';
 import { REFERENCE_SOLUTION } from '@/testing/pipeline-team';
 import { jsonOf, webAppFixture } from '@/testing/web-app';
 
@@ -28,20 +28,11 @@ const runtimeHttp = fixture(
   (server) => new Promise((resolve) => server.close(resolve)),
 );
 const db = dynamoDbFixture();
-const store = fixture(
-  'the organiser store',
-  async () => {
-    const organiser = await freshOrganiserStore(db());
-    await organiser.createTeam(readyLocalTeam(team().stack));
-    await organiser.createTeam(newAwsTeam({ slug: 'acme', name: 'Acme', region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/WorkshopScoreboard' }));
-    return organiser;
-  },
-  async () => undefined,
-);
-const web = webAppFixture(
-  () => ({ endpoint: db().endpoint, table: store().tableName }),
-  () => ({ env: { RUNTIME_URL: `http://127.0.0.1:${(runtimeHttp().address() as AddressInfo).port}` } }),
-);
+const store = organiserStoreFixture(db, async (organiser) => {
+  await organiser.createTeam(readyLocalTeam(team().stack));
+  await organiser.createTeam(newAwsTeam({ slug: 'acme', name: 'Acme', region: 'eu-west-1', roleArn: 'arn:aws:iam::123456789012:role/WorkshopScoreboard' }));
+});
+const web = webAppFixture(db, store, () => ({ env: { RUNTIME_URL: `http://127.0.0.1:${(runtimeHttp().address() as AddressInfo).port}` } }));
 
 const logsOf = async (slug: string) => jsonOf<TeamLogsView>(await web().send('GET', `/api/teams/${slug}/logs`));
 

@@ -6,18 +6,14 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { dynamoDbFixture, fixture } from '@/testing/fixtures';
-import { freshOrganiserStore } from '@/testing/organiser-store';
+import { dynamoDbFixture } from '@/testing/fixtures';
+import { organiserStoreFixture } from '@/testing/organiser-store';
 import { jsonOf, webAppFixture } from '@/testing/web-app';
 
 const SECRET = 'server-test-secret';
 const db = dynamoDbFixture();
-const store = fixture(
-  'the organiser store',
-  () => freshOrganiserStore(db()),
-  async () => undefined,
-);
-const web = webAppFixture(() => ({ endpoint: db().endpoint, table: store().tableName }), { secret: SECRET });
+const store = organiserStoreFixture(db);
+const web = webAppFixture(db, store, { secret: SECRET });
 
 /** Streams `bytes` of zeros (with a Content-Length, or chunked) until the server answers; its status, or how the connection ended. */
 function sendLarge(bytes: number, chunked: boolean, from = '127.0.0.1'): Promise<number | string> {

@@ -3,6 +3,8 @@
  * the organiser's live view. Shared by the server (which builds them, in this folder) and the React
  * components.
  */
+
+import type { PipelineResources } from '@/lib/pipeline-resources';
 import type {
   Announcement,
   Diagnosis,
@@ -138,20 +140,27 @@ export interface TeamDiagnosis {
   hint: string;
 }
 
+/** Who a team is and where it stands: the head of its page and of its row in the organiser's console. */
+export interface TeamHeadline {
+  slug: string;
+  name: string;
+  kind: Team['kind'];
+  active: boolean;
+  score: number;
+  /** 0 for a team that is not ranked (on its page: added after the standings were frozen). */
+  rank: number;
+  lab: Lab;
+}
+
+/** What a local team's resources are doing. */
+export interface LocalState {
+  pipeline: LocalPipeline;
+  status: LocalStatus;
+  message: string | null;
+}
+
 export interface TeamView {
-  team: {
-    slug: string;
-    name: string;
-    kind: Team['kind'];
-    active: boolean;
-    score: number;
-    /** 0 for a team that is not ranked (added after the standings were frozen). */
-    rank: number;
-    lab: Lab;
-    region: string;
-    aggregateTable: string;
-    local: { pipeline: LocalPipeline; status: LocalStatus; message: string | null } | null;
-  };
+  team: TeamHeadline & { region: string; aggregateTable: string; local: LocalState | null };
   live: LiveTable;
   /** Every round, newest first (sealed ones while the standings are frozen). */
   rounds: TeamRound[];
@@ -163,21 +172,14 @@ export interface TeamView {
   frozen: boolean;
 }
 
-export interface AdminTeam {
-  slug: string;
-  name: string;
-  kind: Team['kind'];
-  active: boolean;
-  score: number;
-  rank: number;
-  lab: Lab;
+export interface AdminTeam extends TeamHeadline {
   labOverride: Lab | null;
   failurePercentages: FailurePercentages | null;
   region: string;
   roleArn: string | null;
   externalId: string | null;
-  resources: { streamName: string; stateTable: string; reduceTable: string; aggregateTable: string; parameterTable: string };
-  local: { pipeline: LocalPipeline; status: LocalStatus; message: string | null; resetPending: boolean } | null;
+  resources: PipelineResources;
+  local: (LocalState & { resetPending: boolean }) | null;
   lastRound: RoundSummary | null;
   tableState: LiveTableState;
 }
