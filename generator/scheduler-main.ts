@@ -1,9 +1,10 @@
 /**
  * Entry point of the round scheduler, started by the supervisor (`npm start`) as
  * `node --import tsx generator/scheduler-main.ts`. Configured by the environment (lib/config.ts):
- * ORGANISER_STORE_ENDPOINT (absent: the organiser store on AWS), ORGANISER_TABLE, AWS_REGION and the
- * round defaults ROUND_INTERVAL_SECONDS, ROUND_MESSAGES, ROUND_DEADLINE_SECONDS. Exits on SIGTERM,
- * SIGINT or when its parent's IPC channel closes, after voiding its running rounds and releasing the lease.
+ * ORGANISER_STORE_ENDPOINT (absent: the organiser store on AWS), ORGANISER_TABLE, AWS_REGION, the
+ * round defaults ROUND_INTERVAL_SECONDS, ROUND_MESSAGES, ROUND_DEADLINE_SECONDS, and the lease's
+ * SCHEDULER_LEASE_TTL_MS. Exits on SIGTERM, SIGINT or when its parent's IPC channel closes, after
+ * voiding its running rounds and releasing the lease.
  */
 import { ConfigError, readConfig } from '@/lib/config';
 import { OrganiserStore } from '@/lib/store/organiser-store';
@@ -27,7 +28,7 @@ const store = new OrganiserStore({ region: config.AWS_REGION, dynamodbEndpoint: 
   roundMessages: config.ROUND_MESSAGES,
   roundDeadlineSeconds: config.ROUND_DEADLINE_SECONDS,
 });
-const scheduler = new Scheduler({ store, log });
+const scheduler = new Scheduler({ store, log, leaseTtlMs: config.SCHEDULER_LEASE_TTL_MS });
 
 let stopping = false;
 async function shutdown(why: string): Promise<void> {

@@ -33,6 +33,7 @@ export interface SchedulerOptions {
   /** This process's name in the lease (unique per process by default). */
   holder?: string;
   leaseTtlMs?: number;
+  /** Default: every 5 s, or a third of a shorter lease. */
   leaseRenewMs?: number;
   tickMs?: number;
   firstRoundDelayMs?: number;
@@ -81,7 +82,7 @@ export class Scheduler {
     this.store = options.store;
     this.holder = options.holder ?? `scheduler-${randomUUID()}`;
     this.leaseTtlMs = options.leaseTtlMs ?? LEASE_TTL_MS;
-    this.leaseRenewMs = options.leaseRenewMs ?? LEASE_RENEW_MS;
+    this.leaseRenewMs = options.leaseRenewMs ?? Math.min(LEASE_RENEW_MS, this.leaseTtlMs / 3);
     this.tickMs = options.tickMs ?? TICK_MS;
     this.firstRoundDelayMs = options.firstRoundDelayMs ?? FIRST_ROUND_DELAY_MS;
     this.log = options.log ?? ((line) => console.log(line));

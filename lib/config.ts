@@ -21,6 +21,8 @@ const schema = z.object({
   ROUND_INTERVAL_SECONDS: positiveInt.default(60),
   ROUND_MESSAGES: positiveInt.max(100_000).default(10_000),
   ROUND_DEADLINE_SECONDS: positiveInt.default(30),
+  /** How long the scheduler's lease holds without renewal: a standby scheduler takes over this long after the leader died. */
+  SCHEDULER_LEASE_TTL_MS: positiveInt.min(1000).default(15_000),
   /** Organiser store: a DynamoDB endpoint (local) or empty for AWS in AWS_REGION. */
   ORGANISER_STORE_ENDPOINT: z.string().url().optional(),
   ORGANISER_TABLE: z.string().min(3).default('WorkshopOrganiser'),
