@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Connection, kinesisClient } from '@/lib/aws/clients';
@@ -394,11 +394,24 @@ export const handler = async (event: any) => {
     await waitForSuccesses(team, before.length);
 
     // kinesalite records a stream's creation time in whole seconds: recreate it in a later second.
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const summary = await kinesisClient(connection).send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    const createdSecond = Math.floor((summary.StreamDescriptionSummary?.StreamCreationTimestamp?.getTime() ?? Date.now()) / 1000);
+    await eventually(
+      'a later second than the stream was created in',
+      () => Math.floor(Date.now() / 1000),
+      (second) => second > createdSecond,
+      {
+        intervalMs: 20,
+      },
+    );
     await recreateStream(connection, streamName, 1);
+    await eventually(
+      'the trigger to notice the recreated stream',
+      () => runtime.logs({ team: 'reset', function: 'state' }).map((entry) => entry.message),
+      (messages) => messages.some((message) => message.includes('was recreated')),
+    );
     const recreated = await putRecords(connection, streamName, records(10, 'b'));
     await waitForSuccesses(team, before.length + recreated.length);
-    expect(runtime.logs({ team: 'reset', function: 'state' }).some((entry) => entry.message.includes('was recreated'))).toBe(true);
 
     await recreateStream(connection, streamName, 1);
     await runtime.upsertTeam({ ...team.team, connection: { ...connection, dynamodbEndpoint: 'http://127.0.0.1:2' } });
