@@ -1,6 +1,7 @@
 /**
  * The generator CLI as a user runs it (a child process): dry-run files, exit codes, and rounds
- * against a team reached by explicit emulator settings or by its slug in the organiser store.
+ * against a team (the reference solution run by the local runtime) reached by explicit emulator
+ * settings or by its slug in the organiser store.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -12,12 +13,12 @@ import { AGGREGATION_KEYS } from '@/lib/domain/hierarchy';
 import { parseMessage } from '@/lib/domain/message';
 import { toCents } from '@/lib/domain/money';
 import { expectedTotals } from '@/lib/domain/totals';
-import { type Emulator, LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator } from '@/lib/local/emulators';
+import { LOCAL_REGION } from '@/lib/local/emulators';
 import { freePort } from '@/lib/local/ports';
-import { type LocalTeamStack, startLocalTeam } from '@/lib/local/team-stack';
-import { OrganiserStore } from '@/lib/store/organiser-store';
-import { newLocalTeam } from '@/lib/store/team-records';
-import { TestPipeline } from './test-support/test-pipeline';
+import type { OrganiserStore } from '@/lib/store/organiser-store';
+import { dynamoDbFixture, kinesisFixture, pipelineTeamFixture, runtimeFixture } from '@/testing/fixtures';
+import { freshOrganiserStore, readyLocalTeam } from '@/testing/organiser-store';
+import { REFERENCE_SOLUTION } from '@/testing/pipeline-team';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -90,52 +91,34 @@ describe('dry run', () => {
   });
 });
 
-describe('rounds against a team', () => {
-  let organiserDb: Emulator;
-  let kinesis: Emulator;
-  let team: LocalTeamStack;
-  let pipeline: TestPipeline;
+describe('rounds against a team running the reference solution', () => {
+  const organiserDb = dynamoDbFixture();
+  const kinesis = kinesisFixture();
+  const runtime = runtimeFixture();
+  const team = pipelineTeamFixture(runtime, kinesis, 'cli-team', { codeDirectory: REFERENCE_SOLUTION, shardCount: 2 });
+  let store: OrganiserStore;
 
   beforeAll(async () => {
-    [organiserDb, kinesis] = await Promise.all([
-      startDynamoDbLocal('organiser-cli-test', { port: await freePort(), maxHeap: '256m' }),
-      startKinesisEmulator('kinesis-cli-test', { port: await freePort() }),
-    ]);
-    team = await startLocalTeam({ slug: 'cli-team', port: await freePort(), kinesisEndpoint: kinesis.endpoint, shardCount: 2 });
-    pipeline = await TestPipeline.start({ connection: team.connection, resources: team.resources });
-    const store = new OrganiserStore({ region: LOCAL_REGION, dynamodbEndpoint: organiserDb.endpoint }, 'WorkshopOrganiser', {
-      roundIntervalSeconds: 60,
-      roundMessages: 10_000,
-      roundDeadlineSeconds: 30,
-    });
-    await store.ensureTable();
-    await store.createTeam({
-      ...newLocalTeam('cli-team', 'CLI team', 'solution', LOCAL_REGION),
-      connection: team.connection,
-      resources: team.resources,
-      local: { pipeline: 'solution', status: 'ready' },
-    });
+    store = await freshOrganiserStore(organiserDb(), 'WorkshopOrganiser');
+    await store.createTeam(readyLocalTeam(team().stack, { name: 'CLI team' }));
   });
 
-  afterAll(async () => {
-    await pipeline?.stop();
-    await team?.stop();
-    await Promise.all([kinesis?.process.stop(), organiserDb?.process.stop()]);
-  });
+  /** Where the CLI finds teams by slug. */
+  const organiserEnvironment = () => ({ ORGANISER_STORE_ENDPOINT: organiserDb().endpoint, ORGANISER_TABLE: store.tableName });
 
   const explicit = () => [
     '--dynamodb-endpoint',
-    team.connection.dynamodbEndpoint!,
+    team().stack.connection.dynamodbEndpoint ?? '',
     '--kinesis-endpoint',
-    team.connection.kinesisEndpoint!,
+    team().stack.connection.kinesisEndpoint ?? '',
     '--region',
     LOCAL_REGION,
     '--stream',
-    team.resources.streamName,
+    team().stack.resources.streamName,
   ];
 
   it('passes with explicit emulator settings and prints the verdict table (exit 0)', async () => {
-    const result = await cli([...explicit(), '--messages', '500', '--deadline', '10', '--rounds', '2', '--seed', '1']);
+    const result = await cli([...explicit(), '--messages', '500', '--deadline', '60', '--rounds', '2', '--seed', '1']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/round 2\/2 against cli-team-IncomingDataStream, seed 2, lab 1: 500 records/);
@@ -144,7 +127,7 @@ describe('rounds against a team', () => {
   });
 
   it('finds a local team by its slug in the organiser store and prints JSON', async () => {
-    const result = await cli(['--team', 'cli-team', '--messages', '300', '--deadline', '10', '--json'], { ORGANISER_STORE_ENDPOINT: organiserDb.endpoint });
+    const result = await cli(['--team', 'cli-team', '--messages', '300', '--deadline', '60', '--json'], organiserEnvironment());
     expect(result.code).toBe(0);
     const verdict = JSON.parse(result.stdout.trim()) as { status: string; team: string; keys: unknown[]; timeToCorrectMs: number };
     expect(verdict).toMatchObject({ status: 'passed', team: 'cli-team' });
@@ -155,7 +138,7 @@ describe('rounds against a team', () => {
     const failed = await cli([...explicit(), '--aggregate-table', 'NoSuchTable', '--messages', '100', '--deadline', '2']);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/FAILED \(missing-table, Lab 1\): Table NoSuchTable not found/);
-    const unknownTeam = await cli(['--team', 'nobody'], { ORGANISER_STORE_ENDPOINT: organiserDb.endpoint });
+    const unknownTeam = await cli(['--team', 'nobody'], organiserEnvironment());
     expect(unknownTeam.code).toBe(2);
     expect(unknownTeam.stderr).toMatch(/no team "nobody"/);
     const unreachable = await cli([...explicit(), '--kinesis-endpoint', `http://127.0.0.1:${await freePort()}`, '--messages', '50', '--deadline', '2']);

@@ -1,0 +1,165 @@
+/**
+ * Stand-ins for what the emulators do not do, each an HTTP proxy in front of one of them that
+ * forwards every call except those it answers itself as AWS would: Kinesis throttling a shard
+ * (kinesalite never throttles) and IAM refusing a call the credentials may not make (DynamoDB Local
+ * checks no permissions). Only the AWS JSON protocol (X-Amz-Target) is understood.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+interface Forwarded {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** One call through the proxy: its operation (e.g. `PutRecords`), its JSON body, and how to pass it on. */
+export interface ProxiedCall {
+  operation: string;
+  body: Buffer;
+  forward(body?: Buffer): Promise<Forwarded>;
+}
+
+export interface AwsProxy {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+function forwardTo(upstream: URL, request: http.IncomingMessage, body: Buffer): Promise<Forwarded> {
+  return new Promise((resolve, reject) => {
+    const outgoing = http.request(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: request.url,
+        method: request.method,
+        headers: { ...request.headers, 'content-length': String(body.length), host: upstream.host },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 500, headers: response.headers, body: Buffer.concat(chunks) }));
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+/** Starts a proxy to `upstreamEndpoint`; `answer` decides each call (forwarding it, changed or not, or not). */
+export async function startAwsProxy(upstreamEndpoint: string, answer: (call: ProxiedCall) => Promise<Forwarded>): Promise<AwsProxy> {
+  const upstream = new URL(upstreamEndpoint);
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      try {
+        const answered = await answer({ operation, body, forward: (changed = body) => forwardTo(upstream, request, changed) });
+        response.writeHead(answered.status, {
+          'content-type': answered.headers['content-type'] ?? 'application/x-amz-json-1.0',
+          'x-amzn-requestid': String(answered.headers['x-amzn-requestid'] ?? 'stand-in'),
+        });
+        response.end(answered.body);
+      } catch (error) {
+        response.writeHead(502);
+        response.end(String(error));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** An answer of the AWS JSON protocol (1.0 for DynamoDB, 1.1 for Kinesis). */
+function json(status: number, value: unknown, protocol: '1.0' | '1.1'): Forwarded {
+  return { status, headers: { 'content-type': `application/x-amz-json-${protocol}` }, body: Buffer.from(JSON.stringify(value)) };
+}
+
+/** The tables a DynamoDB call names (TableName, or the keys of RequestItems, or its transaction's items). */
+function tablesNamed(body: Buffer): string[] {
+  const call = JSON.parse(body.toString('utf8') || '{}') as {
+    TableName?: string;
+    RequestItems?: Record<string, unknown>;
+    TransactItems?: Array<Record<string, { TableName?: string }>>;
+  };
+  const fromTransaction = (call.TransactItems ?? []).flatMap((item) => Object.values(item).map((part) => part.TableName ?? ''));
+  return [call.TableName ?? '', ...Object.keys(call.RequestItems ?? {}), ...fromTransaction].filter(Boolean);
+}
+
+/**
+ * DynamoDB as credentials see it whose role may not use `deniedTable`: every call naming that table
+ * gets AccessDeniedException (as AWS answers it), every other call reaches the emulator.
+ */
+export function startRefusingDynamoDb(upstreamEndpoint: string, deniedTable: string): Promise<AwsProxy> {
+  return startAwsProxy(upstreamEndpoint, async (call) => {
+    if (!tablesNamed(call.body).includes(deniedTable)) return call.forward();
+    return json(
+      400,
+      {
+        __type: 'com.amazonaws.dynamodb.v20120810#AccessDeniedException',
+        Message: `User: arn:aws:sts::111111111111:assumed-role/scoreboard/round is not authorized to perform: dynamodb:${call.operation} on resource: arn:aws:dynamodb:us-east-1:111111111111:table/${deniedTable} because no identity-based policy allows the dynamodb:${call.operation} action`,
+      },
+      '1.0',
+    );
+  });
+}
+
+export interface ThrottlingKinesis extends AwsProxy {
+  /** Records rejected so far. */
+  rejected(): number;
+}
+
+interface PutRecordsRequest {
+  StreamName: string;
+  Records: Array<{ Data: string; PartitionKey: string }>;
+}
+
+interface PutRecordsEntry {
+  SequenceNumber?: string;
+  ShardId?: string;
+  ErrorCode?: string;
+  ErrorMessage?: string;
+}
+
+/**
+ * Kinesis that throttles like the real service: PutRecords records for which `shouldReject(partitionKey,
+ * attempt)` holds (attempt 1, 2, … per partition key) are not forwarded and come back with
+ * ProvisionedThroughputExceededException in their place; the rest reach the emulator.
+ */
+export async function startThrottlingKinesis(
+  upstreamEndpoint: string,
+  shouldReject: (partitionKey: string, attempt: number) => boolean,
+): Promise<ThrottlingKinesis> {
+  const attempts = new Map<string, number>();
+  let rejectedCount = 0;
+  const throttled = (): PutRecordsEntry => {
+    rejectedCount += 1;
+    return {
+      ErrorCode: 'ProvisionedThroughputExceededException',
+      ErrorMessage: 'Rate exceeded for shard shardId-000000000000 in stream test under account 000000000000.',
+    };
+  };
+  const proxy = await startAwsProxy(upstreamEndpoint, async (call) => {
+    if (call.operation !== 'PutRecords') return call.forward();
+    const original = JSON.parse(call.body.toString('utf8')) as PutRecordsRequest;
+    const rejected = new Set<number>();
+    original.Records.forEach((record, position) => {
+      const attempt = (attempts.get(record.PartitionKey) ?? 0) + 1;
+      attempts.set(record.PartitionKey, attempt);
+      if (shouldReject(record.PartitionKey, attempt)) rejected.add(position);
+    });
+    if (rejected.size === original.Records.length) return json(200, { FailedRecordCount: rejected.size, Records: original.Records.map(throttled) }, '1.1');
+    const answer = await call.forward(Buffer.from(JSON.stringify({ ...original, Records: original.Records.filter((_, position) => !rejected.has(position)) })));
+    if (answer.status !== 200 || rejected.size === 0) return answer;
+    const accepted = (JSON.parse(answer.body.toString('utf8')) as { Records: PutRecordsEntry[] }).Records;
+    let next = 0;
+    const records = original.Records.map((_, position) => (rejected.has(position) ? throttled() : accepted[next++]));
+    return { ...answer, body: Buffer.from(JSON.stringify({ FailedRecordCount: rejected.size, Records: records })) };
+  });
+  return { ...proxy, rejected: () => rejectedCount };
+}
