@@ -103,7 +103,7 @@ function withBody(request: IncomingMessage, body: Buffer): IncomingMessage {
 function requestHandler(next: Handler, trustedProxies: number): Handler {
   return async (request, response) => {
     setClientHeaders(request, trustedProxies);
-    const limit = bodyLimitFor(request.method ?? 'GET', new URL(request.url ?? '/', 'http://scoreboard').pathname);
+    const limit = bodyLimitFor(request.method ?? 'GET', (request.url ?? '/').split('?')[0] ?? '/');
     const declared = request.headers['content-length'];
     if (declared !== undefined) {
       if (Number(declared) > limit) return refuseBody(request, response, limit);
