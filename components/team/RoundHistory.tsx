@@ -79,7 +79,9 @@ function RoundCells({ round }: { round: TeamRound }) {
           <ResultBadge round={round} />
         </td>
         <td className="px-2 text-right text-slate-500">—</td>
-        <td className="px-2 text-slate-400">{SEALED}</td>
+        <td className="px-2 text-slate-400" title={SEALED}>
+          <div className="max-w-[18rem] truncate 2xl:max-w-[28rem]">{SEALED}</div>
+        </td>
       </>
     );
   return (
