@@ -10,9 +10,7 @@ import { DescribeTableCommand, PutItemCommand, UpdateItemCommand } from '@aws-sd
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbClient } from '@/lib/aws/clients';
-import { type Emulator, startKinesisEmulator } from '@/lib/local/emulators';
-import { freePort } from '@/lib/local/ports';
-import { type LocalTeamStack, startLocalTeam } from '@/lib/local/team-stack';
+import { type Emulator, type LocalTeamStack, startKinesis, startTeam } from '@/testing/emulators';
 import { eventually } from '@/testing/eventually';
 import { LocalRuntime } from './runtime';
 import { readReports } from './test-kit';
@@ -51,8 +49,8 @@ let root: string;
 const runtime = new LocalRuntime();
 
 beforeAll(async () => {
-  kinesis = await startKinesisEmulator('kinesis-runtime-ddb-test', { port: await freePort() });
-  stack = await startLocalTeam({ slug: 'streams', port: await freePort(), kinesisEndpoint: kinesis.endpoint, shardCount: 1 });
+  kinesis = await startKinesis('kinesis-runtime-ddb-test');
+  stack = await startTeam('streams', kinesis.endpoint, 1);
 });
 
 afterAll(async () => {

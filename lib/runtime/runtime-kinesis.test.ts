@@ -9,9 +9,9 @@ import { DescribeStreamSummaryCommand, ListShardsCommand, SplitShardCommand } fr
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Connection, kinesisClient } from '@/lib/aws/clients';
-import { type Emulator, LOCAL_REGION, startKinesisEmulator } from '@/lib/local/emulators';
-import { freePort } from '@/lib/local/ports';
+import { LOCAL_REGION } from '@/lib/local/emulators';
 import { recreateStream } from '@/lib/local/team-resources';
+import { type Emulator, startKinesis } from '@/testing/emulators';
 import { eventually } from '@/testing/eventually';
 import { LocalRuntime } from './runtime';
 import type { ShardStatus } from './streams/shard-reader';
@@ -23,7 +23,7 @@ const runtime = new LocalRuntime();
 const teams: TestTeam[] = [];
 
 beforeAll(async () => {
-  kinesis = await startKinesisEmulator('kinesis-runtime-test', { port: await freePort() });
+  kinesis = await startKinesis('kinesis-runtime-test');
   connection = { region: LOCAL_REGION, kinesisEndpoint: kinesis.endpoint, dynamodbEndpoint: 'http://127.0.0.1:1' };
 });
 
@@ -393,16 +393,16 @@ export const handler = async (event: any) => {
     const before = await putRecords(connection, streamName, records(10, 'a'));
     await waitForSuccesses(team, before.length);
 
-    // kinesalite records a stream's creation time in whole seconds: recreate it in a later second.
+    // The runtime tells streams apart by creation time, which kinesalite keeps in whole seconds and
+    // dates 2 s back: recreate the stream once one created now gets a later creation time.
     const summary = await kinesisClient(connection).send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
     const createdSecond = Math.floor((summary.StreamDescriptionSummary?.StreamCreationTimestamp?.getTime() ?? Date.now()) / 1000);
+    const KINESALITE_BACKDATING_MS = 2000;
     await eventually(
-      'a later second than the stream was created in',
-      () => Math.floor(Date.now() / 1000),
+      'a clock a stream created now would get a later creation time on',
+      () => Math.floor((Date.now() - KINESALITE_BACKDATING_MS) / 1000),
       (second) => second > createdSecond,
-      {
-        intervalMs: 20,
-      },
+      { intervalMs: 20 },
     );
     await recreateStream(connection, streamName, 1);
     await eventually(

@@ -6,10 +6,11 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, LOCAL_REGION, startKinesisEmulator } from '@/lib/local/emulators';
+import { LOCAL_REGION } from '@/lib/local/emulators';
 import { freePort } from '@/lib/local/ports';
 import { isAlive } from '@/lib/local/process-tree';
 import { type ManagedProcess, startNodeModule } from '@/lib/local/processes';
+import { type Emulator, startKinesis } from '@/testing/emulators';
 import { eventually } from '@/testing/eventually';
 import type { LogEntry } from '../logs/log-entry';
 import type { RuntimeStatus } from '../runtime';
@@ -22,7 +23,7 @@ let kinesis: Emulator;
 let team: TestTeam;
 
 beforeAll(async () => {
-  kinesis = await startKinesisEmulator('kinesis-runtime-process-test', { port: await freePort() });
+  kinesis = await startKinesis('kinesis-runtime-process-test');
   team = await createTestTeam(
     'ipc-team',
     { region: LOCAL_REGION, kinesisEndpoint: kinesis.endpoint },
