@@ -20,8 +20,16 @@ export interface ProcessExit {
 /** A child's environment variables, built for what it needs (see supervisor.ts). */
 export type ChildEnvironment = Record<string, string | undefined>;
 
+/** Host variables any child may know: where programs and the home folder are, language, time zone, temporary files, Java. */
+const BASIC_VARIABLES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'JAVA_HOME'];
+
+/** The host's basic variables and nothing else (no credentials, no secrets): a child's default environment. */
+export function basicEnvironment(): ChildEnvironment {
+  return Object.fromEntries(BASIC_VARIABLES.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]])));
+}
+
 export interface StartOptions {
-  /** The child's whole environment (default: this process's). */
+  /** The child's whole environment (default: the host's basic variables only, see basicEnvironment). */
   env?: ChildEnvironment;
   cwd?: string;
   /** Appends stdout and stderr to this file. */
@@ -120,7 +128,7 @@ export function startProcess(name: string, command: string, args: string[], opti
   const child = spawn(command, args, {
     cwd: options.cwd,
     // Next.js declares NODE_ENV required in NodeJS.ProcessEnv; a child's environment may lack it.
-    env: (options.env ?? process.env) as NodeJS.ProcessEnv,
+    env: (options.env ?? basicEnvironment()) as NodeJS.ProcessEnv,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? ['ipc' as const] : options.channel ? ['pipe' as const] : [])],
   });

@@ -13,7 +13,7 @@ import { DEFAULT_LOCAL_TEAMS, newLocalTeam } from '../store/team-records';
 import type { LocalPipeline } from '../store/types';
 import { type Emulator, LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator, waitUntilReady } from './emulators';
 import { LocalTeamManager } from './local-teams';
-import { type ManagedProcess, startNodeModule, startProcess, stopAllProcesses } from './processes';
+import { basicEnvironment, type ChildEnvironment, type ManagedProcess, startNodeModule, startProcess, stopAllProcesses } from './processes';
 import { RuntimeChannel } from './runtime-channel';
 import { buildIsCurrent, markBuildCurrent, sourceFingerprint } from './web-build';
 
@@ -72,8 +72,12 @@ export class Supervisor {
     return this.options.config.WORKSHOP_MODE === 'local';
   }
 
-  /** Environment shared by the Node children (scheduler, web app, runtime). */
-  private childEnvironment(): NodeJS.ProcessEnv {
+  /**
+   * The environment of the web app and the scheduler, the two children that know the organiser's
+   * secret: the host's (in AWS mode they need its credentials) and the workshop's settings. Every
+   * other child gets only what it needs (see basicEnvironment in processes.ts).
+   */
+  private organiserEnvironment(): ChildEnvironment {
     const { config } = this.options;
     return {
       ...process.env,
@@ -184,7 +188,7 @@ export class Supervisor {
     report('building the web app (first start, or its sources changed; this takes a minute)…');
     const build = startProcess('web-build', process.execPath, [nextBin(root), 'build'], {
       cwd: root,
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+      env: { ...process.env, ORGANISER_SECRET: undefined, NEXT_TELEMETRY_DISABLED: '1' },
       logFile: this.logFile('web-build'),
     });
     const exit = await build.exited;
@@ -198,7 +202,7 @@ export class Supervisor {
     const { config, root } = this.options;
     const runtime = startNodeModule('runtime', path.join(root, 'lib/runtime/process/main.ts'), ['--port', String(config.RUNTIME_PORT)], {
       cwd: root,
-      env: this.childEnvironment(),
+      env: { ...basicEnvironment(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       ipc: true,
       logFile: this.logFile('runtime'),
     });
@@ -226,7 +230,7 @@ export class Supervisor {
     const { root } = this.options;
     const scheduler = startNodeModule('scheduler', path.join(root, 'generator/scheduler-main.ts'), [], {
       cwd: root,
-      env: this.childEnvironment(),
+      env: this.organiserEnvironment(),
       ipc: true,
       logFile: this.logFile('scheduler'),
     });
@@ -245,7 +249,7 @@ export class Supervisor {
     const { config, root } = this.options;
     const web = startNodeModule('web', path.join(root, 'lib/web/main.ts'), [], {
       cwd: root,
-      env: { ...this.childEnvironment(), NEXT_TELEMETRY_DISABLED: '1' },
+      env: { ...this.organiserEnvironment(), NEXT_TELEMETRY_DISABLED: '1' },
       logFile: this.logFile('web'),
     });
     await waitUntilReady({ process: web }, () => httpOk(`http://127.0.0.1:${config.PORT}/`), `the web app (port ${config.PORT})`, 90_000);

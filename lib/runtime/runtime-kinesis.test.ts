@@ -3,7 +3,7 @@
  * concurrency limit, the batching window, exactly-once success under random errors, hot reload,
  * build errors and timeouts (docs/game.md, "Trigger semantics").
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeStreamSummaryCommand, ListShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
@@ -110,7 +110,7 @@ describe('local runtime on Kinesis', () => {
 
   it('retries the identical batch after errors and moves the checkpoint only after success', async () => {
     const handler = `
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 export const handler = async (event: any) => {
   const directory = process.env.REPORT_DIR!;
@@ -349,6 +349,40 @@ export const handler = async (event: any) => {
     );
     const messages = runtime.logs({ team: 'wiring', function: 'map' }).map((entry) => entry.message);
     expect(messages.some((message) => message.includes('trigger from IncomingDataStream added'))).toBe(true);
+  });
+
+  it('refuses a handler outside the code folder (by .. or by a symbolic link), keeping the previous wiring', async () => {
+    const wiring: TestWiring = { functions: { state: { handler: 'state.ts', timeoutSeconds: 30 } }, triggers: [trigger('state')] };
+    const team = await startTeam(
+      'confined',
+      1,
+      { 'state.ts': reportingHandler({ label: "'inside'" }), '../outside.ts': reportingHandler({ label: "'outside'" }) },
+      wiring,
+    );
+    const { codeDirectory } = team.team;
+    const first = await putRecords(connection, team.team.resources.streamName, records(10, 'a'));
+    await waitForSuccesses(team, first.length);
+    const problem = () => runtime.status().teams.confined?.wiring.problem;
+
+    symlinkSync(path.join(codeDirectory, '../outside.ts'), path.join(codeDirectory, 'link.ts'));
+    team.writeWiring({ ...wiring, functions: { state: { handler: 'link.ts', timeoutSeconds: 30 } } });
+    await eventually('the wiring problem', problem);
+    expect(problem()).toMatch(/^triggers\.json is invalid: functions\.state\.handler: link\.ts leads outside the code folder .*outside\.ts/);
+    expect(runtime.logs({ team: 'confined', function: 'state' }).some((entry) => entry.message.endsWith('the previous wiring stays in effect'))).toBe(true);
+
+    team.writeWiring({ ...wiring, functions: { state: { handler: '../outside.ts', timeoutSeconds: 30 } } });
+    await eventually('the second wiring problem', () => problem()?.includes('must name a file inside the code folder'));
+    const second = await putRecords(connection, team.team.resources.streamName, records(10, 'b'));
+    const reports = await waitForSuccesses(team, first.length + second.length);
+    expect(successfulRecords(reports, 'outside')).toEqual([]);
+    expect(successfulRecords(reports, 'inside').sort(bySequence)).toEqual([...first, ...second].sort(bySequence));
+
+    team.writeWiring(wiring);
+    await eventually('the wiring to be valid again', () => !problem());
+    rmSync(path.join(codeDirectory, 'state.ts'));
+    symlinkSync(path.join(codeDirectory, '../outside.ts'), path.join(codeDirectory, 'state.ts'));
+    await eventually('the build to refuse the linked handler', () => functionStatus('confined', 'state').code.state === 'build-error');
+    expect(functionStatus('confined', 'state').code).toMatchObject({ message: expect.stringContaining('state.ts leads outside the code folder') });
   });
 
   it('skips a batch once its maximum retry attempts are spent and goes on with the next', async () => {

@@ -7,10 +7,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import { waitAtMost } from '../async';
-import { LOCAL_CREDENTIALS } from '../aws/clients';
 import { errorMessage } from '../errors';
-import { PIPELINE_FUNCTIONS, type PipelineFunction, tableEnvironment } from '../pipeline-resources';
+import { PIPELINE_FUNCTIONS, type PipelineFunction } from '../pipeline-resources';
 import { FunctionRuntime, type FunctionStatus, MEMORY_LIMIT_MB, type TeamContext } from './execution/function-runtime';
+import { handlerFileProblem } from './execution/handler-file';
+import { handlerEnvironment } from './execution/lambda-environment';
 import { type SandboxStatus, TeamSandbox } from './execution/team-sandbox';
 import type { LogBuffer } from './logs/log-buffer';
 import type { RuntimeTeam } from './runtime';
@@ -50,15 +51,6 @@ function describeTrigger(trigger: TriggerConfig): string {
   const window = trigger.maximumBatchingWindowInSeconds ? `, window ${trigger.maximumBatchingWindowInSeconds} s` : '';
   const retries = trigger.maximumRetryAttempts >= 0 ? `, at most ${trigger.maximumRetryAttempts} retries` : '';
   return `batch size ${trigger.batchSize}${window}, starting at ${trigger.startingPosition}${retries}`;
-}
-
-/** Host variables handlers must not see (credentials, profiles, endpoints of the machine). */
-function hostEnvironment(): Record<string, string> {
-  const environment: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !name.startsWith('AWS_')) environment[name] = value;
-  }
-  return environment;
 }
 
 export class TeamRuntime {
@@ -130,32 +122,19 @@ export class TeamRuntime {
     return this.changes;
   }
 
-  /** Environment variables of a handler: what Lambda sets, the SDK endpoint, table names, extras. */
+  /** A handler's environment: Lambda's variables, the team's tables and what the wiring declares; nothing of the host's. */
   private handlerEnvironment(fn: FunctionRuntime): Record<string, string> {
-    const { connection, resources, environment } = this.team;
-    const local = connection.dynamodbEndpoint
-      ? {
-          AWS_ENDPOINT_URL: connection.dynamodbEndpoint,
-          AWS_ENDPOINT_URL_DYNAMODB: connection.dynamodbEndpoint,
-          ...(connection.kinesisEndpoint && { AWS_ENDPOINT_URL_KINESIS: connection.kinesisEndpoint }),
-          AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-        }
-      : {};
-    return {
-      ...hostEnvironment(),
-      AWS_REGION: connection.region,
-      AWS_DEFAULT_REGION: connection.region,
-      ...local,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
-      AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(MEMORY_LIMIT_MB),
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.functionName}`,
-      ...tableEnvironment(resources),
-      ...environment,
-    };
+    const { connection, resources, environment, codeDirectory } = this.team;
+    return handlerEnvironment({
+      functionName: fn.functionName,
+      handler: fn.settings.handler,
+      codeDirectory,
+      memorySizeMb: MEMORY_LIMIT_MB,
+      connection,
+      resources,
+      team: environment,
+      declared: fn.settings.environment,
+    });
   }
 
   private get wiringFile(): string {
@@ -184,6 +163,14 @@ export class TeamRuntime {
       this.wiringProblem = parsed.problem;
       this.wiringText = undefined;
       this.announce('error', `${parsed.problem}; the previous wiring stays in effect`);
+      return;
+    }
+    for (const [name, config] of Object.entries(parsed.wiring.functions)) {
+      const problem = config && (await handlerFileProblem(this.team.codeDirectory, config.handler));
+      if (!problem) continue;
+      this.wiringProblem = `${WIRING_FILE} is invalid: functions.${name}.handler: ${problem}`;
+      this.wiringText = undefined;
+      this.announce('error', `${this.wiringProblem}; the previous wiring stays in effect`);
       return;
     }
     if (this.wiringProblem) this.announce('info', `${WIRING_FILE} is valid again`);
@@ -216,11 +203,11 @@ export class TeamRuntime {
         builds.push(existing.configure(config, this.team.codeDirectory));
       } else {
         const fn = new FunctionRuntime(this.context, name, config, this.team.codeDirectory, {});
-        fn.setEnvironment(this.handlerEnvironment(fn));
         this.functions.set(name, fn);
         builds.push(fn.build());
       }
     }
+    for (const fn of this.functions.values()) fn.setEnvironment(this.handlerEnvironment(fn));
     await Promise.all(builds);
     const started: Promise<void>[] = [];
     for (const [key, config] of wanted) {

@@ -44,4 +44,29 @@ describe('wiring file', () => {
     expect(problem({ functions: { state: { handler: 'state.py', timeoutSeconds: 60 } }, triggers: [] })).toContain('functions.state.handler');
     expect(parseWiring('{ "functions": ').ok).toBe(false);
   });
+
+  it('takes a handler only inside the code folder', () => {
+    const problem = (handler: string) => {
+      const parsed = parseWiring(JSON.stringify({ functions: { state: { handler, timeoutSeconds: 60 } }, triggers: [] }));
+      return parsed.ok ? 'accepted' : parsed.problem;
+    };
+    expect(problem('handlers/state.ts')).toBe('accepted');
+    for (const outside of ['../state.ts', 'handlers/../../state.ts', '/etc/state.ts', '..\\state.ts']) {
+      expect(problem(outside)).toContain('functions.state.handler: must name a file inside the code folder');
+    }
+  });
+
+  it("takes a function's environment variables as Lambda does, refusing reserved names", () => {
+    const problem = (environment: Record<string, string>) => {
+      const parsed = parseWiring(JSON.stringify({ functions: { state: { handler: 'state.ts', timeoutSeconds: 60, environment } }, triggers: [] }));
+      return parsed.ok ? parsed.wiring.functions.state?.environment : parsed.problem;
+    };
+    expect(problem({ LOG_LEVEL: 'debug', NODE_OPTIONS: '--enable-source-maps' })).toEqual({ LOG_LEVEL: 'debug', NODE_OPTIONS: '--enable-source-maps' });
+    expect(problem({ AWS_REGION: 'eu-west-1' })).toContain('functions.state.environment.AWS_REGION: AWS_REGION is reserved by Lambda');
+    expect(problem({ TZ: 'Europe/Paris' })).toContain('TZ is reserved by Lambda');
+    expect(problem({ AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:8101' })).toContain('set by the workshop');
+    expect(problem({ STATE_TABLE_NAME: 'Other' })).toContain('set by the workshop');
+    expect(problem({ '1X': 'y' })).toContain('a variable name starts with a letter');
+    expect(problem({ BIG: 'x'.repeat(5000) })).toContain('Lambda allows 4096');
+  });
 });

@@ -2,9 +2,11 @@
  * The trigger wiring file (`<codeDirectory>/triggers.json`) that teams edit: which handler file each
  * function runs, and which stream triggers invoke it (Lambda's event source mapping settings).
  */
+import path from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../errors';
 import { PIPELINE_FUNCTIONS, type PipelineFunction, type PipelineResources } from '../pipeline-resources';
+import { reservedVariableProblem } from './execution/lambda-environment';
 
 export const WIRING_FILE = 'triggers.json';
 
@@ -12,11 +14,34 @@ export const WIRING_FILE = 'triggers.json';
 export const TRIGGER_SOURCES = ['IncomingDataStream', 'StateTable', 'ReduceTable'] as const;
 export type TriggerSource = (typeof TRIGGER_SOURCES)[number];
 
+/** Lambda's limit on a function's environment variables: 4 KB, names and values together. */
+export const MAX_ENVIRONMENT_BYTES = 4 * 1024;
+
+const environmentSchema = z.record(z.string(), z.string()).superRefine((environment, context) => {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(environment)) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+    const problem = /^[a-zA-Z][a-zA-Z0-9_]+$/.test(name)
+      ? reservedVariableProblem(name)
+      : 'a variable name starts with a letter and has at least two letters, digits or underscores';
+    if (problem) context.addIssue({ code: 'custom', path: [name], message: `${problem}: choose another name` });
+  }
+  if (bytes > MAX_ENVIRONMENT_BYTES) context.addIssue({ code: 'custom', message: `${bytes} bytes of variables; Lambda allows ${MAX_ENVIRONMENT_BYTES}` });
+});
+
 const functionSchema = z
   .object({
-    handler: z.string().regex(/^[^\0]+\.(ts|mts|js|mjs)$/, 'must name a .ts or .js file relative to the wiring file'),
+    handler: z
+      .string()
+      .regex(/^[^\0]+\.(ts|mts|js|mjs)$/, 'must name a .ts or .js file relative to the wiring file')
+      .refine(
+        (handler) => !path.isAbsolute(handler) && !handler.split(/[/\\]/).includes('..'),
+        'must name a file inside the code folder (no absolute path, no ..)',
+      ),
     timeoutSeconds: z.number().int().min(1).max(900),
     reservedConcurrency: z.number().int().min(0).max(1000).optional(),
+    /** Extra environment variables for the function's handler, as in Lambda's configuration. */
+    environment: environmentSchema.optional(),
   })
   .strict();
 

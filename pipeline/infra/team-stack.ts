@@ -173,7 +173,7 @@ export class TeamPipelineStack extends Stack {
         reservedConcurrentExecutions: settings.reservedConcurrency,
         role,
         logGroup,
-        environment: tableEnvironment(this.resources),
+        environment: { ...settings.environment, ...tableEnvironment(this.resources) },
       });
     }
 

@@ -9,8 +9,9 @@ import type { PipelineFunction } from '@/lib/pipeline-resources';
 import type { LogBuffer, NewLogEntry } from '../logs/log-buffer';
 import type { InvocationResult } from '../sandbox/protocol';
 import type { FunctionConfig } from '../wiring';
-import { bundleHandler, writeBundle } from './bundler';
+import { type BundleResult, bundleHandler, writeBundle } from './bundler';
 import { ConcurrencyLimiter } from './concurrency';
+import { handlerFileProblem } from './handler-file';
 import type { TeamSandbox } from './team-sandbox';
 
 export const MEMORY_LIMIT_MB = 512;
@@ -105,6 +106,11 @@ export class FunctionRuntime {
     this.limiter = new ConcurrencyLimiter(config.reservedConcurrency ?? Number.POSITIVE_INFINITY);
   }
 
+  /** The function's settings from the wiring file. */
+  get settings(): FunctionConfig {
+    return this.config;
+  }
+
   get codeState(): CodeState {
     return this.code;
   }
@@ -158,7 +164,8 @@ export class FunctionRuntime {
 
   private async buildOnce(): Promise<void> {
     const entry = path.resolve(this.codeDirectory, this.config.handler);
-    const result = await bundleHandler(entry, this.team.bundleDirectory);
+    const outside = await handlerFileProblem(this.codeDirectory, this.config.handler);
+    const result: BundleResult = outside ? { ok: false, message: outside, inputs: [entry] } : await bundleHandler(entry, this.team.bundleDirectory);
     if (this.stopped) return;
     this.inputs = new Set(result.inputs);
     if (!result.ok) {

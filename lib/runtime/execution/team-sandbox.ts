@@ -213,11 +213,14 @@ export class TeamSandbox {
     const node = [process.execPath, sandboxFile, '--team', slug];
     // RLIMIT_DATA caps what the process can commit (V8's heaps and Buffers alike); RLIMIT_AS would
     // also count V8's address-space reservations, and Node cannot start its worker threads under it.
-    const command = platformCanCapMemory() ? ['/bin/sh', '-c', 'ulimit -d "$1" && shift && exec "$@"', 'sandbox', String(memoryLimitMb * 1024), ...node] : node;
+    const command = platformCanCapMemory()
+      ? ['/bin/sh', '-c', 'unset PWD; ulimit -d "$1" && shift && exec "$@"', 'sandbox', String(memoryLimitMb * 1024), ...node]
+      : node;
     const [program, ...args] = command as [string, ...string[]];
     const child = startProcess(`sandbox-${slug}`, program, args, {
       cwd: workingDirectory,
-      env: {},
+      // Nothing of the host's; TZ is the process's time zone (a worker thread's TZ does not change it).
+      env: { TZ: ':UTC' },
       channel: true,
       onLine: (line) => this.rawOutput(line),
     });

@@ -29,6 +29,8 @@ console.error = forward('error');
 
 const today = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
 const logStreamName = `${today}/[$LATEST]${randomBytes(16).toString('hex')}`;
+// Each execution environment has a log stream of its own, as on Lambda.
+process.env.AWS_LAMBDA_LOG_STREAM_NAME = logStreamName;
 
 function lambdaContext(message: InvokeMessage, complete: (error?: unknown, result?: unknown) => void): Context {
   return {
