@@ -1,17 +1,20 @@
 /**
  * Starting the local emulators: Amazon's DynamoDB Local (from the amplify-dynamodb-simulator package)
- * and kinesalite for Kinesis, each as a supervised child process, waiting until each answers.
+ * and kinesalite for Kinesis, each as a supervised child process listening on 127.0.0.1 only
+ * (through a small launcher of ours for each), waiting until each answers.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListStreamsCommand } from '@aws-sdk/client-kinesis';
 import { dynamoDbClient, kinesisClient } from '../aws/clients';
-import { type ManagedProcess, startProcess } from './processes';
+import { type ManagedProcess, startNodeModule, startProcess } from './processes';
 
 const require = createRequire(import.meta.url);
+const here = import.meta.dirname;
 export const LOCAL_REGION = 'us-east-1';
 
 function dynamoDbLocalDirectory(): string {
@@ -53,7 +56,24 @@ export async function waitUntilReady(emulator: { process: ManagedProcess }, prob
   throw new Error(`${what} did not answer within ${timeoutMs / 1000} s (${String(lastError)}):\n${emulator.process.recentOutput()}`);
 }
 
-/** Starts one DynamoDB Local process (shared database, so every client sees the same tables). */
+/** DynamoDB Local's launcher of ours (it listens on 127.0.0.1 only; see the file). */
+const LAUNCHER_SOURCE = path.join(here, 'LoopbackDynamoDbLocal.java');
+/** Where the launcher, once compiled by its first start, is kept (per launcher source and DynamoDB Local jar). */
+const LAUNCHER_CACHE = path.resolve(here, '../../node_modules/.cache/dynamodb-local-launcher');
+
+/** Java arguments that run the launcher: its compiled class when cached, else the source file (which then caches itself). */
+function launcherArguments(jar: string): string[] {
+  const key = createHash('sha256')
+    .update(readFileSync(LAUNCHER_SOURCE))
+    .update(`${jar}:${statSync(jar).size}`)
+    .digest('hex')
+    .slice(0, 16);
+  const compiled = path.join(LAUNCHER_CACHE, key);
+  if (existsSync(path.join(compiled, 'LoopbackDynamoDbLocal.class'))) return ['-cp', `${jar}${path.delimiter}${compiled}`, 'LoopbackDynamoDbLocal'];
+  return [`-Dlauncher.cache=${compiled}`, `-Dlauncher.source=${LAUNCHER_SOURCE}`, '-cp', jar, LAUNCHER_SOURCE];
+}
+
+/** Starts one DynamoDB Local process on 127.0.0.1 (shared database, so every client sees the same tables). */
 export async function startDynamoDbLocal(name: string, options: DynamoDbLocalOptions): Promise<Emulator> {
   const directory = dynamoDbLocalDirectory();
   const storage = options.dataDirectory ? ['-dbPath', options.dataDirectory] : ['-inMemory'];
@@ -61,8 +81,7 @@ export async function startDynamoDbLocal(name: string, options: DynamoDbLocalOpt
     `-Xmx${options.maxHeap ?? '768m'}`,
     '-XX:+UseSerialGC',
     `-Djava.library.path=${path.join(directory, 'DynamoDBLocal_lib')}`,
-    '-jar',
-    path.join(directory, 'DynamoDBLocal.jar'),
+    ...launcherArguments(path.join(directory, 'DynamoDBLocal.jar')),
     ...storage,
     '-sharedDb',
     '-disableTelemetry',
@@ -86,21 +105,18 @@ export interface KinesisEmulatorOptions {
   dataDirectory?: string;
 }
 
-/** Starts the Kinesis emulator (kinesalite; streams become ACTIVE at once). */
+/** Starts the Kinesis emulator (kinesalite on 127.0.0.1; streams become ACTIVE at once). */
 export async function startKinesisEmulator(name: string, options: KinesisEmulatorOptions): Promise<Emulator> {
-  const cli = path.join(path.dirname(require.resolve('kinesalite/package.json')), 'cli.js');
   const storage: string[] = [];
   if (options.dataDirectory) {
     rmSync(options.dataDirectory, { recursive: true, force: true });
     mkdirSync(options.dataDirectory, { recursive: true });
     storage.push('--path', options.dataDirectory);
   }
-  const managed = startProcess(
-    name,
-    process.execPath,
-    [cli, '--port', String(options.port), '--createStreamMs', '0', '--deleteStreamMs', '0', '--updateStreamMs', '0', '--shardLimit', '1000', ...storage],
-    { logFile: options.logFile },
-  );
+  const managed = startNodeModule(name, path.join(here, 'kinesalite-server.ts'), ['--port', String(options.port), ...storage], {
+    logFile: options.logFile,
+    cwd: path.resolve(here, '../..'),
+  });
   const emulator = { process: managed, endpoint: `http://127.0.0.1:${options.port}`, port: options.port };
   const client = kinesisClient({ region: LOCAL_REGION, kinesisEndpoint: emulator.endpoint });
   await waitUntilReady(emulator, () => client.send(new ListStreamsCommand({ Limit: 1 })), `Kinesis emulator (port ${options.port})`);

@@ -1,6 +1,8 @@
 /**
- * `npm start` end to end: the whole stack reaches healthy and serves the web app; Ctrl-C (SIGINT to
- * the process group), or SIGTERM to npm alone, leaves no process behind; a taken port is reported.
+ * `npm start` end to end: the whole stack reaches healthy and serves the web app; only the web app
+ * listens beyond loopback, and only the web app and the scheduler know the organiser's secret; Ctrl-C
+ * (SIGINT to the process group), or SIGTERM to npm alone, leaves no process behind (the teams'
+ * sandboxes included); a taken port is reported.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,9 +12,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '@/testing/eventually';
 import { freePorts } from '@/testing/ports';
-import { descendantsOf, isAlive } from './process-tree';
+import { commandLine, descendantsOf, environmentOf, isAlive, isLoopback, listeningSockets, statFields } from './process-tree';
 
 const root = path.resolve(import.meta.dirname, '../..');
+const SECRET = 'start-test-secret';
+/** A variable of the host's that no child but the web app and the scheduler may inherit. */
+const CANARY = `host-canary-${process.pid}`;
 const started: ChildProcess[] = [];
 const dataDirectories: string[] = [];
 
@@ -29,7 +34,8 @@ async function stackEnvironment(): Promise<NodeJS.ProcessEnv> {
     RUNTIME_PORT: String(runtime),
     TEAM_PORT_BASE: String(teamPortBase),
     WORKSHOP_DATA_DIR: dataDirectory,
-    ORGANISER_SECRET: 'start-test-secret',
+    ORGANISER_SECRET: SECRET,
+    HOST_CANARY: CANARY,
     ROUND_INTERVAL_SECONDS: '3600',
   };
 }
@@ -79,8 +85,23 @@ afterEach(() => {
   for (const directory of dataDirectories.splice(0)) rmSync(directory, { recursive: true, force: true });
 });
 
+/** What a process of the stack runs, by its command line (esbuild by whom it serves: tsx or the runtime's bundler). */
+function roleOf(pid: number): string {
+  const line = commandLine(pid).join(' ');
+  if (line.includes('esbuild')) return `esbuild of the ${roleOf(Number(statFields(pid)?.[1]))}`;
+  if (line.includes('lib/web/main.ts')) return 'web app';
+  if (line.includes('scheduler-main.ts')) return 'scheduler';
+  if (line.includes('lib/local/start.ts') || /\bnpm\b|^(\/bin\/)?sh /.test(line)) return 'supervisor';
+  if (line.includes('sandbox.mjs')) return 'sandbox';
+  if (line.includes('runtime/process/main.ts')) return 'runtime';
+  if (line.includes('reaper.ts')) return 'reaper';
+  if (line.includes('LoopbackDynamoDbLocal')) return 'DynamoDB Local';
+  if (line.includes('kinesalite')) return 'kinesalite';
+  return line;
+}
+
 describe('npm start', () => {
-  it('reaches healthy, serves the web app, and leaves no process after Ctrl-C', async () => {
+  it('reaches healthy, serves the web app, listens beyond loopback only on its port, keeps the secret to the web app and scheduler, and leaves no process after Ctrl-C', async () => {
     const { npm, env, output, exited } = await startHealthyWorkshop();
     expect(output()).toContain(`http://localhost:${env.PORT}`);
     const page = await fetch(`http://127.0.0.1:${env.PORT}/`);
@@ -91,6 +112,22 @@ describe('npm start', () => {
 
     const descendants = descendantsOf(npm.pid!);
     expect(descendants.length).toBeGreaterThanOrEqual(6);
+    const roles = new Map([npm.pid!, ...descendants].map((pid) => [pid, roleOf(pid)]));
+    expect([...roles.values()].filter((role) => role === 'sandbox')).toHaveLength(2);
+
+    const listeners = listeningSockets([...roles.keys()]).map((socket) => ({ ...socket, role: roles.get(socket.pid) }));
+    expect(listeners.filter((socket) => socket.role === 'DynamoDB Local').length).toBeGreaterThanOrEqual(3);
+    expect(listeners.some((socket) => socket.role === 'kinesalite' && socket.port === Number(env.KINESIS_PORT))).toBe(true);
+    expect(listeners.filter((socket) => !isLoopback(socket.address) && socket.port !== Number(env.PORT))).toEqual([]);
+
+    const knowing = [...roles].filter(([pid]) => {
+      const environment = environmentOf(pid);
+      return environment.ORGANISER_SECRET === SECRET || environment.HOST_CANARY === CANARY;
+    });
+    const mayKnow = ['supervisor', 'web app', 'scheduler'];
+    expect(knowing.map(([, role]) => role).filter((role) => !mayKnow.some((known) => role === known || role === `esbuild of the ${known}`))).toEqual([]);
+    expect([...roles.values()].filter((role) => role === 'esbuild of the runtime' || role === 'sandbox').length).toBeGreaterThan(0);
+
     process.kill(-npm.pid!, 'SIGINT');
     await exited;
     await allStopped(descendants);
