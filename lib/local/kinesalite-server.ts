@@ -6,7 +6,8 @@
  */
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { parsePort } from './ports';
 
 interface KinesaliteOptions {
   /** LevelDB directory for the records; in memory without it. */
@@ -18,12 +19,6 @@ interface KinesaliteOptions {
 }
 
 const createKinesalite = createRequire(import.meta.url)('kinesalite') as (options: KinesaliteOptions) => Server;
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('must be a port number (1-65535)');
-  return port;
-}
 
 const options = new Command()
   .name('kinesalite-server')

@@ -10,7 +10,7 @@ import { LOCAL_REGION } from '@/lib/local/emulators';
 import { eventually } from '@/testing/eventually';
 import { kinesisFixture } from '@/testing/fixtures';
 import { LocalRuntime } from './runtime';
-import { createTestTeam, putRecords, readReports, type TestTeam } from './test-kit';
+import { createTestTeam, putRecords, readReports, streamTrigger, type TestTeam } from './test-kit';
 
 const CANARY = `canary-${process.pid}`;
 const SECRET = `organiser-secret-${process.pid}`;
@@ -45,16 +45,7 @@ beforeAll(async () => {
     { 'state.ts': handler },
     {
       functions: { state: { handler: 'state.ts', timeoutSeconds: 30, environment: { LOG_LEVEL: 'debug', NODE_OPTIONS: '--enable-source-maps' } } },
-      triggers: [
-        {
-          function: 'state',
-          source: 'IncomingDataStream',
-          batchSize: 10,
-          startingPosition: 'TRIM_HORIZON',
-          maximumBatchingWindowInSeconds: 0,
-          maximumRetryAttempts: -1,
-        },
-      ],
+      triggers: [streamTrigger('state', { batchSize: 10 })],
     },
   );
   await runtime.upsertTeam(team.team);

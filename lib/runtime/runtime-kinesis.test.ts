@@ -15,7 +15,7 @@ import { type Emulator, startKinesis } from '@/testing/emulators';
 import { eventually } from '@/testing/eventually';
 import { LocalRuntime } from './runtime';
 import type { ShardStatus } from './streams/shard-reader';
-import { createTestTeam, putRecords, type Report, readReports, reportingHandler, type TestTeam } from './test-kit';
+import { createTestTeam, putRecords, type Report, readReports, reportingHandler, streamTrigger, type TestTeam } from './test-kit';
 
 let kinesis: Emulator;
 let connection: Connection;
@@ -43,17 +43,7 @@ async function startTeam(slug: string, shardCount: number, files: Record<string,
   return team;
 }
 
-function trigger(fn: 'state' | 'map' | 'reduce', settings: Partial<TestWiring['triggers'][number]> = {}): TestWiring['triggers'][number] {
-  return {
-    function: fn,
-    source: 'IncomingDataStream',
-    batchSize: 100,
-    startingPosition: 'TRIM_HORIZON',
-    maximumBatchingWindowInSeconds: 0,
-    maximumRetryAttempts: -1,
-    ...settings,
-  };
-}
+const trigger = streamTrigger;
 
 function functionStatus(slug: string, fn: 'state' | 'map' | 'reduce') {
   const status = runtime.status().teams[slug]?.functions[fn];

@@ -19,7 +19,7 @@ import { PipelineTeam, REFERENCE_SOLUTION } from '@/testing/pipeline-team';
 import type { LogEntry } from './logs/log-entry';
 import { LocalRuntime } from './runtime';
 import type { ShardStatus } from './streams/shard-reader';
-import { createTestTeam, putRecords, type TestTeam } from './test-kit';
+import { createTestTeam, putRecords, streamTrigger, type TestTeam } from './test-kit';
 
 /** Lower than the default, so that five hostile sandboxes stay well within a test machine's memory. */
 const SANDBOX_MEMORY_MB = 768;
@@ -62,16 +62,7 @@ beforeAll(async () => {
       { 'state.ts': `export const handler = async (event: any) => {\n  ${body}\n};\n` },
       {
         functions: { state: { handler: 'state.ts', timeoutSeconds } },
-        triggers: [
-          {
-            function: 'state',
-            source: 'IncomingDataStream',
-            batchSize: 10,
-            startingPosition: 'TRIM_HORIZON',
-            maximumBatchingWindowInSeconds: 0,
-            maximumRetryAttempts: -1,
-          },
-        ],
+        triggers: [streamTrigger('state', { batchSize: 10 })],
       },
     );
     hostile.set(slug, team);

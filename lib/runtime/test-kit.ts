@@ -10,7 +10,7 @@ import { type Connection, kinesisClient } from '../aws/clients';
 import { recreateStream } from '../local/team-resources';
 import { localResources } from '../pipeline-resources';
 import type { RuntimeTeam } from './runtime';
-import type { Wiring } from './wiring';
+import type { TriggerConfig, Wiring } from './wiring';
 
 export interface TestTeam {
   team: RuntimeTeam;
@@ -124,4 +124,17 @@ export interface Report {
   ended: number;
   outcome: 'success' | 'error';
   remaining: number;
+}
+
+/** A trigger from the team's Kinesis stream, TRIM_HORIZON, batches of 100, no window, retrying forever; `settings` override. */
+export function streamTrigger(fn: TriggerConfig['function'], settings: Partial<TriggerConfig> = {}): TriggerConfig {
+  return {
+    function: fn,
+    source: 'IncomingDataStream',
+    batchSize: 100,
+    startingPosition: 'TRIM_HORIZON',
+    maximumBatchingWindowInSeconds: 0,
+    maximumRetryAttempts: -1,
+    ...settings,
+  };
 }

@@ -4,8 +4,9 @@
  * `{type:'remove-team', id, slug}`; out: `{type:'done', id, error?}`. Serves HTTP (see http-server.ts).
  * Exits when its parent goes away (IPC disconnect) and on SIGTERM/SIGINT, stopping cleanly.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { z } from 'zod';
+import { parsePort } from '@/lib/local/ports';
 import { killAllProcessesNow } from '@/lib/local/processes';
 import { LocalRuntime, type RuntimeTeam } from '../runtime';
 import { createRuntimeServer } from './http-server';
@@ -36,12 +37,6 @@ const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('upsert-team'), id: z.union([z.string(), z.number()]), team: teamSchema }),
   z.object({ type: z.literal('remove-team'), id: z.union([z.string(), z.number()]), slug: z.string().min(1) }),
 ]);
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('must be a port number (1-65535)');
-  return port;
-}
 
 const options = new Command()
   .name('local-runtime')

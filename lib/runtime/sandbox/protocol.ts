@@ -5,23 +5,15 @@
  */
 import type { Readable } from 'node:stream';
 import type { PipelineFunction } from '@/lib/pipeline-resources';
-import type { InvocationError } from './worker-protocol';
+import type { InvocationError, WorkerSetup } from './worker-protocol';
 
 /** The file descriptor of the channel inside the sandbox process. */
 export const CHANNEL_FD = 3;
 
 /** Settings of one function's execution environments (worker threads) in the sandbox. */
-export interface FunctionSetup {
+export interface FunctionSetup extends WorkerSetup {
   /** The worker host bundle each worker thread runs. */
   workerHostFile: string;
-  /** The handler's bundle (ESM). */
-  bundleFile: string;
-  /** e.g. "state.ts" (for error messages). */
-  handlerLabel: string;
-  functionName: string;
-  memoryLimitInMB: number;
-  region: string;
-  accountId: string;
   /** The handler's environment variables (nothing of the host's). */
   environment: Record<string, string>;
 }

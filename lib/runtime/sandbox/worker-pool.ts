@@ -56,17 +56,10 @@ class ExecutionEnvironment {
     private readonly listeners: PoolListeners,
   ) {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
-    const workerData: WorkerSetup = {
-      bundleFile: setup.bundleFile,
-      handlerLabel: setup.handlerLabel,
-      functionName: setup.functionName,
-      memoryLimitInMB: setup.memoryLimitInMB,
-      region: setup.region,
-      accountId: setup.accountId,
-    };
-    this.worker = new Worker(setup.workerHostFile, {
-      workerData,
-      env: setup.environment,
+    const { workerHostFile, environment, ...workerData } = setup;
+    this.worker = new Worker(workerHostFile, {
+      workerData: workerData satisfies WorkerSetup,
+      env: environment,
       execArgv: ['--enable-source-maps'],
       stdout: true,
       stderr: true,
