@@ -116,6 +116,7 @@ const ceilingInputs: SdkCeilingInputs = {
   concurrency: [1, 4, 10, 40],
   secondsPerMeasurement: options.quick ? 3 : 6,
   warmUpCalls: options.quick ? 5_000 : 15_000,
+  storageRepetitions: options.quick ? 2 : 4,
 };
 const loadInputs: ScoreboardLoadInputs = {
   pollers: options.pollers,

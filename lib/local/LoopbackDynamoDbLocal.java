@@ -4,14 +4,30 @@
  * arguments), sets the host of each of its Jetty connectors to 127.0.0.1, and starts it. Telemetry
  * is never set up (the workshop passes -disableTelemetry as well).
  *
+ * With -Dlauncher.scratchDisk=true the database in -dbPath is scratch data (emulators.ts empties
+ * the directory before every start, as a team's tables start empty at every start): SQLite is
+ * then told not to wait for the disk (PRAGMA synchronous=OFF, rollback journal in memory). On disk
+ * rather than in memory, a team's database no longer grows the process's memory with every message
+ * (about 1.7 KB each in memory); with SQLite's default fsyncs (several per write) it managed only a
+ * fifth of the in-memory write rate, without them about the same. See DEVELOPERS.md.
+ *
  * emulators.ts runs it in Java's single-file source mode the first time
  * (java -cp DynamoDBLocal.jar LoopbackDynamoDbLocal.java <DynamoDB Local arguments>), which compiles
  * it on every start (about 1.3 s of CPU); so once started, it compiles itself into the directory
  * named by -Dlauncher.cache (jdk.compiler is part of the JRE too) and later starts run that class.
  */
+import com.almworks.sqlite4java.SQLiteConnection;
+import com.almworks.sqlite4java.SQLiteJob;
+import com.almworks.sqlite4java.SQLiteQueue;
+import com.almworks.sqlite4java.SQLiteStatement;
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
+import com.amazonaws.services.dynamodbv2.local.server.AbstractLocalDynamoDBServerHandler;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import com.amazonaws.services.dynamodbv2.local.server.LocalDynamoDBRequestHandler;
+import com.amazonaws.services.dynamodbv2.local.shared.access.LocalDBClient;
+import com.amazonaws.services.dynamodbv2.local.shared.access.sqlite.SQLiteDBAccess;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,19 +45,59 @@ public class LoopbackDynamoDbLocal {
   public static void main(String[] args) throws Exception {
     DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
     if (proxy == null) System.exit(2);
-    Field field = DynamoDBProxyServer.class.getDeclaredField("server");
-    field.setAccessible(true);
-    Server server = (Server) field.get(proxy);
+    Server server = (Server) fieldOf(proxy, DynamoDBProxyServer.class, "server");
     Connector[] connectors = server.getConnectors();
     if (connectors.length == 0) throw new IllegalStateException("DynamoDB Local built a server without connectors: nothing to bind to " + LOOPBACK);
     for (Connector connector : connectors) {
       if (!(connector instanceof ServerConnector)) throw new IllegalStateException("cannot bind " + connector + " to " + LOOPBACK);
       ((ServerConnector) connector).setHost(LOOPBACK);
     }
+    if (Boolean.getBoolean("launcher.scratchDisk")) skipDiskSyncs(proxy);
     proxy.start();
     String cache = System.getProperty("launcher.cache");
     String source = System.getProperty("launcher.source");
     if (cache != null && source != null) compileInto(Path.of(source), Path.of(cache));
+  }
+
+  /**
+   * Turns SQLite's waits for the disk off for the shared database (-sharedDb: one database, one
+   * SQLite connection behind one queue), which DynamoDB Local makes here, before the server starts.
+   * Fails the start when anything is not as expected, rather than run with the slow settings.
+   */
+  private static void skipDiskSyncs(DynamoDBProxyServer proxy) throws Exception {
+    Object serverHandler = fieldOf(proxy, DynamoDBProxyServer.class, "serverHandler");
+    Object requestHandler = fieldOf(serverHandler, AbstractLocalDynamoDBServerHandler.class, "primaryHandler");
+    if (!(requestHandler instanceof LocalDynamoDBRequestHandler)) throw new IllegalStateException("launcher.scratchDisk: unexpected request handler " + requestHandler);
+    Method sharedClient = LocalDynamoDBRequestHandler.class.getDeclaredMethod("getHandler", String.class);
+    sharedClient.setAccessible(true);
+    Object access = fieldOf(sharedClient.invoke(requestHandler, "launcher"), LocalDBClient.class, "dbAccess");
+    if (!(access instanceof SQLiteDBAccess)) throw new IllegalStateException("launcher.scratchDisk: the database is not SQLite on disk (" + access + ")");
+    SQLiteQueue queue = (SQLiteQueue) fieldOf(access, SQLiteDBAccess.class, "queue");
+    String settings = queue.execute(new SQLiteJob<String>() {
+      @Override
+      protected String job(SQLiteConnection connection) throws Throwable {
+        connection.exec("PRAGMA synchronous=OFF");
+        connection.exec("PRAGMA journal_mode=MEMORY");
+        return pragma(connection, "synchronous") + " " + pragma(connection, "journal_mode") + " " + connection.getDatabaseFile();
+      }
+    }).complete();
+    if (settings == null || !settings.startsWith("0 memory ")) throw new IllegalStateException("launcher.scratchDisk: SQLite kept " + settings);
+    System.err.println("LoopbackDynamoDbLocal: scratch database, SQLite synchronous=OFF, journal in memory: " + settings.substring("0 memory ".length()));
+  }
+
+  private static String pragma(SQLiteConnection connection, String name) throws Exception {
+    SQLiteStatement statement = connection.prepare("PRAGMA " + name);
+    try {
+      return statement.step() ? statement.columnString(0) : null;
+    } finally {
+      statement.dispose();
+    }
+  }
+
+  private static Object fieldOf(Object object, Class<?> owner, String name) throws Exception {
+    Field field = owner.getDeclaredField(name);
+    field.setAccessible(true);
+    return field.get(object);
   }
 
   /** Compiles this file into `directory` (through a temporary directory, so a half-written class is never used). */

@@ -2,9 +2,10 @@
  * Local teams follow the organiser store: a team added to the store gets its own DynamoDB Local
  * with fresh tables and its stream, registered with the function runtime; a reset restarts that
  * process with empty tables; a DynamoDB Local that dies is restarted; a removed team's resources
- * stop and the runtime forgets it.
+ * stop and the runtime forgets it. A team's tables live on disk (so its DynamoDB Local's memory does
+ * not grow over an event) and start empty all the same.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ListTablesCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -31,6 +32,7 @@ let runtime: ManagedProcess;
 let runtimeUrl: string;
 let store: OrganiserStore;
 let manager: LocalTeamManager;
+let workDirectory: string;
 
 beforeAll(async () => {
   store = await freshOrganiserStore(organiserDb(), 'LocalTeams');
@@ -45,6 +47,7 @@ beforeAll(async () => {
     () => fetch(`${runtimeUrl}/health`).then((response) => (response.ok ? undefined : Promise.reject(new Error('not yet')))),
     'runtime',
   );
+  workDirectory = mkdtempSync(path.join(os.tmpdir(), 'local-teams-test-'));
   manager = new LocalTeamManager({
     store,
     runtime: new RuntimeChannel(runtime.child),
@@ -53,7 +56,8 @@ beforeAll(async () => {
     // The first port tried is one the OS reports free; the manager skips any taken after it.
     portBase: await freePort(),
     reservedPorts: [],
-    logDirectory: mkdtempSync(path.join(os.tmpdir(), 'local-teams-test-')),
+    logDirectory: workDirectory,
+    tablesDirectory: path.join(workDirectory, 'teams'),
     codeDirectoryOf: (pipeline) => path.join(root, 'pipeline', pipeline),
   });
 });
@@ -104,6 +108,8 @@ describe('local teams follow the organiser store', () => {
 
     await dynamoDbClient(connection).send(new PutItemCommand({ TableName: 'AggregateTable', Item: { Identifier: { S: 'PV' }, Value: { N: '12.34' } } }));
     expect(await aggregateItems(connection)).toBe(1);
+    expect(existsSync(path.join(workDirectory, 'teams', 'blue', 'shared-local-instance.db'))).toBe(true);
+    expect(commandLine(dynamoDbPid(started.connection.dynamodbEndpoint!)!)).toContain('-Dlauncher.scratchDisk=true');
     const firstProcess = dynamoDbPid(started.connection.dynamodbEndpoint!);
     expect(firstProcess).toBeDefined();
 

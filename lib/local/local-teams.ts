@@ -22,6 +22,8 @@ export interface LocalTeamManagerOptions {
   /** Ports that other parts of the stack use. */
   reservedPorts: number[];
   logDirectory: string;
+  /** Where each team's tables are kept on disk during a run (`<directory>/<slug>`, emptied when the team starts). */
+  tablesDirectory: string;
   /** Absolute directory of a pipeline's code (handlers and triggers.json). */
   codeDirectoryOf: (pipeline: LocalPipeline) => string;
 }
@@ -140,6 +142,7 @@ export class LocalTeamManager {
       kinesisEndpoint: this.options.kinesisEndpoint,
       shardCount: this.options.shardCount,
       logFile: path.join(this.options.logDirectory, `dynamodb-${team.slug}.log`),
+      scratchDirectory: path.join(this.options.tablesDirectory, team.slug),
     });
     const running: RunningTeam = { stack, pipeline: team.local!.pipeline, stopping: false };
     void stack.dynamodb.process.exited.then((exit) => {

@@ -152,6 +152,7 @@ export class Supervisor {
       portBase: config.TEAM_PORT_BASE,
       reservedPorts: [config.PORT, config.KINESIS_PORT, config.ORGANISER_STORE_PORT, config.RUNTIME_PORT],
       logDirectory: this.logDirectory,
+      tablesDirectory: path.join(this.dataDirectory, 'teams'),
       codeDirectoryOf: (pipeline) => this.codeDirectoryOf(pipeline),
     });
     report('starting each team’s DynamoDB Local and stream…');

@@ -23,11 +23,20 @@ export interface LocalTeamOptions {
   kinesisEndpoint: string;
   shardCount: number;
   logFile?: string;
+  /**
+   * Keep the team's tables on disk in this directory (emptied at every start) rather than in
+   * memory, so its DynamoDB Local does not grow with every message over an event.
+   */
+  scratchDirectory?: string;
 }
 
 export async function startLocalTeam(options: LocalTeamOptions): Promise<LocalTeamStack> {
   const resources = localResources(options.slug);
-  const dynamodb = await startDynamoDbLocal(`dynamodb-${options.slug}`, { port: options.port, logFile: options.logFile });
+  const dynamodb = await startDynamoDbLocal(`dynamodb-${options.slug}`, {
+    port: options.port,
+    logFile: options.logFile,
+    scratchDirectory: options.scratchDirectory,
+  });
   const connection: Connection = { region: LOCAL_REGION, dynamodbEndpoint: dynamodb.endpoint, kinesisEndpoint: options.kinesisEndpoint };
   try {
     await createTables(connection, resources);
