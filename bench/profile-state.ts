@@ -7,8 +7,9 @@
  *   node --cpu-prof --cpu-prof-dir=/tmp/state-profile --import tsx bench/profile-state.ts
  */
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { makeRound, type StreamRecord } from '@/generator/messages';
+import { wholeNumber } from '@/lib/cli-options';
 import { LOCAL_REGION, startDynamoDbLocal } from '@/lib/local/emulators';
 import { freePort } from '@/lib/local/ports';
 import { stopAllProcesses } from '@/lib/local/processes';
@@ -19,17 +20,11 @@ import { cpuTimeMs } from './proc';
 const SHARDS = 4;
 const BATCH_SIZE = 100;
 
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a positive whole number');
-  return number;
-}
-
 const options = new Command()
   .name('profile-state')
   .description('Drives the reference State handler in this process and reports CPU per record (run under node --cpu-prof for a profile)')
-  .option('--messages <n>', 'records per run', positiveInteger, 10_000)
-  .option('--runs <n>', 'runs (the first one warms up the JVM)', positiveInteger, 3)
+  .option('--messages <n>', 'records per run', wholeNumber(), 10_000)
+  .option('--runs <n>', 'runs (the first one warms up the JVM)', wholeNumber(), 3)
   .parse()
   .opts<{ messages: number; runs: number }>();
 

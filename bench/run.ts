@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { wholeNumber, wholeNumberList } from '@/lib/cli-options';
 import { watchForOrphaning } from '@/lib/local/ancestry';
 import { killAllProcessesNow, stopAllProcesses } from '@/lib/local/processes';
 import type { FigureContext, FigureOutput, FigureRecord } from './figure';
@@ -37,21 +38,8 @@ interface Options {
   keepLogs: boolean;
 }
 
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a positive whole number');
-  return number;
-}
-
-function integerList(value: string): number[] {
-  const numbers = value.split(',').map((part) => Number(part.trim()));
-  if (numbers.length === 0 || numbers.some((number) => !Number.isInteger(number) || number < 1))
-    throw new InvalidArgumentError('must be a comma-separated list of positive whole numbers, e.g. 1,2,4');
-  return numbers;
-}
-
 function figureList(value: string): number[] {
-  const numbers = integerList(value);
+  const numbers = wholeNumberList(value);
   const unknown = numbers.filter((number) => number > 6);
   if (unknown.length) throw new InvalidArgumentError(`there are figures 1 to 6 (not ${unknown.join(', ')})`);
   return numbers;
@@ -64,13 +52,13 @@ const options = new Command()
   )
   .option('--quick', 'figures 1 (one team, Lab 1 only), 2 and 3, in under 3 minutes', false)
   .option('--only <figures>', 'only these figures, e.g. 4,5', figureList)
-  .option('--messages <n>', 'messages per round (figures 1, 2, 4, 6)', positiveInteger, 10_000)
-  .option('--rounds <n>', 'figure 1: measured rounds per configuration', positiveInteger, 3)
-  .option('--teams <list>', 'figure 1: team counts', integerList, [1, 2, 4])
-  .option('--soak-rounds <n>', 'figure 6: consecutive rounds per team', positiveInteger, 60)
-  .option('--load-seconds <n>', 'figure 4: seconds of load per poller setting', positiveInteger, 20)
-  .option('--pollers <list>', 'figure 4: concurrent pollers', integerList, [200, 1000])
-  .option('--changes <n>', 'figure 5: AggregateTable changes timed', positiveInteger, 20)
+  .option('--messages <n>', 'messages per round (figures 1, 2, 4, 6)', wholeNumber(), 10_000)
+  .option('--rounds <n>', 'figure 1: measured rounds per configuration', wholeNumber(), 3)
+  .option('--teams <list>', 'figure 1: team counts', wholeNumberList, [1, 2, 4])
+  .option('--soak-rounds <n>', 'figure 6: consecutive rounds per team', wholeNumber(), 60)
+  .option('--load-seconds <n>', 'figure 4: seconds of load per poller setting', wholeNumber(), 20)
+  .option('--pollers <list>', 'figure 4: concurrent pollers', wholeNumberList, [200, 1000])
+  .option('--changes <n>', 'figure 5: AggregateTable changes timed', wholeNumber(), 20)
   .option('--out <file>', 'where the results go', path.join(ROOT, 'bench/results.json'))
   .option('--profile-runtime <dir>', 'figure 1: run the function runtime under node --cpu-prof, profiles into <dir>')
   .option('--keep-logs', 'keep the temporary directory with every process log', false)

@@ -8,6 +8,7 @@ import { SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Connection } from '@/lib/aws/clients';
+import { wholeNumber } from '@/lib/cli-options';
 import { type Config, ConfigError, readConfig } from '@/lib/config';
 import { DEFAULT_RESOURCES, type PipelineResources } from '@/lib/pipeline-resources';
 import { OrganiserStore } from '@/lib/store/organiser-store';
@@ -49,14 +50,6 @@ interface Options {
   json?: boolean;
 }
 
-function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (text: string): number => {
-    const value = Number(text);
-    if (!Number.isInteger(value) || value < min || value > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
-    return value;
-  };
-}
-
 function lab(text: string): Lab {
   if (text !== '1' && text !== '2') throw new InvalidArgumentError('must be 1 or 2.');
   return Number(text) as Lab;
@@ -82,12 +75,12 @@ function program(): Command {
     .description("Make and send rounds of trade-risk messages, and judge a team's AggregateTable.")
     .option('--dry-run', 'write the round to files instead of sending it (needs --out)')
     .option('--out <dir>', 'dry run: directory for messages.jsonl and expected.json')
-    .option('--seed <n>', 'seed of the (first) round; later rounds use seed+1, seed+2, … (default: random)', integer('--seed', 0, 2 ** 32 - 1))
+    .option('--seed <n>', 'seed of the (first) round; later rounds use seed+1, seed+2, … (default: random)', wholeNumber(0, 2 ** 32 - 1))
     .option('--lab <lab>', "lab: 1 (new trades only) or 2 (duplicates and modifications) (default: the team's lab, else 1)", lab)
     .option('--timestamp <seconds>', 'dry run: Timestamp of every message (default: the clock), for byte-identical files', timestamp)
-    .option('--messages <m>', 'records per round, duplicates included (default: ROUND_MESSAGES, 10000)', integer('--messages', 1, 100_000))
-    .option('--rounds <n>', 'rounds to run one after another', integer('--rounds', 1, 1000), 1)
-    .option('--deadline <seconds>', 'seconds the pipeline gets after the burst was sent (default: ROUND_DEADLINE_SECONDS, 30)', integer('--deadline', 1, 900))
+    .option('--messages <m>', 'records per round, duplicates included (default: ROUND_MESSAGES, 10000)', wholeNumber(1, 100_000))
+    .option('--rounds <n>', 'rounds to run one after another', wholeNumber(1, 1000), 1)
+    .option('--deadline <seconds>', 'seconds the pipeline gets after the burst was sent (default: ROUND_DEADLINE_SECONDS, 30)', wholeNumber(1, 900))
     .option('--team <slug>', 'a team in the organiser store (the one `npm start` runs)')
     .option('--store-endpoint <url>', 'organiser store endpoint (default: ORGANISER_STORE_ENDPOINT, else http://127.0.0.1:ORGANISER_STORE_PORT)', url)
     .option('--region <region>', 'AWS region of the team (default: AWS_REGION)')

@@ -1,6 +1,6 @@
 /** Port helpers for the local stack: is a port free, find a free one, and read one from a command line. */
 import net from 'node:net';
-import { InvalidArgumentError } from 'commander';
+import { wholeNumber } from '../cli-options';
 
 /** Resolves true when nothing listens on the port (on any local address). */
 export function isPortFree(port: number): Promise<boolean> {
@@ -25,8 +25,4 @@ export function freePort(): Promise<number> {
 }
 
 /** A `--port` option's value (commander argument parser). */
-export function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('must be a port number (1-65535)');
-  return port;
-}
+export const parsePort = wholeNumber(1, 65535, 'must be a port number (1-65535)');

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { wholeNumber } from '@/lib/cli-options';
 import { errorMessage } from '@/lib/errors';
 import { DEFAULT_SHARD_COUNT } from '@/lib/pipeline-resources';
 import { teamSlugSchema } from '@/lib/store/team-records';
@@ -20,12 +21,6 @@ function prefixOption(value: string, previous: string[] | undefined): string[] {
   const result = teamSlugSchema.safeParse(value);
   if (!result.success) throw new InvalidArgumentError((result.error.issues[0]?.message ?? result.error.message).replace(/^slug/, 'a prefix'));
   return [...(previous ?? []), value];
-}
-
-function shardsOption(value: string): number {
-  const shards = Number(value);
-  if (!Number.isInteger(shards) || shards < 1 || shards > 500) throw new InvalidArgumentError('must be a whole number from 1 to 500');
-  return shards;
 }
 
 function accountOption(value: string): string {
@@ -60,7 +55,7 @@ const program = new Command()
     'resource name prefix of a team, e.g. team07 (repeat for several teams in one account); without it: StateTable, StateLambda, …',
     prefixOption,
   )
-  .option('--shards <count>', 'shards of the Kinesis stream', shardsOption, DEFAULT_SHARD_COUNT)
+  .option('--shards <count>', 'shards of the Kinesis stream', wholeNumber(1, 500), DEFAULT_SHARD_COUNT)
   .option('--organiser-account <id>', 'AWS account the scoreboard runs in (default: the team’s own account)', accountOption)
   .option('--external-id <id>', 'external id the scoreboard passes when assuming the role', externalIdOption, EXAMPLE_EXTERNAL_ID)
   .option('--organiser-region <region>', 'region of the organiser store, for the organiser policy (default: any)', regionOption)

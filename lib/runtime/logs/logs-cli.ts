@@ -5,7 +5,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { styleText } from 'node:util';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { wholeNumber } from '@/lib/cli-options';
 import { errorMessage } from '@/lib/errors';
 import { PIPELINE_FUNCTIONS } from '@/lib/pipeline-resources';
 import type { LogEntry } from './log-entry';
@@ -14,19 +15,13 @@ const FOLLOW_INTERVAL_MS = 1_000;
 
 class CliError extends Error {}
 
-function parseLimit(value: string): number {
-  const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 1) throw new InvalidArgumentError('must be a positive whole number');
-  return limit;
-}
-
 const options = new Command()
   .name('npm run logs --')
   .description("Show a team's function logs from the local runtime")
   .requiredOption('--team <slug>', 'the team, e.g. my-team')
   .addOption(new Option('--function <name>', 'only this function').choices([...PIPELINE_FUNCTIONS]))
   .option('--follow', 'keep printing new entries', false)
-  .option('--limit <n>', 'how many recent entries to print first', parseLimit, 200)
+  .option('--limit <n>', 'how many recent entries to print first', wholeNumber(), 200)
   .option('--url <url>', "the runtime's URL (or RUNTIME_URL)", process.env.RUNTIME_URL || 'http://127.0.0.1:3001')
   .parse()
   .opts<{ team: string; function?: string; follow: boolean; limit: number; url: string }>();
