@@ -33,7 +33,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<CliResul
     execFile(
       process.execPath,
       ['--import', 'tsx', path.join(root, 'generator/cli.ts'), ...args],
-      { cwd: root, env: { ...process.env, ...env }, timeout: 90_000 },
+      { cwd: root, env: { ...process.env, ...env }, timeout: 480_000 },
       (error, stdout, stderr) => {
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
       },

@@ -134,7 +134,6 @@ describe('every organiser endpoint', () => {
       'the other instance to refuse the signed-out session',
       () => proxied().send('GET', '/api/admin/settings', { headers: { cookie: session } }),
       (reply) => reply.status === 401,
-      { timeoutMs: 10_000 },
     );
   });
 

@@ -82,7 +82,7 @@ beforeAll(async () => {
   await playRound('fast', 1, true, '2026-05-01T10:01:00.000Z');
   await playRound('slow', 1, false, '2026-05-01T10:01:00.000Z');
   await playRound('gone', 1, true, '2026-05-01T10:01:05.000Z');
-}, 120_000);
+});
 
 describe('SnapshotBuilder', () => {
   it('scans each AggregateTable once per refresh, however many requests arrive together', async () => {
