@@ -1,7 +1,8 @@
 /**
- * Making a round's messages (SPEC §4.3): Lab 1 sends new trades only; Lab 2 sends, per batch of
- * 40, 35 fresh messages (about 3 % of them modifications of a trade already sent this round) and
- * 5 exact copies of random messages of that batch. Seeded: only Timestamp follows the clock.
+ * Making a round's messages (docs/game.md, "Messages" and "Labs and progression"): Lab 1 sends new
+ * trades only; Lab 2 sends, per batch of 40, 35 fresh messages (about 3 % of them modifications of
+ * a trade already sent this round) and 5 exact copies of random messages of that batch. Seeded:
+ * only Timestamp follows the clock.
  */
 import { type RoundFacts, roundFacts } from '@/lib/domain/diagnosis';
 import { type CentsByKey, type Hierarchy, REGIONS, RISK_TYPES, TRADE_DESKS } from '@/lib/domain/hierarchy';

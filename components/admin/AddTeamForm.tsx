@@ -4,17 +4,13 @@
  * (region, the role the scoreboard assumes, its external id and the names of its resources).
  */
 import { type FormEvent, useState } from 'react';
+import { DEFAULT_RESOURCES, RESOURCE_FIELDS } from '@/lib/pipeline-resources';
 import { Panel } from '../ui';
 import type { Act } from './AdminConsole';
 import { Button, Field, Input, Select } from './controls';
 
-const RESOURCE_FIELDS = [
-  ['streamName', 'Stream', 'IncomingDataStream'],
-  ['stateTable', 'StateTable', 'StateTable'],
-  ['reduceTable', 'ReduceTable', 'ReduceTable'],
-  ['aggregateTable', 'AggregateTable', 'AggregateTable'],
-  ['parameterTable', 'ParameterTable', 'ParameterTable'],
-] as const;
+/** Each resource's field: its label (a table's default name, "Stream" for the stream) and default name. */
+const RESOURCES = RESOURCE_FIELDS.map((field) => [field, field === 'streamName' ? 'Stream' : DEFAULT_RESOURCES[field], DEFAULT_RESOURCES[field]] as const);
 
 export function AddTeamForm({ act, localTeams }: { act: Act; localTeams: boolean }) {
   const [kind, setKind] = useState<'local' | 'aws'>(localTeams ? 'local' : 'aws');
@@ -36,7 +32,7 @@ export function AddTeamForm({ act, localTeams }: { act: Act; localTeams: boolean
             region: text('region'),
             roleArn: text('roleArn'),
             ...(text('externalId') ? { externalId: text('externalId') } : {}),
-            resources: Object.fromEntries(RESOURCE_FIELDS.map(([name]) => [name, text(name)]).filter(([, value]) => value)),
+            resources: Object.fromEntries(RESOURCE_FIELDS.map((name) => [name, text(name)]).filter(([, value]) => value)),
           };
     setBusy(true);
     const ok = await act(
@@ -83,7 +79,7 @@ export function AddTeamForm({ act, localTeams }: { act: Act; localTeams: boolean
             <Field label="External id (optional)">
               <Input name="externalId" />
             </Field>
-            {RESOURCE_FIELDS.map(([name, label, placeholder]) => (
+            {RESOURCES.map(([name, label, placeholder]) => (
               <Field key={name} label={label}>
                 <Input name={name} placeholder={placeholder} />
               </Field>

@@ -3,6 +3,7 @@
  * input's type is inferred from its schema, so what a handler receives is what was checked.
  */
 import { z } from 'zod';
+import type { PipelineResources } from '../pipeline-resources';
 import { teamSlugSchema } from '../store/team-records';
 
 export const slugSchema = teamSlugSchema;
@@ -33,7 +34,13 @@ export const newTeamSchema = z.discriminatedUnion(
       roleArn,
       externalId: z.string().min(2, 'externalId must be 2–1224 characters').max(1224, 'externalId must be 2–1224 characters').optional(),
       resources: z
-        .strictObject({ streamName, stateTable: tableName, reduceTable: tableName, aggregateTable: tableName, parameterTable: tableName })
+        .strictObject({
+          streamName,
+          stateTable: tableName,
+          reduceTable: tableName,
+          aggregateTable: tableName,
+          parameterTable: tableName,
+        } satisfies Record<keyof PipelineResources, z.ZodType<string>>)
         .partial()
         .optional(),
     }),

@@ -1,7 +1,7 @@
 /**
- * Diagnosis of a failed round (SPEC §7): compares the observed change of a team's AggregateTable
- * with what each known bug would produce from the messages the generator sent, and names the bug
- * in a sentence a participant understands, with the workshop step that fixes it.
+ * Diagnosis of a failed round (docs/game.md, "Diagnosis"): compares the observed change of a team's
+ * AggregateTable with what each known bug would produce from the messages the generator sent, and
+ * names the bug in a sentence a participant understands, with the workshop step that fixes it.
  */
 import type { Diagnosis, Lab } from '../store/types';
 import { AGGREGATION_KEYS, type CentsByKey, LEAF_KEYS, leafKey, MESSAGE_COUNT_KEY, MIDDLE_KEYS, ROOT_KEYS } from './hierarchy';

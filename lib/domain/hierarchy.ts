@@ -1,6 +1,7 @@
 /**
- * The aggregation tree of the game (SPEC §3): risk types, trade desks, regions, and the 18 keys
- * (12 leaves `RiskType:TradeDesk:Region`, 4 middle nodes `RiskType:TradeDesk`, 2 roots `RiskType`).
+ * The aggregation tree of the game (docs/game.md, "Aggregation keys and totals"): risk types, trade
+ * desks, regions, and the 18 keys (12 leaves `RiskType:TradeDesk:Region`, 4 middle nodes
+ * `RiskType:TradeDesk`, 2 roots `RiskType`).
  */
 
 export const RISK_TYPES = ['PV', 'Delta'] as const;

@@ -1,6 +1,6 @@
 /**
- * The trade-risk message (SPEC §2): its type, its JSON form on the wire, its partition key, and a
- * strict parser for the receiving side.
+ * The trade-risk message (docs/game.md, "Messages"): its type, its JSON form on the wire, its
+ * partition key, and a strict parser for the receiving side.
  */
 import { createHash } from 'node:crypto';
 import { type Hierarchy, isHierarchy } from './hierarchy';

@@ -1,6 +1,7 @@
 /**
- * Expected totals of a round (SPEC §3): per TradeID keep the newest version sent, sum the values
- * per leaf in integer cents, roll up to the middle nodes and roots.
+ * Expected totals of a round (docs/game.md, "Aggregation keys and totals"): per TradeID keep the
+ * newest version sent, sum the values per leaf in integer cents, roll up to the middle nodes and
+ * roots.
  */
 import { type CentsByKey, leafKey, rollUp } from './hierarchy';
 import type { RiskMessage } from './message';

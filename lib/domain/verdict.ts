@@ -1,6 +1,7 @@
 /**
- * Judging a round (SPEC §4.6): for each of the 18 keys, compare the change of the AggregateTable
- * (after − baseline) with the expected change. Tolerance 1e-5; a missing key counts as 0.
+ * Judging a round (docs/game.md, "A round"): for each of the 18 keys, compare the change of the
+ * AggregateTable (after − baseline) with the expected change. Tolerance 1e-5; a missing key counts
+ * as 0.
  */
 import { AGGREGATION_KEYS, type CentsByKey } from './hierarchy';
 import { Big, centsToDecimal, parseDecimal } from './money';

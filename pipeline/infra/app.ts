@@ -7,7 +7,7 @@ import { TeamPipelineStack } from './team-stack';
 import type { PipelineVariant } from './wiring';
 
 export interface PipelineAppOptions {
-  /** Resource name prefixes, one stack per prefix and variant; '' = the SPEC's names. */
+  /** Resource name prefixes, one stack per prefix and variant; '' = the game's names. */
   prefixes: readonly string[];
   variants: readonly PipelineVariant[];
   shardCount: number;

@@ -1,9 +1,10 @@
 /**
- * One team's pipeline on AWS as a CDK stack (SPEC §5, §8): the Kinesis stream, the four tables, the
- * State, Map and Reduce functions bundled with esbuild, their triggers, a least-privilege role per
- * function, and the role the scoreboard assumes from the organiser's account. The `starting`
- * variant leaves the Lab 1 exercises undone; `solution` has them done. Opt-in: the workshop's
- * GeneratorLambda, scheduled every minute.
+ * One team's pipeline on AWS as a CDK stack (docs/game.md: "The pipeline and its handed-out
+ * defects", "Where it runs"): the Kinesis stream, the four tables, the State, Map and Reduce
+ * functions bundled with esbuild, their triggers, a least-privilege role per function, and the role
+ * the scoreboard assumes from the organiser's account. The `starting` variant leaves the Lab 1
+ * exercises undone; `solution` has them done. Opt-in: the workshop's GeneratorLambda, scheduled
+ * every minute.
  */
 import path from 'node:path';
 import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -13,7 +14,7 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { DEFAULT_RESOURCES, type PipelineFunction, type PipelineResources, TABLE_SPECS, type TableSpec, tableEnvironment } from '@/lib/pipeline-resources';
+import { DEFAULT_RESOURCES, type PipelineFunction, type PipelineResources, type TableSpec, tableEnvironment, tableSpec } from '@/lib/pipeline-resources';
 import { handlerCode } from './bundle';
 import { GeneratorFunction } from './generator-function';
 import { roundStatements } from './round-permissions';
@@ -21,7 +22,7 @@ import { deployedWiring, functionSettings, type PipelineVariant, type TriggerCon
 
 export interface TeamPipelineProps extends StackProps {
   variant: PipelineVariant;
-  /** Prefix of every resource name (`team01` → `team01-StateTable`); empty for the SPEC's names (one team per account). */
+  /** Prefix of every resource name (`team01` → `team01-StateTable`); empty for the game's names (one team per account). */
   prefix: string;
   /** Shards of the Kinesis stream. */
   shardCount: number;
@@ -87,19 +88,20 @@ export class TeamPipelineStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
 
-    const table = (spec: TableSpec, name: string) =>
-      new dynamodb.Table(this, spec.defaultName, {
-        tableName: name,
+    const table = (role: TableSpec['role']) => {
+      const spec = tableSpec(role);
+      return new dynamodb.Table(this, DEFAULT_RESOURCES[spec.field], {
+        tableName: this.resources[spec.field],
         partitionKey: { name: spec.hashKey, type: dynamodb.AttributeType.STRING },
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
         stream: spec.stream ? dynamodb.StreamViewType[spec.stream] : undefined,
         removalPolicy: RemovalPolicy.DESTROY,
       });
-    const specOf = (role: TableSpec['role']) => TABLE_SPECS.find((spec) => spec.role === role) as TableSpec;
-    const stateTable = table(specOf('state'), this.resources.stateTable);
-    const reduceTable = table(specOf('reduce'), this.resources.reduceTable);
-    const aggregateTable = table(specOf('aggregate'), this.resources.aggregateTable);
-    const parameterTable = table(specOf('parameter'), this.resources.parameterTable);
+    };
+    const stateTable = table('state');
+    const reduceTable = table('reduce');
+    const aggregateTable = table('aggregate');
+    const parameterTable = table('parameter');
 
     const streamRead = (sid: string, tableWithStream: dynamodb.Table) =>
       new iam.PolicyStatement({

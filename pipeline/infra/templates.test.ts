@@ -13,7 +13,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_RECORD_PARAMETER } from '@/generator/account-record';
 import { CLOSING_MS, ROUND_OVERHEAD_MS } from '@/generator/lambda';
-import { TABLE_SPECS } from '@/lib/pipeline-resources';
+import { DEFAULT_RESOURCES, TABLE_SPECS } from '@/lib/pipeline-resources';
 import { buildPipelineApp } from './app';
 import { GENERATOR_TIMEOUT_SECONDS } from './generator-function';
 import { ORGANISER_POLICY_FILE, organiserPolicy } from './organiser-policy';
@@ -137,10 +137,10 @@ describe.each(['starting', 'solution'] as const)('%s variant', (variant) => {
     }
   });
 
-  it('gives each table its key and the stream view type of the SPEC', () => {
+  it('gives each table its key and the stream view type of its role', () => {
     for (const spec of TABLE_SPECS) {
       templates[variant].hasResourceProperties('AWS::DynamoDB::Table', {
-        TableName: `team01-${spec.defaultName}`,
+        TableName: `team01-${DEFAULT_RESOURCES[spec.field]}`,
         KeySchema: [{ AttributeName: spec.hashKey, KeyType: 'HASH' }],
         AttributeDefinitions: [{ AttributeName: spec.hashKey, AttributeType: 'S' }],
         BillingMode: 'PAY_PER_REQUEST',
@@ -276,7 +276,7 @@ describe('starting versus solution', () => {
     expect(starting).toEqual(solution);
   });
 
-  it('without a prefix, resources carry the names of the SPEC and the scoreboard trusts the team’s own account when no organiser is given', () => {
+  it('without a prefix, resources carry the game’s names and the scoreboard trusts the team’s own account when no organiser is given', () => {
     defaultNames.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'AggregateTable' });
     defaultNames.hasResourceProperties('AWS::Kinesis::Stream', { Name: 'IncomingDataStream' });
     defaultNames.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'ReduceLambda', ReservedConcurrentExecutions: 1 });

@@ -1,9 +1,9 @@
 /**
- * Lab 2 failure injection (SPEC §5): each function reads its failure percentage from the
- * ParameterTable and throws on purpose, so the trigger retries the batch. State may fail before
- * each record with probability pct/len(batch); Map and Reduce after their write with probability
- * pct. With FAILURE_INJECTION_SEED set, the random draws follow a seeded sequence per function
- * instance, so tests are reproducible.
+ * Lab 2 failure injection (docs/game.md, "Labs and progression"): each function reads its failure
+ * percentage from the ParameterTable and throws on purpose, so the trigger retries the batch. State
+ * may fail before each record with probability pct/len(batch); Map and Reduce after their write
+ * with probability pct. With FAILURE_INJECTION_SEED set, the random draws follow a seeded sequence
+ * per function instance, so tests are reproducible.
  */
 import { createHash } from 'node:crypto';
 import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';

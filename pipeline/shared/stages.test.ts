@@ -59,7 +59,7 @@ describe('batch hashes', () => {
 });
 
 describe('table names', () => {
-  it('come from the environment, defaulting to the names of the SPEC', () => {
+  it('come from the environment, defaulting to the game’s names', () => {
     expect(pipelineTables({})).toEqual({ state: 'StateTable', reduce: 'ReduceTable', aggregate: 'AggregateTable', parameter: 'ParameterTable' });
     expect(pipelineTables({ STATE_TABLE_NAME: 't1-StateTable', AGGREGATE_TABLE_NAME: 't1-AggregateTable' })).toMatchObject({
       state: 't1-StateTable',

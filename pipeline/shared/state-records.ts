@@ -8,7 +8,7 @@ import type { Hierarchy } from '../../lib/domain/hierarchy';
 import { parseMessage, type RiskMessage } from '../../lib/domain/message';
 import { centsToDecimal, toCents } from '../../lib/domain/money';
 
-/** Messages older than this (by their Timestamp) are skipped by State (SPEC §5). */
+/** Messages older than this (by their Timestamp) are skipped by State (docs/game.md, "The pipeline and its handed-out defects"). */
 export const MAX_MESSAGE_AGE_SECONDS = 60;
 
 /** Decodes a Kinesis record's base64 `data` and parses the risk message it carries. */

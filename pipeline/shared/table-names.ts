@@ -1,6 +1,7 @@
 /**
  * The pipeline's table names, read from the environment the way AWS Lambda and the local runtime
- * provide them, defaulting to the names of SPEC §5.
+ * provide them, defaulting to the names of docs/game.md ("The pipeline and its handed-out
+ * defects").
  */
 import { DEFAULT_RESOURCES } from '../../lib/pipeline-resources';
 

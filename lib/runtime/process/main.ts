@@ -8,11 +8,15 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { parsePort } from '@/lib/local/ports';
 import { killAllProcessesNow } from '@/lib/local/processes';
+import type { PipelineResources } from '@/lib/pipeline-resources';
 import { LocalRuntime, type RuntimeTeam } from '../runtime';
 import { createRuntimeServer } from './http-server';
 
 const STOP_GRACE_MS = 10_000;
 
+const name = z.string().min(1);
+
+/** What the supervisor sends for a team: exactly a RuntimeTeam (the compiler checks the two agree). */
 const teamSchema = z.object({
   slug: z.string().min(1),
   connection: z.object({
@@ -23,15 +27,15 @@ const teamSchema = z.object({
     externalId: z.string().optional(),
   }),
   resources: z.object({
-    streamName: z.string().min(1),
-    stateTable: z.string().min(1),
-    reduceTable: z.string().min(1),
-    aggregateTable: z.string().min(1),
-    parameterTable: z.string().min(1),
-  }),
+    streamName: name,
+    stateTable: name,
+    reduceTable: name,
+    aggregateTable: name,
+    parameterTable: name,
+  } satisfies Record<keyof PipelineResources, z.ZodType<string>>),
   codeDirectory: z.string().min(1),
   environment: z.record(z.string(), z.string()).optional(),
-});
+}) satisfies z.ZodType<RuntimeTeam>;
 
 const messageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('upsert-team'), id: z.union([z.string(), z.number()]), team: teamSchema }),

@@ -1,6 +1,7 @@
 /**
- * What a team should look at for each diagnosis, in the workshop's terms (SPEC §5 and §7): the lab
- * step that fixes the bug, and where in the repository or the AWS console it lives.
+ * What a team should look at for each diagnosis, in the workshop's terms (docs/game.md: "The
+ * pipeline and its handed-out defects", "Diagnosis"): the lab step that fixes the bug, and where in
+ * the repository or the AWS console it lives.
  */
 import type { DiagnosisCode } from '@/lib/store/types';
 
