@@ -244,7 +244,8 @@ describe('scheduler processes', () => {
   const children: ManagedProcess[] = [];
   afterAll(() => Promise.all(children.map((child) => child.stop())));
 
-  function startSchedulerProcess(name: string, store: OrganiserStore, lines: string[]): ManagedProcess {
+  /** A short lease where a takeover is the point; long enough elsewhere that a leader stalled by a busy machine keeps it. */
+  function startSchedulerProcess(name: string, store: OrganiserStore, lines: string[], leaseTtlMs = 3000): ManagedProcess {
     const child = startNodeModule(name, path.join(repository, 'generator/scheduler-main.ts'), [], {
       cwd: repository,
       env: {
@@ -255,7 +256,7 @@ describe('scheduler processes', () => {
         ROUND_INTERVAL_SECONDS: '2',
         ROUND_MESSAGES: String(MESSAGES),
         ROUND_DEADLINE_SECONDS: String(DEADLINE_SECONDS),
-        SCHEDULER_LEASE_TTL_MS: '3000',
+        SCHEDULER_LEASE_TTL_MS: String(leaseTtlMs),
       },
       onLine: (line) => lines.push(`${name}: ${line}`),
     });
@@ -324,8 +325,8 @@ describe('scheduler processes', () => {
   it('two schedulers started together run each round once', async () => {
     const { store, slugs } = await storeWithTeams('pair');
     const lines: string[] = [];
-    const a = startSchedulerProcess('scheduler-a', store, lines);
-    const b = startSchedulerProcess('scheduler-b', store, lines);
+    const a = startSchedulerProcess('scheduler-a', store, lines, 60_000);
+    const b = startSchedulerProcess('scheduler-b', store, lines, 60_000);
     const started = Date.now();
     await eventually(
       'three closed rounds of the healthy team',
