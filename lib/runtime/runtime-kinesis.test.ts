@@ -287,6 +287,7 @@ export const handler = async (event: any) => {
   });
 
   it('times out a hanging handler and retries it while other functions keep running', async () => {
+    // Map must finish while State hangs: its timeout (10 s) leaves a busy machine time to start Map's worker.
     const hangOnce = `
       const marker = path.join(process.env.REPORT_DIR!, 'hung');
       if (!existsSync(marker)) { writeFileSync(marker, ''); while (true) {} }`;
@@ -295,7 +296,7 @@ export const handler = async (event: any) => {
       1,
       { 'state.ts': reportingHandler({ imports: "import { existsSync } from 'node:fs';", body: hangOnce }), 'map.ts': reportingHandler() },
       {
-        functions: { state: { handler: 'state.ts', timeoutSeconds: 1 }, map: { handler: 'map.ts', timeoutSeconds: 30 } },
+        functions: { state: { handler: 'state.ts', timeoutSeconds: 10 }, map: { handler: 'map.ts', timeoutSeconds: 30 } },
         triggers: [trigger('state'), trigger('map')],
       },
     );
@@ -305,7 +306,7 @@ export const handler = async (event: any) => {
     expect(successfulRecords(stateReports)).toEqual(sent);
     expect(functionStatus('hang', 'state').stats).toMatchObject({ timeouts: 1, records: sent.length });
     const timeout = runtime.logs({ team: 'hang', function: 'state' }).find((entry) => entry.outcome === 'timeout');
-    expect(timeout?.message).toContain('Task timed out after 1.00 seconds');
+    expect(timeout?.message).toContain('Task timed out after 10.00 seconds');
     expect(Math.max(...mapReports.map((report) => report.ended))).toBeLessThan(Date.parse(timeout!.time));
   });
 
