@@ -19,7 +19,7 @@ test('after a round, reference has 100 points and my-team 0 with the no-change d
         const board = await readBoard(request);
         return teamOf(board, 'reference').rounds.length > 0 && teamOf(board, 'my-team').rounds.length > 0;
       },
-      { timeout: 180_000, intervals: [1000] },
+      { timeout: 300_000, intervals: [1000] },
     )
     .toBe(true);
   const board = await readBoard(request);
@@ -67,7 +67,7 @@ test('a team page shows the 18 keys of the tree with the expected and actual cha
         actual: new Big(key.actual).toFixed(2),
       });
     }
-  }).toPass({ timeout: 60_000 });
+  }).toPass({ timeout: 120_000 });
   await expect(page.getByTestId('round-history')).toBeVisible();
   await expect(page.getByTestId('logs-map')).toBeVisible();
   await saveScreenshot(page, 'team-reference');
