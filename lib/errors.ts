@@ -20,3 +20,9 @@ export class UnknownTeamError extends Error {
     super(`unknown team "${slug}"`);
   }
 }
+
+/** A team was to be added under a slug another team has. */
+export class TeamExistsError extends Error {}
+
+/** A team was to be changed that the organiser store does not have. */
+export class TeamNotFoundError extends Error {}

@@ -4,6 +4,7 @@
  * (region, the role the scoreboard assumes, its external id and the names of its resources).
  */
 import { type FormEvent, useState } from 'react';
+import { TEAM_SLUG_PATTERN, TEAM_SLUG_RULE } from '@/lib/domain/team-slug';
 import { DEFAULT_RESOURCES, RESOURCE_FIELDS } from '@/lib/pipeline-resources';
 import { Panel } from '../ui';
 import type { Act } from './AdminConsole';
@@ -55,8 +56,8 @@ export function AddTeamForm({ act, localTeams }: { act: Act; localTeams: boolean
         ))}
       </div>
       <form key={`${kind}-${formKey}`} onSubmit={submit} className="grid grid-cols-1 gap-3 sm:grid-cols-2" data-testid="add-team">
-        <Field label="Slug" hint="2–32 lower-case letters, digits or dashes; it is the team’s address (/teams/slug).">
-          <Input name="slug" required pattern="[a-z0-9][a-z0-9-]{0,30}[a-z0-9]" placeholder="blue-whales" />
+        <Field label="Slug" hint={`${TEAM_SLUG_RULE}; it is the team’s address (/teams/slug).`}>
+          <Input name="slug" required pattern={TEAM_SLUG_PATTERN} placeholder="blue-whales" />
         </Field>
         <Field label="Name">
           <Input name="name" required maxLength={60} placeholder="Blue Whales" />

@@ -3,11 +3,13 @@
  * act on them): teams, rounds, the schedule, freezing the board, announcements and exports.
  * Each action drops the cached snapshot so the organiser sees its effect on the next poll.
  */
+
+import { TeamExistsError, TeamNotFoundError } from '../errors';
 import type { ServedJson } from '../scoreboard/etag';
 import type { SnapshotBuilder } from '../scoreboard/snapshot';
 import { roundsCsv, standingsCsv } from '../scoreboard/views/exports';
 import type { AdminTeam } from '../scoreboard/views/types';
-import { labForScore, type OrganiserStore, TeamExistsError, TeamNotFoundError } from '../store/organiser-store';
+import { labForScore, type OrganiserStore } from '../store/organiser-store';
 import { newAwsTeam, newLocalTeam } from '../store/team-records';
 import type { Command, Settings, Team } from '../store/types';
 import { HttpError, noTeam } from './http';

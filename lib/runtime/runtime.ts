@@ -9,6 +9,7 @@ import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from '../aws/clients';
+import { isTeamSlug } from '../domain/team-slug';
 import { UnknownTeamError } from '../errors';
 import { isAlive } from '../local/process-tree';
 import type { PipelineFunction, PipelineResources } from '../pipeline-resources';
@@ -51,8 +52,6 @@ export interface LocalRuntimeOptions {
   /** Memory cap of each team's sandbox process (its handlers' heaps and Buffers together). */
   sandboxMemoryMb?: number;
 }
-
-const SLUG = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
 /** Removes bundle directories left by runtimes that died without cleaning up. */
 async function pruneStaleBundles(): Promise<void> {
@@ -107,7 +106,7 @@ export class LocalRuntime {
    * trigger sees everything put afterwards), or after 10 s if a stream is slow or missing.
    */
   upsertTeam(team: RuntimeTeam): Promise<void> {
-    if (!SLUG.test(team.slug)) return Promise.reject(new Error(`invalid team slug "${team.slug}"`));
+    if (!isTeamSlug(team.slug)) return Promise.reject(new Error(`invalid team slug "${team.slug}"`));
     if (!path.isAbsolute(team.codeDirectory)) return Promise.reject(new Error(`codeDirectory must be absolute: ${team.codeDirectory}`));
     return this.queue(team.slug, async () => {
       if (this.stopped) throw new Error('the runtime is stopped');

@@ -4,7 +4,6 @@
  * signed-out session is refused everywhere and after restarts. `expiresAt` (epoch seconds, usable
  * as a DynamoDB TTL attribute) says when the record is no longer needed: the session has expired.
  */
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { OrganiserStore } from './organiser-store';
 
 const sessionKey = (id: string) => ({ pk: 'SESSION', sk: id });
@@ -13,16 +12,10 @@ export class SessionRecords {
   constructor(private readonly store: OrganiserStore) {}
 
   async revokeSession(id: string, expiresAt: number): Promise<void> {
-    await this.store.documents.send(
-      new PutCommand({
-        TableName: this.store.tableName,
-        Item: { ...sessionKey(id), revokedAt: new Date().toISOString(), expiresAt: Math.ceil(expiresAt / 1000) },
-      }),
-    );
+    await this.store.table.put(sessionKey(id), { revokedAt: new Date().toISOString(), expiresAt: Math.ceil(expiresAt / 1000) });
   }
 
   async isSessionRevoked(id: string): Promise<boolean> {
-    const result = await this.store.documents.send(new GetCommand({ TableName: this.store.tableName, Key: sessionKey(id), ConsistentRead: true }));
-    return result.Item !== undefined;
+    return (await this.store.table.get(sessionKey(id))) !== null;
   }
 }

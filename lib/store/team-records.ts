@@ -1,15 +1,14 @@
 /**
- * Making team records: slug rules, and the initial record of a local or an AWS team. Used by the
+ * Making team records: the slug schema, and the initial record of a local or an AWS team. Used by the
  * supervisor (the default teams) and the organiser's API (teams added during the event).
  */
 import { z } from 'zod';
+import { isTeamSlug, TEAM_SLUG_RULE } from '../domain/team-slug';
 import { DEFAULT_RESOURCES, localResources, type PipelineResources } from '../pipeline-resources';
 import type { LocalPipeline, Team } from './types';
 
-/** A short, URL-safe team identifier: lower-case letters, digits and dashes, 2–32 characters. */
-export const teamSlugSchema = z
-  .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])$/, 'slug must be 2–32 lower-case letters, digits or dashes, starting and ending with a letter or digit');
+/** A team slug, checked against the one slug rule (lib/domain/team-slug.ts). */
+export const teamSlugSchema = z.string().refine(isTeamSlug, `slug must be ${TEAM_SLUG_RULE}`);
 
 /** The teams a fresh local workshop starts with. */
 export const DEFAULT_LOCAL_TEAMS: ReadonlyArray<{ slug: string; name: string; pipeline: LocalPipeline }> = [
