@@ -1,7 +1,8 @@
 /**
  * Rounds written into an organiser store as the scheduler writes them — started under the lease,
  * closed with their verdict and points in the same transaction — for tests of what the scoreboard
- * and the organiser's exports show, without running a pipeline.
+ * and the organiser's exports show, without running a pipeline; and rounds offered to a remote
+ * team's agent (docs/room.md).
  */
 import { AGGREGATION_KEYS } from '@/lib/domain/hierarchy';
 import type { OrganiserStore } from '@/lib/store/organiser-store';
@@ -38,4 +39,31 @@ export async function closeRecordedRound(
 /** A round started and closed at once. */
 export async function recordRound(store: OrganiserStore, team: string, number: number, outcome: Parameters<typeof closeRecordedRound>[2]): Promise<void> {
   await closeRecordedRound(store, await startRecordedRound(store, team, number), outcome);
+}
+
+/**
+ * Offers round `number` to a remote team's agent as the scheduler does (the round record with its
+ * offer), holding the scheduler's lease; `startBy` defaults to 15 s after the offer.
+ */
+export async function offerRecordedRound(store: OrganiserStore, team: string, number: number, options: { startBy?: string } = {}): Promise<Round> {
+  if (!(await store.acquireLease(LEASE.holder, 600_000))) throw new Error('another scheduler holds the lease of this store');
+  const offeredAt = new Date().toISOString();
+  const round: Round = {
+    team,
+    number,
+    lab: 1,
+    seed: number,
+    status: 'running',
+    startedAt: offeredAt,
+    points: 0,
+    offer: {
+      messages: 200,
+      failurePercentages: { state: 0, map: 0, reduce: 0 },
+      deadlineSeconds: 30,
+      offeredAt,
+      startBy: options.startBy ?? new Date(Date.parse(offeredAt) + 15_000).toISOString(),
+    },
+  };
+  await store.startRound(round, LEASE);
+  return round;
 }

@@ -73,6 +73,13 @@ export async function parseBody<T extends z.ZodType>(request: Request, schema: T
   return result.data;
 }
 
+/** Parses a request's query parameters against a schema; 400 naming the parameter on failure. */
+export function parseQuery<T extends z.ZodType>(request: Request, schema: T): z.infer<T> {
+  const result = schema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  if (!result.success) throw new HttpError(400, describeIssues(result.error));
+  return result.data;
+}
+
 /** Parses a path parameter against a schema; 400 naming the parameter on failure. */
 export function parseParam<T extends z.ZodType>(name: string, value: string, schema: T): z.infer<T> {
   const result = schema.safeParse(value);

@@ -10,10 +10,18 @@ import type { SnapshotBuilder } from '../scoreboard/snapshot';
 import { roundsCsv, standingsCsv } from '../scoreboard/views/exports';
 import type { AdminTeam } from '../scoreboard/views/types';
 import { labForScore, type OrganiserStore } from '../store/organiser-store';
-import { newAwsTeam, newLocalTeam } from '../store/team-records';
+import { newAwsTeam, newLocalTeam, newRemoteTeam } from '../store/team-records';
 import type { Command, Settings, Team } from '../store/types';
 import { HttpError, noTeam } from './http';
 import type { AnnouncementInput, Freeze, NewTeamInput, SettingsChanges, StartRound, TeamChanges } from './schemas';
+import type { TeamTokens } from './team-tokens';
+import { joinCommand } from './team-tokens';
+
+/** A team just added; a remote team comes with its join token. */
+export interface AddedTeam {
+  team: Team;
+  joinToken?: string;
+}
 
 export class OrganiserActions {
   constructor(
@@ -22,7 +30,9 @@ export class OrganiserActions {
     /** Region recorded for local teams (the emulators' region). */
     private readonly localRegion: string,
     /** Whether local teams can run (false in AWS mode: no emulators, no function runtime). */
-    private readonly localTeams = true,
+    private readonly localTeams: boolean,
+    /** Remote teams' join tokens. */
+    private readonly tokens: TeamTokens,
   ) {}
 
   private async existing(slug: string): Promise<Team> {
@@ -44,21 +54,26 @@ export class OrganiserActions {
     return this.store.getSettings();
   }
 
-  async addTeam(input: NewTeamInput): Promise<Team> {
+  async addTeam(input: NewTeamInput): Promise<AddedTeam> {
     if (input.kind === 'local' && !this.localTeams) {
-      throw new HttpError(400, 'kind: this workshop runs on AWS (WORKSHOP_MODE=aws), so it has no emulators for a local team: add the team as "aws"');
+      throw new HttpError(
+        400,
+        'kind: this workshop runs on AWS (WORKSHOP_MODE=aws), so it has no emulators for a local team: add the team as "aws" or "remote"',
+      );
     }
     const team =
       input.kind === 'local'
         ? newLocalTeam(input.slug, input.name, input.pipeline, this.localRegion)
-        : newAwsTeam({
-            slug: input.slug,
-            name: input.name,
-            region: input.region,
-            roleArn: input.roleArn,
-            externalId: input.externalId,
-            resources: input.resources,
-          });
+        : input.kind === 'remote'
+          ? newRemoteTeam(input.slug, input.name, this.localRegion)
+          : newAwsTeam({
+              slug: input.slug,
+              name: input.name,
+              region: input.region,
+              roleArn: input.roleArn,
+              externalId: input.externalId,
+              resources: input.resources,
+            });
     try {
       await this.store.createTeam(team);
     } catch (error) {
@@ -66,7 +81,42 @@ export class OrganiserActions {
       throw error;
     }
     this.snapshots.invalidate();
-    return team;
+    if (team.kind !== 'remote') return { team };
+    const joinToken = await this.tokens.issue(team.slug);
+    if (!joinToken) throw new HttpError(409, `slug: team "${team.slug}" was changed while it was being added; try again`);
+    return { team, joinToken };
+  }
+
+  /** A remote team's current join token and command (organiser only); 404 when it has none. */
+  async joinCommand(slug: string, organiserUrl: string): Promise<{ joinToken: string | null; joinCommand: string | null; createdAt: string }> {
+    const team = await this.existing(slug);
+    if (team.kind !== 'remote') throw new HttpError(404, `team "${slug}" is not a remote team: only remote teams have a join token`);
+    const current = await this.tokens.current(slug);
+    if (!current) throw new HttpError(404, `team "${slug}" has no join token (it was revoked): POST to make a new one`);
+    return {
+      joinToken: current.token,
+      joinCommand: current.token ? joinCommand(organiserUrl, current.token) : null,
+      createdAt: current.createdAt,
+    };
+  }
+
+  /** A new join token for a remote team; its old one stops working. */
+  async regenerateToken(slug: string, organiserUrl: string): Promise<{ joinToken: string; joinCommand: string }> {
+    const team = await this.existing(slug);
+    if (team.kind !== 'remote') throw new HttpError(400, `slug: team "${slug}" is not a remote team: only remote teams have a join token`);
+    const joinToken = await this.tokens.issue(slug);
+    if (!joinToken) throw new HttpError(409, `team "${slug}" changed meanwhile; try again`);
+    this.snapshots.invalidate();
+    return { joinToken, joinCommand: joinCommand(organiserUrl, joinToken) };
+  }
+
+  /** Revokes a remote team's join token (its agent is refused from now on). */
+  async revokeToken(slug: string): Promise<{ revoked: boolean }> {
+    const team = await this.existing(slug);
+    if (team.kind !== 'remote') throw new HttpError(400, `slug: team "${slug}" is not a remote team: only remote teams have a join token`);
+    const revoked = await this.tokens.revoke(slug);
+    this.snapshots.invalidate();
+    return { revoked };
   }
 
   async updateTeam(slug: string, changes: TeamChanges): Promise<Team> {
@@ -88,6 +138,7 @@ export class OrganiserActions {
 
   /** Removes a team and its rounds; answers the slug removed. */
   async removeTeam(slug: string): Promise<string> {
+    await this.tokens.forgetTeam(slug);
     if (!(await this.store.deleteTeam(slug))) throw noTeam(slug);
     this.snapshots.invalidate();
     return slug;

@@ -35,6 +35,26 @@ export async function requireOrganiser(request: Request, context: AppContext): P
   }
 }
 
+/** The second argument Next.js passes to a handler under `rounds/[number]`. */
+export type RoundNumberContext = { params: Promise<{ number: string }> };
+
+/** Throws the right HttpError unless the request carries a valid join token; answers its team. */
+export async function requireAgent(request: Request, context: AppContext): Promise<string> {
+  const result = await context.agentGate.authorize(request.headers.get('authorization'), clientAddressOf(request));
+  if (result.ok) return result.team;
+  const headers: Record<string, string> = result.retryAfterSeconds ? { 'retry-after': String(result.retryAfterSeconds) } : {};
+  if (result.status === 401) headers['www-authenticate'] = 'Bearer realm="agent"';
+  throw new HttpError(result.status, result.message, headers);
+}
+
+/** A remote team's agent route (docs/room.md): the join token names the team. */
+export function agentRoute(request: Request, handler: (context: AppContext, team: string) => Promise<Response>): Promise<Response> {
+  return respond(async () => {
+    const context = appContext();
+    return handler(context, await requireAgent(request, context));
+  });
+}
+
 /** A public route. */
 export function publicRoute(handler: (context: AppContext) => Promise<Response>): Promise<Response> {
   return respond(() => handler(appContext()));

@@ -24,7 +24,7 @@ describe('organiser API input', () => {
   });
 
   it('names the field at fault', () => {
-    expect(problem(newTeamSchema, { kind: 'cloud', slug: 'a1', name: 'A' })).toBe('kind: kind must be "local" or "aws"');
+    expect(problem(newTeamSchema, { kind: 'cloud', slug: 'a1', name: 'A' })).toBe('kind: kind must be "local", "aws" or "remote"');
     expect(problem(newTeamSchema, { kind: 'local', slug: 'No Spaces', name: 'A' })).toMatch(/^slug: /);
     expect(problem(newTeamSchema, { kind: 'aws', slug: 'a1', name: 'A', region: 'eu-west-1', roleArn: 'role' })).toMatch(/^roleArn: /);
     expect(problem(newTeamSchema, { kind: 'aws', slug: 'a1', name: 'A', region: 'europe', roleArn: 'arn:aws:iam::123456789012:role/R' })).toMatch(/^region: /);

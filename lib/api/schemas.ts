@@ -44,8 +44,9 @@ export const newTeamSchema = z.discriminatedUnion(
         .partial()
         .optional(),
     }),
+    z.strictObject({ kind: z.literal('remote'), slug: slugSchema, name }),
   ],
-  { error: 'kind must be "local" or "aws"' },
+  { error: 'kind must be "local", "aws" or "remote"' },
 );
 export type NewTeamInput = z.infer<typeof newTeamSchema>;
 

@@ -28,7 +28,8 @@ export function cookieValue(cookieHeader: string | null, name: string): string |
   return null;
 }
 
-function bearerOf(authorization: string | null): string | null {
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerOf(authorization: string | null): string | null {
   const match = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '');
   return match?.[1]?.trim() ?? null;
 }

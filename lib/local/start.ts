@@ -4,9 +4,9 @@
  * that started us goes away.
  */
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lanAddresses } from '../api/organiser-url';
 import { type Config, ConfigError, readConfig } from '../config';
 import { watchForOrphaning } from './ancestry';
 import { isPortFree } from './ports';
@@ -37,13 +37,6 @@ async function portProblems(config: Config): Promise<string[]> {
     }
   }
   return problems;
-}
-
-function lanAddresses(): string[] {
-  return Object.values(os.networkInterfaces())
-    .flat()
-    .filter((address) => address && address.family === 'IPv4' && !address.internal)
-    .map((address) => address!.address);
 }
 
 function banner(supervisor: Supervisor, config: Config, secret: string, secretGenerated: boolean): string {

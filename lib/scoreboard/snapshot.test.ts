@@ -9,9 +9,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbFixture } from '@/testing/fixtures';
 import { freshOrganiserStore } from '@/testing/organiser-store';
 import { OrganiserActions } from '../api/organiser-actions';
+import { TeamTokens } from '../api/team-tokens';
+import { AgentGate } from '../auth/join-tokens';
 import { type Connection, dynamoDbClient } from '../aws/clients';
 import { AGGREGATION_KEYS } from '../domain/hierarchy';
 import { LOCAL_REGION } from '../local/emulators';
+import { AgentRecords } from '../store/agent-records';
 import { OrganiserStore } from '../store/organiser-store';
 import { newLocalTeam } from '../store/team-records';
 import type { Round } from '../store/types';
@@ -176,7 +179,13 @@ describe('in AWS mode (no emulators)', () => {
     const builder = new SnapshotBuilder({ store, localTeams: false });
     const admin = JSON.parse((await builder.current()).admin().body) as AdminView;
     expect(admin.localTeams).toBe(false);
-    const actions = new OrganiserActions(store, builder, LOCAL_REGION, false);
+    const actions = new OrganiserActions(
+      store,
+      builder,
+      LOCAL_REGION,
+      false,
+      new TeamTokens(new AgentRecords(store), new AgentGate(async () => null), undefined),
+    );
     await expect(actions.addTeam({ kind: 'local', slug: 'nowhere', name: 'Nowhere', pipeline: 'handlers' })).rejects.toMatchObject({
       status: 400,
       message: expect.stringMatching(/^kind: .*add the team as "aws"/),

@@ -15,7 +15,8 @@ const RUNNING_PK = 'RUNNING';
 
 const roundPk = (slug: string) => `ROUND#${slug}`;
 const roundSk = (number: number) => String(number).padStart(10, '0');
-const roundKey = (slug: string, number: number) => ({ pk: roundPk(slug), sk: roundSk(number) });
+/** A round record's key (also for ./agent-records.ts, which writes the agent's reports on it). */
+export const roundKey = (slug: string, number: number) => ({ pk: roundPk(slug), sk: roundSk(number) });
 const runningKey = (slug: string, number: number) => ({ pk: RUNNING_PK, sk: `${slug}#${roundSk(number)}` });
 
 /** The round has not been closed yet. */

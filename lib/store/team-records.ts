@@ -1,5 +1,5 @@
 /**
- * Making team records: the slug schema, and the initial record of a local or an AWS team. Used by the
+ * Making team records: the slug schema, and the initial record of a local, an AWS or a remote team. Used by the
  * supervisor (the default teams) and the organiser's API (teams added during the event).
  */
 import { z } from 'zod';
@@ -59,5 +59,20 @@ export function newAwsTeam(settings: AwsTeamSettings): Team {
     kind: 'aws',
     connection: { region: settings.region, roleArn: settings.roleArn, externalId: settings.externalId },
     resources: { ...DEFAULT_RESOURCES, ...settings.resources },
+  };
+}
+
+/**
+ * A team whose pipeline runs on its own laptop, joined to the game by its agent (docs/room.md). Its
+ * resources carry the default names, as the participant's stack creates them.
+ */
+export function newRemoteTeam(slug: string, name: string, region: string): Team {
+  const now = new Date().toISOString();
+  return {
+    ...baseRecord(slug, name, now),
+    kind: 'remote',
+    connection: { region },
+    resources: { ...DEFAULT_RESOURCES },
+    remote: { lastSeenAt: null, agent: null },
   };
 }

@@ -10,7 +10,8 @@ import { type Condition, isConditionFailure, itemAbsent, itemExists, type StoreT
 import type { Lab, LocalStatus, Team } from './types';
 
 const TEAM_PK = 'TEAM';
-const teamKey = (slug: string) => ({ pk: TEAM_PK, sk: slug });
+/** A team record's key (also for ./agent-records.ts, which writes the agent's part of it). */
+export const teamKey = (slug: string) => ({ pk: TEAM_PK, sk: slug });
 
 /** Points a passing round earns, and the score at which a team moves to Lab 2. */
 export const POINTS_PER_ROUND = 100;

@@ -24,10 +24,26 @@ export interface LocalTeamState {
   resetDoneAt?: string;
 }
 
+/** What the agent of a remote team said about itself at its latest `hello` (docs/room.md). */
+export interface AgentInfo {
+  version: string;
+  pipeline: string;
+  host: string;
+}
+
+/** A remote team's connection with its agent; online/offline is derived from `lastSeenAt` (docs/room.md). */
+export interface RemoteTeamState {
+  /** The organiser's time of the agent's latest request (written at most every 2 s); null before the first. */
+  lastSeenAt: string | null;
+  agent: AgentInfo | null;
+}
+
+export type TeamKind = 'local' | 'aws' | 'remote';
+
 export interface Team {
   slug: string;
   name: string;
-  kind: 'local' | 'aws';
+  kind: TeamKind;
   /** Rounds run only for active teams. */
   active: boolean;
   /** The lab the team plays now (from progression, or the organiser's override). */
@@ -44,6 +60,8 @@ export interface Team {
   resources: PipelineResources;
   /** Present for local teams only. */
   local?: LocalTeamState;
+  /** Present for remote teams only. */
+  remote?: RemoteTeamState;
 }
 
 export interface Announcement {
@@ -72,7 +90,7 @@ export interface RoundCounts {
   duplicates: number;
 }
 
-export type DiagnosisCode = 'no-change' | 'missing-table' | 'access-denied' | 'partial' | 'stale-versions' | 'double-applied' | 'unknown';
+export type DiagnosisCode = 'offline' | 'no-change' | 'missing-table' | 'access-denied' | 'partial' | 'stale-versions' | 'double-applied' | 'unknown';
 
 export interface Diagnosis {
   code: DiagnosisCode;
@@ -83,6 +101,36 @@ export interface Diagnosis {
 }
 
 export type RoundStatus = 'running' | 'passed' | 'failed' | 'void';
+
+/** A remote team's round as its agent gets it (docs/room.md): written with the round, never changed. */
+export interface RoundOffer {
+  messages: number;
+  failurePercentages: FailurePercentages;
+  deadlineSeconds: number;
+  offeredAt: string;
+  /** The agent must start the round before this (organiser's clock), else it fails `offline`. */
+  startBy: string;
+}
+
+/** The agent's `start` that won the round (first writer wins). */
+export interface AgentStart {
+  startId: string;
+  /** The organiser's clock; time-to-correct counts from here. */
+  startedAt: string;
+  /** Keys the agent could not read as numbers, with why. */
+  unreadable: Array<{ key: string; problem: string }>;
+}
+
+/** The agent's `sent` report. */
+export interface AgentSent {
+  startId: string;
+  /** The organiser's time of arrival: the deadline counts from here. */
+  sentAt: string;
+  acknowledged: number | null;
+  durationMs: number | null;
+  /** Why the burst could not be sent whole (the round then fails `offline`). */
+  error: string | null;
+}
 
 export interface Round {
   team: string;
@@ -109,6 +157,10 @@ export interface Round {
   /** Why the round was not scored (our side failed). */
   voidReason?: string;
   points: number;
+  /** Remote teams: the round as offered to the agent, and the agent's reports. */
+  offer?: RoundOffer;
+  agentStart?: AgentStart;
+  agentSent?: AgentSent;
 }
 
 /** An organiser request the scheduler carries out. */

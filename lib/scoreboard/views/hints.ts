@@ -6,6 +6,8 @@
 import type { DiagnosisCode } from '@/lib/store/types';
 
 const HINTS: Record<DiagnosisCode, string> = {
+  offline:
+    'Your machine was not connected to the game: is npm start -- --join still running on your laptop, and does it reach the organiser’s address? Its terminal says why it stopped.',
   'no-change':
     'Is State triggered by the Kinesis stream, and Reduce by the ReduceTable stream (one at a time)? Locally that is pipeline/handlers/triggers.json; on AWS, the functions’ triggers, Reduce’s concurrency and its permissions.',
   'missing-table': 'The AggregateTable does not exist where the scoreboard looks: check the stack is deployed and the table name in the team settings.',

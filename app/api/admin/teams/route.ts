@@ -1,4 +1,4 @@
-/** GET /api/admin/teams: every team with its settings. POST: add a local or AWS team. */
+/** GET /api/admin/teams: every team with its settings. POST: add a local, AWS or remote team (a remote one comes with its joinToken). */
 import { json, parseBody } from '@/lib/api/http';
 import { organiserRoute } from '@/lib/api/routes';
 import { newTeamSchema } from '@/lib/api/schemas';
@@ -10,5 +10,5 @@ export function GET(request: Request) {
 }
 
 export function POST(request: Request) {
-  return organiserRoute(request, async ({ actions }) => json({ team: await actions.addTeam(await parseBody(request, newTeamSchema)) }, 201));
+  return organiserRoute(request, async ({ actions }) => json(await actions.addTeam(await parseBody(request, newTeamSchema)), 201));
 }

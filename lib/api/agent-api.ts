@@ -1,0 +1,207 @@
+/**
+ * The agent API (docs/room.md): what a remote team's agent may do with its join token — say hello,
+ * long-poll for its next round, `start` it (conditional) and report it `sent` (idempotent), upload its
+ * AggregateTable and forward its function logs. Every call marks the agent seen (written at most
+ * every 2 s per team). The token names the team: no path names one.
+ */
+import { AGGREGATION_KEYS, MESSAGE_COUNT_KEY } from '../domain/hierarchy';
+import { PIPELINE_FUNCTIONS } from '../pipeline-resources';
+import type { LogEntry } from '../runtime/logs/log-entry';
+import type { AgentRecords, ForwardedLogs, ReportRefusal } from '../store/agent-records';
+import type { OrganiserStore } from '../store/organiser-store';
+import type { AgentInfo, Round } from '../store/types';
+import type { LogsReport, SentReport, StartReport, TableReport } from './agent-schemas';
+import { LOG_ENTRIES_PER_CALL } from './agent-schemas';
+import { RoundWaits } from './agent-waits';
+import { HttpError, json } from './http';
+import { requestOrigin } from './organiser-url';
+
+/** Limits the agent must keep, told at `hello`. */
+export const AGENT_LIMITS = {
+  longPollSeconds: 25,
+  tableUploadMinIntervalMs: 250,
+  logEntriesPerCall: LOG_ENTRIES_PER_CALL,
+  offlineAfterSeconds: 10,
+} as const;
+
+/** The agent's last-seen time is written at most this often per team. */
+export const SEEN_WRITE_INTERVAL_MS = 2000;
+/** Table uploads arriving faster than this are refused (429): the agent keeps 250 ms, with slack for network jitter. */
+export const TABLE_UPLOAD_FLOOR_MS = 200;
+/** Forwarded log entries kept per function, and at most this much JSON per team. */
+export const LOG_ENTRIES_KEPT = 40;
+export const LOG_BYTES_KEPT = 300 * 1024;
+
+const DECIMAL = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const TABLE_KEYS = new Set([...AGGREGATION_KEYS, MESSAGE_COUNT_KEY]);
+
+/** Whether the agent should act on a round: offered and not yet started (numbered above `after`, before `startBy`), or started and not yet reported sent. */
+export function isOpenForAgent(round: Round, after: number, nowIso: string): boolean {
+  if (round.status !== 'running' || !round.offer || round.agentSent) return false;
+  if (round.agentStart) return true;
+  return round.number > after && nowIso < round.offer.startBy;
+}
+
+/** A round as the agent gets it from `rounds/next`. */
+export function offerOf(round: Round) {
+  const offer = round.offer!;
+  return {
+    number: round.number,
+    lab: round.lab,
+    seed: round.seed,
+    messages: offer.messages,
+    failurePercentages: offer.failurePercentages,
+    deadlineSeconds: offer.deadlineSeconds,
+    offeredAt: offer.offeredAt,
+    startBy: offer.startBy,
+    started: round.agentStart ? { startId: round.agentStart.startId, startedAt: round.agentStart.startedAt } : null,
+  };
+}
+
+/** The values the game can read, and the keys it cannot (with why), of a table as the agent read it. */
+export function readableValues(values: Readonly<Partial<Record<string, string>>>, unreadable: Array<{ key: string; problem: string }>) {
+  const readable: Record<string, string> = {};
+  const problems = [...unreadable];
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined || !TABLE_KEYS.has(key)) continue;
+    if (DECIMAL.test(value)) readable[key] = value;
+    else problems.push({ key, problem: `Value is not a number: ${JSON.stringify(value.slice(0, 40))}` });
+  }
+  return { readable, unreadable: problems.slice(0, TABLE_KEYS.size) };
+}
+
+const REFUSALS: Record<Exclude<ReportRefusal, 'no-round'>, (number: number, round: Round | null) => string> = {
+  'started-elsewhere': (number) => `round ${number} was already started by another run of the agent`,
+  closed: (number, round) =>
+    round?.status === 'running'
+      ? `round ${number} is closed: it was not started before ${round.offer?.startBy}`
+      : `round ${number} is closed: it ended (${round?.status})`,
+  'not-started': (number) => `round ${number} was not started: send start before sent`,
+};
+
+function refused(refusal: ReportRefusal, number: number, round: Round | null): Response {
+  if (refusal === 'no-round') throw new HttpError(404, `your team has no round ${number}`);
+  return json({ error: REFUSALS[refusal](number, round), reason: refusal }, 409);
+}
+
+/** Keeps the newest entries per function (oldest first), at most LOG_ENTRIES_KEPT each and LOG_BYTES_KEPT in all. */
+export function mergeLogs(kept: ForwardedLogs | null, entries: readonly LogEntry[]): ForwardedLogs {
+  const merged = Object.fromEntries(PIPELINE_FUNCTIONS.map((fn) => [fn, [...(kept?.[fn] ?? [])]])) as ForwardedLogs;
+  for (const entry of entries) {
+    const list = merged[entry.function];
+    if (list.some((existing) => existing.id === entry.id)) continue;
+    list.push(entry);
+  }
+  for (const fn of PIPELINE_FUNCTIONS) merged[fn] = merged[fn].sort((a, b) => a.id - b.id).slice(-LOG_ENTRIES_KEPT);
+  while (Buffer.byteLength(JSON.stringify(merged)) > LOG_BYTES_KEPT) {
+    const longest = PIPELINE_FUNCTIONS.reduce((a, b) => (merged[a].length >= merged[b].length ? a : b));
+    merged[longest].shift();
+  }
+  return merged;
+}
+
+export class AgentApi {
+  private readonly seenWrittenAt = new Map<string, number>();
+  private readonly tableReceivedAt = new Map<string, number>();
+  private readonly waits: RoundWaits;
+
+  constructor(
+    private readonly store: OrganiserStore,
+    private readonly records: AgentRecords,
+    private readonly publicUrl: string | undefined,
+    private readonly port: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.waits = new RoundWaits(store, (team) => this.seen(team));
+  }
+
+  /** Marks the team's agent seen (at most one write per team every 2 s, unless it tells who it is). */
+  async seen(team: string, agent?: AgentInfo): Promise<void> {
+    const now = this.now();
+    if (!agent && now - (this.seenWrittenAt.get(team) ?? 0) < SEEN_WRITE_INTERVAL_MS) return;
+    this.seenWrittenAt.set(team, now);
+    await this.records.markSeen(team, new Date(now).toISOString(), agent);
+  }
+
+  async hello(request: Request, slug: string, agent: AgentInfo): Promise<Response> {
+    const [team, settings] = await Promise.all([this.store.getTeam(slug), this.store.getSettings(), this.seen(slug, agent)]);
+    if (!team) throw new HttpError(401, 'the join token’s team was removed: ask the organiser for your team’s current join command');
+    return json({
+      team: { slug: team.slug, name: team.name },
+      teamPageUrl: `${requestOrigin(request, this.publicUrl, this.port)}/teams/${team.slug}`,
+      serverTime: new Date(this.now()).toISOString(),
+      settings: {
+        roundIntervalSeconds: settings.roundIntervalSeconds,
+        roundMessages: settings.roundMessages,
+        roundDeadlineSeconds: settings.roundDeadlineSeconds,
+        paused: settings.paused,
+        nextRoundAt: settings.nextRoundAt,
+      },
+      agent: AGENT_LIMITS,
+    });
+  }
+
+  /** The team's open round at once, else held up to `waitSeconds` (204 when none came). */
+  async nextRound(team: string, after: number, waitSeconds: number, signal?: AbortSignal): Promise<Response> {
+    await this.seen(team);
+    const newest = await this.records.newestRound(team);
+    let open = newest && isOpenForAgent(newest, after, new Date(this.now()).toISOString()) ? newest : null;
+    if (!open && waitSeconds > 0) open = await this.waits.wait(team, after, waitSeconds * 1000, signal);
+    if (!open) return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
+    return json({ offer: offerOf(open) });
+  }
+
+  async start(team: string, number: number, report: StartReport): Promise<Response> {
+    await this.seen(team);
+    const { readable, unreadable } = readableValues(report.baseline, report.unreadable);
+    const startedAt = new Date(this.now()).toISOString();
+    const result = await this.records.startRound(team, number, { startId: report.startId, startedAt, unreadable }, readable);
+    if (!result.ok) return refused(result.refusal, number, result.round);
+    return json({ number, startId: result.start.startId, startedAt: result.start.startedAt });
+  }
+
+  async sent(team: string, number: number, report: SentReport): Promise<Response> {
+    await this.seen(team);
+    const sentAt = new Date(this.now()).toISOString();
+    const failed = 'error' in report;
+    const result = await this.records.reportSent(
+      team,
+      number,
+      {
+        startId: report.startId,
+        sentAt,
+        acknowledged: failed ? null : report.acknowledged,
+        durationMs: failed ? null : report.durationMs,
+        error: failed ? report.error : null,
+      },
+      (round) => round.offer?.deadlineSeconds ?? 30,
+    );
+    if (!result.ok) return refused(result.refusal, number, result.round);
+    return json({ number, sentAt: result.sent.sentAt, deadlineAt: result.deadlineAt });
+  }
+
+  async table(team: string, report: TableReport): Promise<Response> {
+    await this.seen(team);
+    const now = this.now();
+    const last = this.tableReceivedAt.get(team) ?? 0;
+    if (now - last < TABLE_UPLOAD_FLOOR_MS) {
+      throw new HttpError(429, `table values come at most every ${AGENT_LIMITS.tableUploadMinIntervalMs} ms: send the latest again after that`, {
+        'retry-after': '1',
+      });
+    }
+    this.tableReceivedAt.set(team, now);
+    const { readable, unreadable } = readableValues(report.values, report.unreadable);
+    const receivedAt = new Date(now).toISOString();
+    await this.records.putTable({ team, values: readable, unreadable, readAt: report.readAt, receivedAt });
+    return json({ receivedAt });
+  }
+
+  async logs(team: string, report: LogsReport): Promise<Response> {
+    await this.seen(team);
+    if (report.entries.length > 0) {
+      const entries = report.entries.map((entry) => ({ ...entry, team }) as LogEntry);
+      await this.records.putLogs(team, mergeLogs(await this.records.logsOf(team), entries));
+    }
+    return json({ accepted: report.entries.length });
+  }
+}
