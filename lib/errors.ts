@@ -26,3 +26,6 @@ export class TeamExistsError extends Error {}
 
 /** A team was to be changed that the organiser store does not have. */
 export class TeamNotFoundError extends Error {}
+
+/** The organiser refused the agent's join token (401): revoked, regenerated, or its team removed. */
+export class TokenRefusedError extends Error {}

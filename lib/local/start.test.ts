@@ -2,7 +2,9 @@
  * `npm start` end to end: the whole stack reaches healthy and serves the web app; only the web app
  * listens beyond loopback, and only the web app and the scheduler know the organiser's secret; Ctrl-C
  * (SIGINT to the process group), or SIGTERM to npm alone, leaves no process behind (the teams'
- * sandboxes included); a taken port is reported.
+ * sandboxes included); a taken port is reported. The join mode (`--join`, room mode's participant,
+ * against a stand-in of the organiser's agent protocol) starts only the team's stack, on loopback
+ * only, names the team and its page, stops cleanly, and stops with a clear line on a refused token.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '@/testing/eventually';
+import { OrganiserStandIn } from '@/testing/organiser-stand-in';
 import { freePorts } from '@/testing/ports';
 import { commandLine, descendantsOf, environmentOf, isAlive, isLoopback, listeningSockets, statFields } from './process-tree';
 
@@ -40,8 +43,8 @@ async function stackEnvironment(): Promise<NodeJS.ProcessEnv> {
   };
 }
 
-function startWorkshop(env: NodeJS.ProcessEnv): { npm: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const npm = spawn('npm', ['start'], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+function startWorkshop(env: NodeJS.ProcessEnv, args: string[] = []): { npm: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const npm = spawn('npm', ['start', ...(args.length ? ['--', ...args] : [])], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(npm);
   let output = '';
   npm.stdout!.on('data', (chunk) => (output += chunk));
@@ -150,6 +153,69 @@ describe('npm start', () => {
       expect(workshop.output()).toContain(`port ${env.KINESIS_PORT} (KINESIS_PORT) is already in use`);
     } finally {
       blocker.close();
+    }
+  });
+});
+
+describe('npm start -- --join (room mode, the participant)', () => {
+  const TOKEN = `wsj_${'b'.repeat(43)}`;
+  const TEAM = { slug: 'blue-whales', name: 'Blue Whales' };
+
+  it("starts only the team's stack on loopback, names the team and its page, runs a round, and leaves no process after Ctrl-C", async () => {
+    const organiser = await OrganiserStandIn.start(TOKEN, TEAM);
+    try {
+      const env = await stackEnvironment();
+      const workshop = startWorkshop(env, ['--join', organiser.url, '--token', TOKEN, '--pipeline', 'solution']);
+      let exitCode: number | null | undefined;
+      void workshop.exited.then((code) => (exitCode = code));
+      await eventually(
+        'the banner (or an exit)',
+        () => ({ exitCode, output: workshop.output() }),
+        ({ output }) => output.includes('has joined the workshop') || exitCode !== undefined,
+        { timeoutMs: 300_000, intervalMs: 250 },
+      );
+      expect(exitCode, workshop.output()).toBeUndefined();
+      const output = workshop.output();
+      expect(output).toContain('Blue Whales (blue-whales)');
+      expect(output).toContain(`${organiser.url}/teams/blue-whales`);
+      expect(output).toContain('pipeline/solution/');
+
+      const descendants = descendantsOf(workshop.npm.pid!);
+      const roles = new Map([workshop.npm.pid!, ...descendants].map((pid) => [pid, roleOf(pid)]));
+      expect([...roles.values()].filter((role) => ['web app', 'scheduler'].includes(role))).toEqual([]);
+      expect([...roles.values()].filter((role) => role === 'DynamoDB Local')).toHaveLength(1);
+      const listeners = listeningSockets([...roles.keys()]).map((socket) => ({ ...socket, role: roles.get(socket.pid) }));
+      expect(listeners.some((socket) => socket.role === 'kinesalite' && socket.port === Number(env.KINESIS_PORT))).toBe(true);
+      expect(listeners.some((socket) => socket.role === 'runtime' && socket.port === Number(env.RUNTIME_PORT))).toBe(true);
+      expect(listeners.filter((socket) => !isLoopback(socket.address))).toEqual([]);
+
+      organiser.offer({ number: 1, lab: 1, seed: 99, messages: 200 });
+      const sent = await eventually('round 1 sent', () => organiser.rounds.get(1)?.sent, { timeoutMs: 120_000 });
+      expect(sent).toMatchObject({ acknowledged: 200 });
+      await eventually('a table upload counting the round', () => organiser.tables.at(-1)?.values.message_count === '200', { timeoutMs: 120_000 });
+
+      process.kill(-workshop.npm.pid!, 'SIGINT');
+      await workshop.exited;
+      await allStopped(descendants);
+    } finally {
+      await organiser.stop();
+    }
+  });
+
+  it('stops with a clear message when the organiser refuses the token, and exits 2 on a malformed one', async () => {
+    const organiser = await OrganiserStandIn.start(TOKEN, TEAM);
+    try {
+      organiser.refuseToken = true;
+      const env = await stackEnvironment();
+      const refused = startWorkshop(env, ['--join', organiser.url, '--token', TOKEN]);
+      expect(await refused.exited).toBe(1);
+      expect(refused.output()).toContain("refused this join token (this join token is not valid): ask the organiser for your team's current join command");
+
+      const malformed = startWorkshop(env, ['--join', organiser.url, '--token', 'not-a-token']);
+      expect(await malformed.exited).toBe(2);
+      expect(malformed.output()).toContain('--token is not a join token');
+    } finally {
+      await organiser.stop();
     }
   });
 });

@@ -1,14 +1,17 @@
 /**
  * `npm start`: checks prerequisites and ports, starts the whole local workshop under the supervisor,
  * prints one banner, and stops every part on Ctrl-C, SIGTERM, SIGHUP, a crash, or when the process
- * that started us goes away.
+ * that started us goes away. `npm start -- --join <organiser URL> --token <token>` starts instead
+ * only this team's stack and the agent that joins the organiser's game (room mode, see join.ts).
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { lanAddresses } from '../api/organiser-url';
 import { type Config, ConfigError, readConfig } from '../config';
 import { watchForOrphaning } from './ancestry';
+import { type JoinArguments, JoinUsageError, joinArguments, Participant } from './join';
 import { isPortFree } from './ports';
 import { prerequisiteProblems } from './prerequisites';
 import { killAllProcessesNow } from './processes';
@@ -25,9 +28,11 @@ function fatal(message: string, code = 1): never {
   process.exit(code);
 }
 
-async function portProblems(config: Config): Promise<string[]> {
-  const ports: Array<[number, string]> = [[config.PORT, 'PORT']];
-  if (config.WORKSHOP_MODE === 'local') {
+async function portProblems(config: Config, joining: boolean): Promise<string[]> {
+  const ports: Array<[number, string]> = joining ? [] : [[config.PORT, 'PORT']];
+  if (joining) {
+    ports.push([config.KINESIS_PORT, 'KINESIS_PORT'], [config.RUNTIME_PORT, 'RUNTIME_PORT']);
+  } else if (config.WORKSHOP_MODE === 'local') {
     ports.push([config.KINESIS_PORT, 'KINESIS_PORT'], [config.ORGANISER_STORE_PORT, 'ORGANISER_STORE_PORT'], [config.RUNTIME_PORT, 'RUNTIME_PORT']);
   }
   const problems: string[] = [];
@@ -78,7 +83,79 @@ function banner(supervisor: Supervisor, config: Config, secret: string, secretGe
   return lines.join('\n');
 }
 
+/** The command line: nothing, or `--join <url> --token <token> [--pipeline handlers|solution]`. */
+function commandLine(): JoinArguments | null {
+  let values: { join?: string; token?: string; pipeline?: string };
+  try {
+    ({ values } = parseArgs({
+      options: { join: { type: 'string' }, token: { type: 'string' }, pipeline: { type: 'string' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    fatal(
+      `${error instanceof Error ? error.message : String(error)}\n  usage: npm start   or   npm start -- --join <organiser URL> --token <token> [--pipeline solution]`,
+      2,
+    );
+  }
+  if (values.join === undefined && values.token === undefined && values.pipeline === undefined) return null;
+  if (values.join === undefined) fatal('--token and --pipeline go with --join <organiser URL>: copy the whole join command your organiser gives your team', 2);
+  try {
+    return joinArguments(values);
+  } catch (error) {
+    if (error instanceof JoinUsageError) fatal(error.message, 2);
+    throw error;
+  }
+}
+
+/** Stops everything (`stop`) on a signal, when orphaned, or on a crash, then exits. Returns the way to ask for it. */
+function stopOnExit(stop: () => Promise<void>, what: string): (reason: string, code: number) => void {
+  let exiting = false;
+  const shutdown = (reason: string, code: number) => {
+    if (exiting) return;
+    exiting = true;
+    say(`\n  ${reason}: stopping every part of ${what}…`);
+    const forced = setTimeout(() => {
+      killAllProcessesNow();
+      process.exit(code);
+    }, 20_000);
+    void stop().finally(() => {
+      clearTimeout(forced);
+      say('  stopped.');
+      process.exit(code);
+    });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(`received ${signal}`, signal === 'SIGINT' ? 0 : 1));
+  watchForOrphaning(() => shutdown(`the process that started ${what} went away`, 1));
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(`unexpected error: ${error.stack ?? error.message}\n`);
+    shutdown('the supervisor crashed', 1);
+  });
+  process.on('exit', () => killAllProcessesNow());
+  return shutdown;
+}
+
+async function join(config: Config, args: JoinArguments): Promise<void> {
+  const problems = [...prerequisiteProblems(), ...(await portProblems(config, true))];
+  if (problems.length) fatal(problems.join('\n✖ '));
+  let failed = false;
+  const fail = (why: string) => {
+    if (failed) return;
+    failed = true;
+    process.stderr.write(`\n✖ ${why}\n`);
+    shutdown('a part of the stack cannot go on', 1);
+  };
+  const participant = new Participant({ config, root, args, say, fail });
+  const shutdown = stopOnExit(() => participant.stop(), "your team's stack");
+  try {
+    await participant.start();
+  } catch (error) {
+    if (!failed) fail(`your team's stack could not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 async function main(): Promise<void> {
+  const joining = commandLine();
   let config: Config;
   try {
     config = readConfig();
@@ -86,35 +163,14 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fatal(error.message, 2);
     throw error;
   }
-  const problems = [...(config.WORKSHOP_MODE === 'local' ? prerequisiteProblems() : []), ...(await portProblems(config))];
+  if (joining) return join(config, joining);
+  const problems = [...(config.WORKSHOP_MODE === 'local' ? prerequisiteProblems() : []), ...(await portProblems(config, false))];
   if (problems.length) fatal(problems.join('\n✖ '));
 
   const secretGenerated = !config.ORGANISER_SECRET;
   const secret = config.ORGANISER_SECRET ?? randomBytes(12).toString('base64url');
   const supervisor = new Supervisor({ config, root, organiserSecret: secret, report: (line) => say(`  … ${line}`) });
-
-  let exiting = false;
-  const shutdown = (reason: string, code: number) => {
-    if (exiting) return;
-    exiting = true;
-    say(`\n  ${reason}: stopping every part of the workshop…`);
-    const forced = setTimeout(() => {
-      killAllProcessesNow();
-      process.exit(code);
-    }, 20_000);
-    void supervisor.stop().finally(() => {
-      clearTimeout(forced);
-      say('  stopped.');
-      process.exit(code);
-    });
-  };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(`received ${signal}`, signal === 'SIGINT' ? 0 : 1));
-  watchForOrphaning(() => shutdown('the process that started the workshop went away', 1));
-  process.on('uncaughtException', (error) => {
-    process.stderr.write(`unexpected error: ${error.stack ?? error.message}\n`);
-    shutdown('the supervisor crashed', 1);
-  });
-  process.on('exit', () => killAllProcessesNow());
+  stopOnExit(() => supervisor.stop(), 'the workshop');
 
   say('  Starting the stream aggregation workshop…');
   try {

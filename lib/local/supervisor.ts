@@ -13,8 +13,9 @@ import { DEFAULT_LOCAL_TEAMS, newLocalTeam } from '../store/team-records';
 import type { LocalPipeline } from '../store/types';
 import { type Emulator, LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator, waitUntilReady } from './emulators';
 import { LocalTeamManager } from './local-teams';
-import { basicEnvironment, type ChildEnvironment, type ManagedProcess, startNodeModule, startProcess, stopAllProcesses } from './processes';
-import { RuntimeChannel } from './runtime-channel';
+import { type ChildEnvironment, type ManagedProcess, startNodeModule, startProcess, stopAllProcesses } from './processes';
+import type { RuntimeChannel } from './runtime-channel';
+import { httpOk, startRuntimeProcess } from './runtime-process';
 import { buildIsCurrent, markBuildCurrent, sourceFingerprint } from './web-build';
 
 const RECONCILE_INTERVAL_MS = 1000;
@@ -201,20 +202,14 @@ export class Supervisor {
 
   private async startRuntime(): Promise<RuntimeChannel> {
     const { config, root } = this.options;
-    const runtime = startNodeModule('runtime', path.join(root, 'lib/runtime/process/main.ts'), ['--port', String(config.RUNTIME_PORT)], {
-      cwd: root,
-      env: { ...basicEnvironment(), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      ipc: true,
-      logFile: this.logFile('runtime'),
-    });
-    await waitUntilReady({ process: runtime }, () => httpOk(`${this.addresses.runtimeUrl}/health`), `the function runtime (port ${config.RUNTIME_PORT})`);
+    const { process: runtime, channel } = await startRuntimeProcess(root, config.RUNTIME_PORT, this.logFile('runtime'));
     this.runtime = runtime;
     void runtime.exited.then((exit) => {
       if (this.stopping) return;
       this.options.report(`the function runtime exited (code ${exit.code}); restarting it (see ${this.logFile('runtime')})`);
       setTimeout(() => void this.restartRuntime(), RESTART_DELAY_MS);
     });
-    return new RuntimeChannel(runtime.child);
+    return channel;
   }
 
   private async restartRuntime(): Promise<void> {
@@ -309,9 +304,4 @@ function nextBin(root: string): string {
 function mkdirp(directory: string): string {
   mkdirSync(directory, { recursive: true });
   return directory;
-}
-
-async function httpOk(url: string): Promise<void> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
 }
