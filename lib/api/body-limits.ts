@@ -16,8 +16,15 @@ export interface BodyLimit {
   why: string;
 }
 
-/** Routes that need more than DEFAULT_BODY_LIMIT (none yet). */
-export const LARGER_BODIES: readonly BodyLimit[] = [];
+/** Routes that need more than DEFAULT_BODY_LIMIT. */
+export const LARGER_BODIES: readonly BodyLimit[] = [
+  {
+    method: 'POST',
+    path: /^\/api\/admin\/teams\/import$/,
+    bytes: 1024 * 1024,
+    why: '`cdk deploy --outputs-file` JSON: about 1 KB per stack (50 teams ≈ 50 KB), up to the 500 stacks one import takes',
+  },
+];
 
 /** The agent API's calls (docs/room.md), each capped at what it needs: smaller than the default, except forwarded logs. */
 export const AGENT_BODIES: readonly BodyLimit[] = [

@@ -23,6 +23,8 @@ export interface AddedTeam {
   joinToken?: string;
 }
 
+import { type CdkOutputs, type ImportResult, planImport, previewOf } from './team-import';
+
 export class OrganiserActions {
   constructor(
     private readonly store: OrganiserStore,
@@ -117,6 +119,28 @@ export class OrganiserActions {
     const revoked = await this.tokens.revoke(slug);
     this.snapshots.invalidate();
     return { revoked };
+  }
+
+  /**
+   * Adds an AWS team for each pipeline stack in `cdk deploy --outputs-file` JSON, skipping (with a
+   * reason each) malformed stacks and those already registered; with `preview`, only says what it
+   * would do. Safe to repeat: what an earlier import created is skipped.
+   */
+  async importTeams(outputs: CdkOutputs, preview: boolean): Promise<ImportResult> {
+    const plan = planImport(outputs, await this.store.listTeams());
+    if (preview) return previewOf(plan);
+    const result: ImportResult = { created: [], skipped: [...plan.skipped] };
+    for (const { stack, file, team } of plan.teams) {
+      try {
+        await this.store.createTeam(newAwsTeam(team));
+        result.created.push(team.slug);
+      } catch (error) {
+        if (!(error instanceof TeamExistsError)) throw error;
+        result.skipped.push({ stack, ...(file === undefined ? {} : { file }), reason: `a team with slug "${team.slug}" was registered meanwhile` });
+      }
+    }
+    if (result.created.length) this.snapshots.invalidate();
+    return result;
   }
 
   async updateTeam(slug: string, changes: TeamChanges): Promise<Team> {

@@ -9,6 +9,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_COOKIE } from '@/lib/auth/session';
+import { stackOutputs } from '@/testing/cdk-outputs';
 import { eventually } from '@/testing/eventually';
 import { dynamoDbFixture } from '@/testing/fixtures';
 import { organiserStoreFixture } from '@/testing/organiser-store';
@@ -50,6 +51,7 @@ async function organiserEndpoints(): Promise<Endpoint[]> {
 /** Bodies that would change the event if the endpoint accepted them. */
 const BODIES: Record<string, unknown> = {
   'POST teams': { kind: 'local', slug: 'intruder', name: 'Intruder' },
+  'POST teams/import': stackOutputs({ prefix: 'intruder', account: '123456789012' }),
   'PATCH teams/[slug]': { name: 'Pwned' },
   'POST rounds': {},
   'PATCH settings': { paused: true },
@@ -91,11 +93,12 @@ describe('every organiser endpoint', () => {
         'DELETE teams/[slug]',
         'POST teams/[slug]/reset',
         'POST teams/[slug]/token',
+        'POST teams/import',
         'GET export/rounds',
         SIGN_IN,
       ]),
     );
-    expect(names.length).toBeGreaterThanOrEqual(18);
+    expect(names.length).toBeGreaterThanOrEqual(19);
   });
 
   it('refuses a request without credentials, and one with a forged session cookie', async () => {

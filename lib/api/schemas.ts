@@ -6,7 +6,11 @@ import { z } from 'zod';
 import type { PipelineResources } from '../pipeline-resources';
 import { teamSlugSchema } from '../store/team-records';
 
-export const slugSchema = teamSlugSchema;
+/** Slugs the organiser's API refuses: `/api/admin/teams/import` is the bulk import, so no team may be called `import`. */
+export const RESERVED_SLUGS: readonly string[] = ['import'];
+export const slugSchema = teamSlugSchema.refine((slug) => !RESERVED_SLUGS.includes(slug), {
+  message: `slug must not be ${RESERVED_SLUGS.map((slug) => `"${slug}"`).join(' or ')}: reserved by the organiser's API`,
+});
 
 const name = z.string().trim().min(1, 'name must not be empty').max(60, 'name must be at most 60 characters');
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must be an AWS region such as eu-west-1');
@@ -15,6 +19,9 @@ const roleArn = z
   .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'roleArn must be an IAM role ARN such as arn:aws:iam::123456789012:role/WorkshopScoreboard');
 const tableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a table name has 3–255 letters, digits, "_", "-" or "."');
 const streamName = z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'a stream name has 1–128 letters, digits, "_", "-" or "."');
+const externalId = z.string().min(2, 'externalId must be 2–1224 characters').max(1224, 'externalId must be 2–1224 characters');
+/** The fields of an AWS team's connection and resource names, for inputs that name them otherwise (the bulk import). */
+export const awsTeamFields = { region, roleArn, externalId, streamName, tableName };
 const percent = z.number().min(0, 'a percentage is at least 0').max(100, 'a percentage is at most 100');
 
 export const newTeamSchema = z.discriminatedUnion(
@@ -32,7 +39,7 @@ export const newTeamSchema = z.discriminatedUnion(
       name,
       region,
       roleArn,
-      externalId: z.string().min(2, 'externalId must be 2–1224 characters').max(1224, 'externalId must be 2–1224 characters').optional(),
+      externalId: externalId.optional(),
       resources: z
         .strictObject({
           streamName,

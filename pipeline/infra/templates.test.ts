@@ -13,8 +13,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_RECORD_PARAMETER } from '@/generator/account-record';
 import { CLOSING_MS, ROUND_OVERHEAD_MS } from '@/generator/lambda';
+import { IMPORTED_OUTPUTS, teamOfStack } from '@/lib/api/team-import';
 import { DEFAULT_RESOURCES, TABLE_SPECS } from '@/lib/pipeline-resources';
-import { buildPipelineApp } from './app';
+import { stackOutputs } from '@/testing/cdk-outputs';
+import { buildPipelineApp, stackName } from './app';
 import { GENERATOR_TIMEOUT_SECONDS } from './generator-function';
 import { ORGANISER_POLICY_FILE, organiserPolicy } from './organiser-policy';
 import { deployedWiring, PIPELINE_DIRECTORY, readWiringFile, wiringFileOf } from './wiring';
@@ -233,6 +235,27 @@ describe.each(['starting', 'solution'] as const)('%s variant', (variant) => {
     expect(outputs.Region?.Value).toEqual({ Ref: 'AWS::Region' });
     expect(outputs.ExternalId?.Value).toBe(EXTERNAL_ID);
     expect(outputs.Variant?.Value).toBe(variant);
+  });
+});
+
+describe('the outputs the bulk import reads (POST /api/admin/teams/import)', () => {
+  it('are those testing/cdk-outputs.ts writes, and the stack names of the app give each team its slug', () => {
+    const outputs = Object.keys(templates.starting.toJSON().Outputs as object).sort();
+    expect(outputs).toEqual(expect.arrayContaining([...IMPORTED_OUTPUTS]));
+    for (const [prefix, variant] of [
+      ['team01', 'starting'],
+      ['', 'solution'],
+    ] as const) {
+      const written = stackOutputs({ prefix, account: ORGANISER, variant });
+      expect(Object.keys(written)).toEqual([stackName(prefix, variant)]);
+      const [stackOutputNames] = Object.values(written).map((values) => Object.keys(values).sort());
+      expect(stackOutputNames).toEqual(outputs);
+      const team = teamOfStack(stackName(prefix, variant), Object.values(written)[0]);
+      expect(team).toMatchObject({
+        slug: prefix || `account-${ORGANISER}`,
+        resources: { aggregateTable: prefix ? `${prefix}-AggregateTable` : 'AggregateTable' },
+      });
+    }
   });
 });
 
