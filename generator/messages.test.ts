@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AGGREGATION_KEYS, LEAF_KEYS, leafKey, rollUp } from '@/lib/domain/hierarchy';
 import { parseMessage, partitionKeyOf } from '@/lib/domain/message';
@@ -25,10 +26,15 @@ describe('seeded random numbers', () => {
     for (let index = 0; index < 100; index++) expect(random.uuid()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
-  it('derives a stable seed per team and round number', () => {
-    expect(roundSeed('alpha', 3)).toBe(roundSeed('alpha', 3));
-    expect(roundSeed('alpha', 3)).not.toBe(roundSeed('alpha', 4));
-    expect(roundSeed('alpha', 3)).not.toBe(roundSeed('beta', 3));
+  it('derives a stable seed per secret, team and round number, which the public slug and number alone do not give', () => {
+    const secret = randomBytes(32);
+    expect(roundSeed(secret, 'alpha', 3)).toBe(roundSeed(Buffer.from(secret), 'alpha', 3));
+    expect(roundSeed(secret, 'alpha', 3)).not.toBe(roundSeed(secret, 'alpha', 4));
+    expect(roundSeed(secret, 'alpha', 3)).not.toBe(roundSeed(secret, 'beta', 3));
+    // Another event (another secret): another round for the same slug and number.
+    expect(roundSeed(randomBytes(32), 'alpha', 3)).not.toBe(roundSeed(secret, 'alpha', 3));
+    // What the seed was before it had a secret (SHA-256 of slug and number) no longer predicts it.
+    expect(roundSeed(secret, 'alpha', 3)).not.toBe(createHash('sha256').update('alpha#3').digest().readUInt32BE(0));
   });
 });
 

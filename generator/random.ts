@@ -2,7 +2,7 @@
  * The generator's seeded pseudo-random numbers (mulberry32, a small well-known 32-bit generator):
  * the same seed gives the same trade IDs, values, hierarchies, duplicates and modifications.
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 
 const TWO_POW_32 = 2 ** 32;
 
@@ -55,12 +55,16 @@ export class SeededRandom {
   }
 }
 
-/** The seed of a scheduled round: derived from the team and the round number, so it can be replayed. */
-export function roundSeed(team: string, roundNumber: number): number {
-  return createHash('sha256').update(`${team}#${roundNumber}`).digest().readUInt32BE(0);
+/**
+ * The seed of a scheduled round: HMAC-SHA256 of the team and the round number under the event's
+ * secret (lib/store/event-secret.ts). It can be replayed by whoever has the secret (the organiser's
+ * store), and computed by nobody else before the round is sent.
+ */
+export function roundSeed(secret: Uint8Array, team: string, roundNumber: number): number {
+  return createHmac('sha256', secret).update(`${team}#${roundNumber}`).digest().readUInt32BE(0);
 }
 
-/** A fresh seed for an ad-hoc round. */
+/** A fresh seed for an ad-hoc round, from the operating system's cryptographic random source. */
 export function randomSeed(): number {
-  return Math.floor(Math.random() * TWO_POW_32);
+  return randomInt(0, TWO_POW_32);
 }

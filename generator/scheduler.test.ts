@@ -20,6 +20,7 @@ import { dynamoDbFixture, fixture, kinesisFixture, pipelineTeamFixture, runtimeF
 import { freshOrganiserStore, readyLocalTeam } from '@/testing/organiser-store';
 import { REFERENCE_SOLUTION } from '@/testing/pipeline-team';
 import { makeRound } from './messages';
+import { roundSeed } from './random';
 import { INTERRUPTED_REASON, Scheduler, STOPPED_REASON } from './scheduler';
 
 const repository = path.resolve(import.meta.dirname, '..');
@@ -74,7 +75,7 @@ type Slugs = Record<Kind, string>;
 
 /**
  * A fresh organiser store holding the three teams, named `<prefix>-healthy`… : round seeds come from
- * the slug and round number, so each store's rounds send trades the shared pipeline has not seen.
+ * each store's own secret, so each store's rounds send trades the shared pipeline has not seen.
  */
 async function storeWithTeams(prefix: string, kinds: readonly Kind[] = ['healthy', 'broken', 'hanging']): Promise<{ store: OrganiserStore; slugs: Slugs }> {
   const store = await freshOrganiserStore(organiserDb(), prefix, ROUNDS);
@@ -154,6 +155,7 @@ describe('the scheduler in this process', () => {
     await store.enqueueCommand({ type: 'start-round', teams: [slugs.healthy] });
     const labTwo = await eventually('a Lab 2 round to close', async () => (await closedRounds(store, slugs.healthy)).find((round) => round.lab === 2));
     expect(labTwo.status).toBe('passed');
+    expect(labTwo.seed).toBe(roundSeed(await store.roundSeedSecret(), slugs.healthy, labTwo.number));
     expect(labTwo.counts?.duplicates).toBe(makeRound({ seed: labTwo.seed, lab: 2, messages: MESSAGES }).counts.duplicates);
     expect(labTwo.counts?.duplicates).toBeGreaterThan(0);
     const { connection, resources } = healthy().stack;

@@ -225,18 +225,19 @@ export class Scheduler {
     });
     if (eligible.length === 0) return null;
     const settings = knownSettings ?? (await this.store.getSettings());
+    const secret = await this.store.roundSeedSecret();
     const number = await this.store.allocateRoundNumber();
-    for (const team of eligible) this.launch(team, number, settings);
+    for (const team of eligible) this.launch(team, number, settings, secret);
     return number;
   }
 
-  private launch(team: Team, number: number, settings: Settings): void {
+  private launch(team: Team, number: number, settings: Settings, secret: Uint8Array): void {
     const lab = team.labOverride ?? team.lab;
     const round: Round = {
       team: team.slug,
       number,
       lab,
-      seed: roundSeed(team.slug, number),
+      seed: roundSeed(secret, team.slug, number),
       status: 'running',
       startedAt: new Date().toISOString(),
       points: 0,

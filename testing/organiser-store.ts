@@ -40,8 +40,8 @@ export function organiserStoreFixture(
 
 /**
  * The store record of a local team whose DynamoDB Local and stream are running (status ready). A
- * store may name it by another slug than the stack's: round seeds come from the slug and the round
- * number, so one pipeline serving several stores (each counting rounds from 1) gets fresh trades.
+ * store may name it by another slug than the stack's. Round seeds come from each store's own secret,
+ * so one pipeline serving several stores (each counting rounds from 1) gets fresh trades.
  */
 export function readyLocalTeam(
   stack: Pick<LocalTeamStack, 'slug' | 'connection' | 'resources'>,

@@ -207,3 +207,26 @@ describe('frozen standings', () => {
     expect((await publicJson<ScoreboardView>('/api/scoreboard')).teams.find((team) => team.slug === 'alpha')?.score).toBe(200);
   });
 });
+
+describe('the round-seed secret', () => {
+  it('is in no public read, organiser view or export', async () => {
+    expect((await organiser('POST', '/api/admin/teams', { kind: 'local', slug: 'seeded', name: 'Seeded' })).status).toBe(201);
+    await recordRound(store(), 'seeded', 21, { passed: true });
+    const secret = await store().roundSeedSecret();
+    const forms = [secret.toString('base64'), secret.toString('hex'), secret.toString('base64url'), JSON.stringify([...secret])];
+    const replies = await Promise.all([
+      web().send('GET', '/api/scoreboard'),
+      web().send('GET', '/api/teams/seeded'),
+      web().send('GET', '/api/metrics'),
+      organiser('GET', '/api/admin/scoreboard'),
+      organiser('GET', '/api/admin/settings'),
+      organiser('GET', '/api/admin/teams'),
+      organiser('GET', '/api/admin/export/rounds'),
+      organiser('GET', '/api/admin/export/standings'),
+    ]);
+    for (const reply of replies) {
+      expect(reply.status).toBe(200);
+      for (const form of forms) expect(reply.text).not.toContain(form);
+    }
+  });
+});

@@ -5,11 +5,13 @@
  * rounds. The expression builder is checked as the pure function it is.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { makeRound } from '@/generator/messages';
+import { roundSeed } from '@/generator/random';
 import { dynamoDbFixture } from '@/testing/fixtures';
-import { freshOrganiserStore } from '@/testing/organiser-store';
+import { freshOrganiserStore, TEST_ROUND_DEFAULTS } from '@/testing/organiser-store';
 import { TeamExistsError, TeamNotFoundError } from '../errors';
 import { LOCAL_REGION } from '../local/emulators';
-import type { OrganiserStore } from './organiser-store';
+import { OrganiserStore } from './organiser-store';
 import { ExpressionNames, updateExpression } from './table';
 import { newLocalTeam } from './team-records';
 import type { Round } from './types';
@@ -129,5 +131,23 @@ describe('the organiser store', () => {
     expect(await store.getFrozenSnapshot()).toBeNull();
     expect(await store.claimFirstStart()).toBe(true);
     expect(await store.claimFirstStart()).toBe(false);
+  });
+
+  it('keeps one round-seed secret per event, which all its processes agree on, and another event has another', async () => {
+    const sameTable = () => new OrganiserStore({ region: LOCAL_REGION, dynamodbEndpoint: emulator().endpoint }, store.tableName, TEST_ROUND_DEFAULTS);
+    const racing = await Promise.all([sameTable().roundSeedSecret(), sameTable().roundSeedSecret(), store.roundSeedSecret()]);
+    expect(racing[0]).toHaveLength(32);
+    expect(racing[1]).toEqual(racing[0]);
+    expect(racing[2]).toEqual(racing[0]);
+    expect(await sameTable().roundSeedSecret()).toEqual(racing[0]);
+
+    const otherEvent = await freshOrganiserStore(emulator());
+    const otherSecret = await otherEvent.roundSeedSecret();
+    expect(otherSecret).not.toEqual(racing[0]);
+    const seed = roundSeed(racing[0]!, 'alpha', 1);
+    const otherSeed = roundSeed(otherSecret, 'alpha', 1);
+    expect(otherSeed).not.toBe(seed);
+    const totals = (seedOfRound: number) => makeRound({ seed: seedOfRound, lab: 1, messages: 200, now: () => 0 }).expected;
+    expect(totals(otherSeed)).not.toEqual(totals(seed));
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The organiser store: one DynamoDB table (pk, sk) holding, by record kind, teams (teams.ts),
  * settings (settings.ts), the scheduler's lease (lease.ts), rounds (rounds.ts), organiser commands
- * (commands.ts) and signed-out sessions (sessions.ts), all written through one table helper
+ * (commands.ts), the round-seed secret (event-secret.ts) and signed-out sessions (sessions.ts), all written through one table helper
  * (table.ts). This class is what callers hold: it opens the table and delegates to the record
  * modules. Points are awarded in the same transaction that closes a round, on the condition that
  * the round is still running and the caller still holds the lease, so a round is scored at most
@@ -10,6 +10,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Connection, dynamoDbClient } from '../aws/clients';
 import { CommandRecords } from './commands';
+import { EventSecretRecords } from './event-secret';
 import { LeaseRecords, type LeaseToken } from './lease';
 import { type RoundListOptions, RoundRecords } from './rounds';
 import { type SettingsDefaults, SettingsRecords } from './settings';
@@ -29,6 +30,7 @@ export class OrganiserStore {
   readonly lease: LeaseRecords;
   readonly rounds: RoundRecords;
   readonly commands: CommandRecords;
+  readonly secrets: EventSecretRecords;
 
   constructor(connection: Connection, tableName: string, defaults: SettingsDefaults) {
     this.table = new StoreTable(dynamoDbClient(connection), tableName);
@@ -37,6 +39,7 @@ export class OrganiserStore {
     this.lease = new LeaseRecords(this.table);
     this.rounds = new RoundRecords(this.table, this.teams, this.lease);
     this.commands = new CommandRecords(this.table);
+    this.secrets = new EventSecretRecords(this.table);
   }
 
   get tableName(): string {
@@ -158,6 +161,11 @@ export class OrganiserStore {
   /** A team's rounds: the newest `limit` (newest first), or all after a number (oldest first). */
   listRounds(team: string, options: RoundListOptions = {}): Promise<Round[]> {
     return this.rounds.list(team, options);
+  }
+
+  /** The event's secret round seeds derive from (created once per store; never shown or logged). */
+  roundSeedSecret(): Promise<Buffer> {
+    return this.secrets.roundSeedSecret();
   }
 
   // ---- organiser commands ----
