@@ -7,8 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import type { TeamTarget } from '@/generator/round';
 import { readAggregateTable } from '@/lib/aws/aggregate-table';
+import { dynamoDbStreamsClient } from '@/lib/aws/clients';
 import type { TableValues } from '@/lib/domain/verdict';
 import type { LocalTeamStack } from '@/lib/local/team-stack';
 import type { PipelineFunction } from '@/lib/pipeline-resources';
@@ -120,13 +122,47 @@ export class PipelineTeam {
   /**
    * Waits until the pipeline has handled `sentRecords` records sent after `before` was read: State
    * delivered every record, Reduce every pre-aggregate Map wrote (one per successful Map batch),
-   * nothing is in flight, and no counter moved for `quietMs` (longer than the triggers' 250 ms polls,
-   * so Map has read the last StateTable changes). Returns what each function did meanwhile.
+   * nothing is in flight, no counter moved for `quietMs`, and the triggers on the tables' streams
+   * have read them to the end (nothing after their checkpoints), however late a busy machine let
+   * them poll. Returns what each function did meanwhile.
    */
   idleAfter(before: PipelineCounters, sentRecords: number, quietMs = 1500): Promise<PipelineCounters> {
-    return this.quiet(`the pipeline of ${this.slug} to go idle after ${sentRecords} records`, before, quietMs, (delta) => {
-      return delta.state.records >= sentRecords && delta.reduce.records === delta.map.successes;
-    });
+    const what = `the pipeline of ${this.slug} to go idle after ${sentRecords} records`;
+    return eventually(
+      `${what}, its table streams read to the end`,
+      async () => {
+        const delta = await this.quiet(what, before, quietMs, (counted) => {
+          return counted.state.records >= sentRecords && counted.reduce.records === counted.map.successes;
+        });
+        return (await this.tableStreamsReadToEnd()) ? delta : undefined;
+      },
+      { timeoutMs: 300_000, intervalMs: 100 },
+    );
+  }
+
+  /** Whether every trigger on a table's stream has delivered all its stream holds (read after its checkpoint, or from the start without one). */
+  private async tableStreamsReadToEnd(): Promise<boolean> {
+    const client = dynamoDbStreamsClient(this.stack.connection);
+    for (const fn of Object.values(this.status()?.functions ?? {})) {
+      for (const trigger of fn.triggers) {
+        if (!trigger.eventSourceArn?.includes(':table/')) continue;
+        for (const shard of trigger.shards) {
+          if (!('checkpoint' in shard) && shard.state === 'finished') continue;
+          const checkpoint = 'checkpoint' in shard ? shard.checkpoint : undefined;
+          const { ShardIterator } = await client.send(
+            new GetShardIteratorCommand({
+              StreamArn: trigger.eventSourceArn,
+              ShardId: shard.shardId,
+              ShardIteratorType: checkpoint ? 'AFTER_SEQUENCE_NUMBER' : 'TRIM_HORIZON',
+              SequenceNumber: checkpoint,
+            }),
+          );
+          const { Records } = await client.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
+          if (Records?.length) return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Waits until nothing is in flight and no counter moved for `quietMs`, whatever was sent before. */
