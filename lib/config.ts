@@ -23,6 +23,8 @@ const schema = z.object({
   ROUND_DEADLINE_SECONDS: positiveInt.default(30),
   /** How long the scheduler's lease holds without renewal: a standby scheduler takes over this long after the leader died. */
   SCHEDULER_LEASE_TTL_MS: positiveInt.min(1000).default(15_000),
+  /** How long the event may last from `npm start` (AWS mode): the organiser's credentials are checked to outlive it. */
+  EVENT_HOURS: positiveInt.max(168).default(8),
   /** Organiser store: a DynamoDB endpoint (local) or empty for AWS in AWS_REGION. */
   ORGANISER_STORE_ENDPOINT: z.string().url().optional(),
   ORGANISER_TABLE: z.string().min(3).default('WorkshopOrganiser'),

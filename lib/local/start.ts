@@ -4,10 +4,12 @@
  * that started us goes away. `npm start -- --join <organiser URL> --token <token>` starts instead
  * only this team's stack and the agent that joins the organiser's game (room mode, see join.ts).
  */
+
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { credentialExpiryWarning, organiserCredentialExpiry } from '@/lib/aws/credential-expiry';
 import { lanAddresses } from '../api/organiser-url';
 import { type Config, ConfigError, readConfig } from '../config';
 import { watchForOrphaning } from './ancestry';
@@ -180,6 +182,10 @@ async function main(): Promise<void> {
     throw error;
   }
   say(banner(supervisor, config, secret, secretGenerated));
+  if (config.WORKSHOP_MODE === 'aws') {
+    const warning = credentialExpiryWarning(await organiserCredentialExpiry(), new Date(), config.EVENT_HOURS);
+    if (warning) say(`  ⚠ Warning: ${warning}\n`);
+  }
 }
 
 void main();
