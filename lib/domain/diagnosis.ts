@@ -7,7 +7,7 @@ import type { Diagnosis, Lab } from '../store/types';
 import { AGGREGATION_KEYS, type CentsByKey, LEAF_KEYS, leafKey, MESSAGE_COUNT_KEY, MIDDLE_KEYS, ROOT_KEYS } from './hierarchy';
 import { type RiskMessage, serialiseMessage } from './message';
 import { centsToDecimal, toCents } from './money';
-import { changeOf, type TableValues } from './verdict';
+import { changeOf, type TableValues, unusableKeys } from './verdict';
 
 /** One distinct message the generator sent for a trade. */
 export interface SentVersion {
@@ -311,6 +311,21 @@ function readFailureDiagnosis(failure: { kind: string; message: string }): Diagn
   return { code: 'unknown', message: `Your AggregateTable could not be read at the end of the round: ${failure.message}.` };
 }
 
+/** A scored key holding something that cannot be totalled, at the round's end or at its start. */
+function badValueDiagnosis(baseline: TableValues, after: TableValues): Diagnosis | null {
+  const atEnd = unusableKeys(after);
+  const atStart = unusableKeys(baseline);
+  const [key, holds] = atEnd[0] ?? atStart[0] ?? [];
+  if (key === undefined || holds === undefined) return null;
+  const others = new Set([...atEnd, ...atStart].map(([other]) => other)).size - 1;
+  const when = atEnd.length > 0 ? '' : ' when the round started';
+  return {
+    code: 'bad-value',
+    message: `Your AggregateTable's key ${key} held ${holds}${when}${others > 0 ? ` (and ${others} more key${others === 1 ? '' : 's'} like it)` : ''}. Each of the 18 keys must hold its total as a number (Value, a DynamoDB number with at most 2 decimals): fix how Reduce writes it, and fix or delete the item.`,
+    labStep: LAB_1,
+  };
+}
+
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
@@ -322,6 +337,8 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   const { facts, lab } = input;
   if (input.readFailure) return readFailureDiagnosis(input.readFailure);
   if (!input.baseline || !input.after) return { code: 'unknown', message: 'Your AggregateTable could not be read at the end of the round.' };
+  const badValue = badValueDiagnosis(input.baseline, input.after);
+  if (badValue) return badValue;
 
   const observed = observedChangeCents(input.baseline, input.after);
   if (AGGREGATION_KEYS.every((key) => observed[key] === 0)) {

@@ -32,4 +32,22 @@ export function parseDecimal(value: string): Big {
   return new Big(value);
 }
 
+/**
+ * The largest amount (in size) a table value may hold to be totalled: 10^12, ten million messages of
+ * 100,000.00 (an event of 240 rounds of 10,000 messages totals about 1.2 × 10^11). Beyond it a value
+ * (e.g. `1E+20`) is hostile or broken data, not a total; within it every change, difference and sum
+ * of differences of the 18 keys stays a safe integer number of cents.
+ */
+export const MAX_AMOUNT = new Big('1e12');
+export const MAX_AMOUNT_TEXT = '1,000,000,000,000';
+
+/** Whether a DynamoDB number string is an amount the game can total (a number no larger than MAX_AMOUNT in size). */
+export function isUsableAmount(value: string): boolean {
+  try {
+    return new Big(value).abs().lte(MAX_AMOUNT);
+  } catch {
+    return false;
+  }
+}
+
 export { Big };

@@ -6,8 +6,25 @@
 import { AGGREGATION_KEYS, type CentsByKey } from './hierarchy';
 import { Big, centsToDecimal, parseDecimal } from './money';
 
-/** Raw AggregateTable contents: key → the `Value` number exactly as DynamoDB returned it. */
-export type TableValues = ReadonlyMap<string, string>;
+/**
+ * Raw AggregateTable contents: key → the `Value` number exactly as DynamoDB returned it; and, for
+ * keys whose `Value` cannot be totalled (not a number, or beyond any total), what they hold. Such a
+ * key counts as missing (0) in the change, and never matches.
+ */
+export type TableValues = ReadonlyMap<string, string> & { readonly unusable?: ReadonlyMap<string, string> };
+
+/** Table contents with the keys that could not be totalled. */
+export function tableValues(values: Map<string, string>, unusable: ReadonlyMap<string, string>): TableValues {
+  return Object.assign(values, { unusable });
+}
+
+/** The scored keys of a read that hold something that cannot be totalled, with what they hold. */
+export function unusableKeys(table: TableValues | undefined): Array<[key: string, holds: string]> {
+  return AGGREGATION_KEYS.flatMap((key) => {
+    const holds = table?.unusable?.get(key);
+    return holds === undefined ? [] : [[key, holds] as [string, string]];
+  });
+}
 
 export const TOLERANCE = new Big('0.00001');
 
@@ -48,7 +65,7 @@ export function judgeChange(baseline: TableValues, after: TableValues, expected:
       expected: expectedChange.toFixed(2),
       actual: actualChange.toFixed(),
       delta: delta.toFixed(),
-      matches: delta.abs().lte(TOLERANCE),
+      matches: delta.abs().lte(TOLERANCE) && !after.unusable?.has(key) && !baseline.unusable?.has(key),
     };
   });
   return { passed: keys.every((verdict) => verdict.matches), keys };

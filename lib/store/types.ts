@@ -90,7 +90,16 @@ export interface RoundCounts {
   duplicates: number;
 }
 
-export type DiagnosisCode = 'offline' | 'no-change' | 'missing-table' | 'access-denied' | 'partial' | 'stale-versions' | 'double-applied' | 'unknown';
+export type DiagnosisCode =
+  | 'offline'
+  | 'no-change'
+  | 'missing-table'
+  | 'access-denied'
+  | 'partial'
+  | 'stale-versions'
+  | 'double-applied'
+  | 'bad-value'
+  | 'unknown';
 
 export interface Diagnosis {
   code: DiagnosisCode;

@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 
 /** How lib/aws/aggregate-table.ts reads the AggregateTable. */
-export const READ_TOTALS_ACTIONS = ['dynamodb:Scan'];
+export const READ_TOTALS_ACTIONS = ['dynamodb:BatchGetItem'];
 
 export interface RoundResources {
   stream: kinesis.IStream;

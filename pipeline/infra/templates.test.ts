@@ -209,7 +209,7 @@ describe.each(['starting', 'solution'] as const)('%s variant', (variant) => {
     const statements = statementsOf(template).filter((statement) => statement.policy === scoreboardPolicy);
     expect(statements.map(({ Action, Resource }) => ({ Action, Resource }))).toEqual([
       { Action: ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'], Resource: getAtt(stream, 'Arn') },
-      { Action: 'dynamodb:Scan', Resource: getAtt(aggregate, 'Arn') },
+      { Action: 'dynamodb:BatchGetItem', Resource: getAtt(aggregate, 'Arn') },
       { Action: ['dynamodb:GetItem', 'dynamodb:PutItem'], Resource: getAtt(parameter, 'Arn') },
     ]);
   });
@@ -419,7 +419,7 @@ describe('the GeneratorLambda (opt-in)', () => {
         Action: ['kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
         Resource: getAtt(logicalIdOf(withGenerator, 'AWS::Kinesis::Stream', 'Name', 'team01-IncomingDataStream'), 'Arn'),
       },
-      { Action: 'dynamodb:Scan', Resource: getAtt(logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-AggregateTable'), 'Arn') },
+      { Action: 'dynamodb:BatchGetItem', Resource: getAtt(logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-AggregateTable'), 'Arn') },
       {
         Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         Resource: getAtt(logicalIdOf(withGenerator, 'AWS::DynamoDB::Table', 'TableName', 'team01-ParameterTable'), 'Arn'),

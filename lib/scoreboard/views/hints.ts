@@ -17,6 +17,8 @@ const HINTS: Record<DiagnosisCode, string> = {
     'Look at State’s write to the StateTable (pipeline/handlers/state.ts): what happens to a stored trade when an older version of it arrives after a newer one?',
   'double-applied':
     'Look at Reduce’s transaction (pipeline/handlers/reduce.ts): what happens to the totals when the trigger delivers the same batch again after a failure?',
+  'bad-value':
+    'A key of the AggregateTable holds something that is not a total (a string, a map, a number beyond any total): look at how Reduce writes Value (a DynamoDB number with at most 2 decimals), then fix or delete that item.',
   unknown: 'The totals are off in a way no single known bug explains: compare the keys below with the expected totals and read the function logs.',
 };
 
