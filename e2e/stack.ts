@@ -5,6 +5,7 @@
  * process, and reach its workers through the environment. The deadline is generous because CI
  * machines are slow and busy: the reference pipeline must pass.
  */
+import { NO_AWS_ENDPOINTS } from '@/testing/cdk-outputs';
 import { freePorts } from '@/testing/ports';
 
 if (!process.env.E2E_PORTS) process.env.E2E_PORTS = (await freePorts(5)).join(',');
@@ -25,6 +26,8 @@ export const E2E_ENV = {
   ROUND_MESSAGES: '500',
   ROUND_DEADLINE_SECONDS: '40',
   SHARD_COUNT: '2',
+  // AWS teams imported by the tests have made-up accounts: they are never looked for on the internet.
+  ...NO_AWS_ENDPOINTS,
 };
 
 /** Where screenshots go (gitignored). */

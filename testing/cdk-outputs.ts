@@ -35,3 +35,13 @@ export function stackOutputs({ prefix, account, region = 'eu-west-1', externalId
     },
   };
 }
+
+/**
+ * AWS endpoints on a closed port of this machine, for processes that hold imported teams of made-up
+ * accounts: their role assumptions and table reads fail at once here instead of looking for AWS.
+ */
+export const NO_AWS_ENDPOINTS = {
+  AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9',
+  AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:9',
+  AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:9',
+};

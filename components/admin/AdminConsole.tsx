@@ -16,6 +16,7 @@ import { AddTeamForm } from './AddTeamForm';
 import { BoardControls } from './BoardControls';
 import { callApi } from './call-api';
 import { Button } from './controls';
+import { ImportTeams } from './ImportTeams';
 import { RoundControls } from './RoundControls';
 import { TeamList } from './TeamList';
 
@@ -99,27 +100,30 @@ export function AdminConsole({ initial }: { initial: AdminView }) {
       <TeamList view={view} act={act} />
       <div className="grid grid-cols-1 gap-5 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
         <AddTeamForm act={act} localTeams={view.localTeams} />
-        <Panel title="Export">
-          <p className="mb-3 text-sm text-slate-400">CSV files of the live standings and of every round of every team.</p>
-          <div className="flex flex-wrap gap-2">
-            <a
-              href="/api/admin/export/standings"
-              download
-              className="rounded-lg bg-slate-800 px-3 py-2 text-sm font-semibold ring-1 ring-slate-700 ring-inset hover:bg-slate-700"
-              data-testid="export-standings"
-            >
-              Standings CSV
-            </a>
-            <a
-              href="/api/admin/export/rounds"
-              download
-              className="rounded-lg bg-slate-800 px-3 py-2 text-sm font-semibold ring-1 ring-slate-700 ring-inset hover:bg-slate-700"
-              data-testid="export-rounds"
-            >
-              All rounds CSV
-            </a>
-          </div>
-        </Panel>
+        <div className="space-y-5">
+          <ImportTeams act={act} />
+          <Panel title="Export">
+            <p className="mb-3 text-sm text-slate-400">CSV files of the live standings and of every round of every team.</p>
+            <div className="flex flex-wrap gap-2">
+              <a
+                href="/api/admin/export/standings"
+                download
+                className="rounded-lg bg-slate-800 px-3 py-2 text-sm font-semibold ring-1 ring-slate-700 ring-inset hover:bg-slate-700"
+                data-testid="export-standings"
+              >
+                Standings CSV
+              </a>
+              <a
+                href="/api/admin/export/rounds"
+                download
+                className="rounded-lg bg-slate-800 px-3 py-2 text-sm font-semibold ring-1 ring-slate-700 ring-inset hover:bg-slate-700"
+                data-testid="export-rounds"
+              >
+                All rounds CSV
+              </a>
+            </div>
+          </Panel>
+        </div>
       </div>
       <Panel title={view.live.frozen ? 'Live standings (the public board is frozen)' : 'Live standings'}>
         {view.live.teams.length === 0 ? (

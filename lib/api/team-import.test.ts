@@ -7,7 +7,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdminTeam } from '@/lib/scoreboard/views/types';
-import { stackOutputs } from '@/testing/cdk-outputs';
+import { NO_AWS_ENDPOINTS, stackOutputs } from '@/testing/cdk-outputs';
 import { dynamoDbFixture } from '@/testing/fixtures';
 import { organiserStoreFixture } from '@/testing/organiser-store';
 import { jsonOf, type Reply, webAppFixture } from '@/testing/web-app';
@@ -17,7 +17,7 @@ import { type ImportResult, planImport } from './team-import';
 const SECRET = 'team-import-test-secret';
 const db = dynamoDbFixture();
 const store = organiserStoreFixture(db);
-const web = webAppFixture(db, store, { secret: SECRET });
+const web = webAppFixture(db, store, { secret: SECRET, env: NO_AWS_ENDPOINTS });
 
 const organiser = (pathname: string, body: unknown) => web().send('POST', pathname, { body, headers: { authorization: `Bearer ${SECRET}` } });
 const errorOf = (reply: Reply) => [reply.status, jsonOf(reply).error];
