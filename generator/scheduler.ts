@@ -7,10 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
+import { AgentRecords } from '@/lib/store/agent-records';
 import type { LeaseToken, OrganiserStore } from '@/lib/store/organiser-store';
 import type { FailurePercentages, Lab, Round, Settings, Team } from '@/lib/store/types';
 import { roundSeed } from './random';
-import { type RoundSettings, runRound } from './round';
+import { roundOffer, runRemoteRound } from './remote-round';
+import { type RoundHooks, type RoundSettings, runRound } from './round';
 import { closedRound, voidRound } from './scoring';
 
 export const LEASE_TTL_MS = 15_000;
@@ -51,9 +53,9 @@ export function failurePercentagesFor(team: Pick<Team, 'failurePercentages'>, la
   return lab === 2 ? (team.failurePercentages ?? { ...DEFAULT_FAILURE_PERCENTAGES }) : NO_FAILURES;
 }
 
-/** Whether rounds can run for a team now: AWS teams always, local teams once their resources are ready. */
+/** Whether rounds can run for a team now: AWS and remote teams always (an agent offline fails its round), local teams once their resources are ready. */
 export function isReady(team: Team): boolean {
-  return team.kind === 'aws' || team.local?.status === 'ready';
+  return team.kind === 'aws' || team.kind === 'remote' || team.local?.status === 'ready';
 }
 
 function describe(error: unknown): string {
@@ -63,6 +65,8 @@ function describe(error: unknown): string {
 export class Scheduler {
   readonly holder: string;
   private readonly store: OrganiserStore;
+  /** Remote teams' agents' reports (room mode). */
+  private readonly agents: AgentRecords;
   private readonly leaseTtlMs: number;
   private readonly leaseRenewMs: number;
   private readonly tickMs: number;
@@ -80,6 +84,7 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions) {
     this.store = options.store;
+    this.agents = new AgentRecords(options.store);
     this.holder = options.holder ?? `scheduler-${randomUUID()}`;
     this.leaseTtlMs = options.leaseTtlMs ?? LEASE_TTL_MS;
     this.leaseRenewMs = options.leaseRenewMs ?? Math.min(LEASE_RENEW_MS, this.leaseTtlMs / 3);
@@ -242,16 +247,18 @@ export class Scheduler {
       startedAt: new Date().toISOString(),
       points: 0,
     };
-    const controller = new AbortController();
-    const running: RunningRound = { round, controller, done: Promise.resolve() };
-    this.running.set(team.slug, running);
-    running.done = this.runTeamRound(team, round, controller.signal, {
+    const roundSettings: RoundSettings = {
       seed: round.seed,
       lab,
       messages: settings.roundMessages,
       deadlineSeconds: settings.roundDeadlineSeconds,
       failurePercentages: failurePercentagesFor(team, lab),
-    }).finally(() => {
+    };
+    if (team.kind === 'remote') round.offer = roundOffer(roundSettings, new Date(round.startedAt));
+    const controller = new AbortController();
+    const running: RunningRound = { round, controller, done: Promise.resolve() };
+    this.running.set(team.slug, running);
+    running.done = this.runTeamRound(team, round, controller.signal, roundSettings).finally(() => {
       if (this.running.get(team.slug) === running) this.running.delete(team.slug);
     });
   }
@@ -265,7 +272,7 @@ export class Scheduler {
     }
     let closing: Round;
     try {
-      const outcome = await runRound({ connection: team.connection, resources: team.resources }, settings, {
+      const hooks: RoundHooks = {
         signal,
         onProgress: (fields) => {
           this.store.updateRunningRound(round.team, round.number, fields).catch((error) => {
@@ -273,7 +280,11 @@ export class Scheduler {
               this.log(`progress of round ${round.number} of ${team.slug} not recorded: ${describe(error)}`);
           });
         },
-      });
+      };
+      const outcome =
+        team.kind === 'remote'
+          ? await runRemoteRound({ store: this.store, agents: this.agents, team, round }, settings, hooks)
+          : await runRound({ connection: team.connection, resources: team.resources }, settings, hooks);
       closing = closedRound(round, outcome);
     } catch (error) {
       closing = voidRound(round, `the generator failed: ${describe(error)}`);

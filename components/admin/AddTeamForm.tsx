@@ -1,7 +1,8 @@
 'use client';
 /**
- * Adding a team: a local one (the supervisor starts its own DynamoDB Local and stream) or one on AWS
- * (region, the role the scoreboard assumes, its external id and the names of its resources).
+ * Adding a team: a local one (the supervisor starts its own DynamoDB Local and stream), one on AWS
+ * (region, the role the scoreboard assumes, its external id and the names of its resources), or a
+ * remote one (room mode: the team runs its pipeline on its own laptop and joins with a join command).
  */
 import { type FormEvent, useState } from 'react';
 import { TEAM_SLUG_PATTERN, TEAM_SLUG_RULE } from '@/lib/domain/team-slug';
@@ -14,8 +15,8 @@ import { Button, Field, Input, Select } from './controls';
 const RESOURCES = RESOURCE_FIELDS.map((field) => [field, field === 'streamName' ? 'Stream' : DEFAULT_RESOURCES[field], DEFAULT_RESOURCES[field]] as const);
 
 export function AddTeamForm({ act, localTeams }: { act: Act; localTeams: boolean }) {
-  const [kind, setKind] = useState<'local' | 'aws'>(localTeams ? 'local' : 'aws');
-  const kinds = localTeams ? (['local', 'aws'] as const) : (['aws'] as const);
+  const [kind, setKind] = useState<'local' | 'aws' | 'remote'>(localTeams ? 'local' : 'aws');
+  const kinds = localTeams ? (['local', 'remote', 'aws'] as const) : (['aws', 'remote'] as const);
   const [busy, setBusy] = useState(false);
   const [formKey, setFormKey] = useState(0);
 
@@ -26,21 +27,27 @@ export function AddTeamForm({ act, localTeams }: { act: Act; localTeams: boolean
     const body =
       kind === 'local'
         ? { kind, slug: text('slug'), name: text('name'), pipeline: text('pipeline') }
-        : {
-            kind,
-            slug: text('slug'),
-            name: text('name'),
-            region: text('region'),
-            roleArn: text('roleArn'),
-            ...(text('externalId') ? { externalId: text('externalId') } : {}),
-            resources: Object.fromEntries(RESOURCE_FIELDS.map((name) => [name, text(name)]).filter(([, value]) => value)),
-          };
+        : kind === 'remote'
+          ? { kind, slug: text('slug'), name: text('name') }
+          : {
+              kind,
+              slug: text('slug'),
+              name: text('name'),
+              region: text('region'),
+              roleArn: text('roleArn'),
+              ...(text('externalId') ? { externalId: text('externalId') } : {}),
+              resources: Object.fromEntries(RESOURCE_FIELDS.map((name) => [name, text(name)]).filter(([, value]) => value)),
+            };
     setBusy(true);
     const ok = await act(
       'POST',
       '/api/admin/teams',
       body,
-      kind === 'local' ? `Added ${text('name')}: its local DynamoDB and stream are starting.` : `Added ${text('name')} on AWS.`,
+      kind === 'local'
+        ? `Added ${text('name')}: its local DynamoDB and stream are starting.`
+        : kind === 'remote'
+          ? `Added ${text('name')}: give the team its join command (in the team list below).`
+          : `Added ${text('name')} on AWS.`,
     );
     setBusy(false);
     if (ok) setFormKey(formKey + 1);
@@ -51,7 +58,7 @@ export function AddTeamForm({ act, localTeams }: { act: Act; localTeams: boolean
       <div className="mb-4 flex gap-2" role="radiogroup" aria-label="where the team runs">
         {kinds.map((option) => (
           <Button key={option} role="radio" aria-checked={kind === option} tone={kind === option ? 'primary' : 'secondary'} onClick={() => setKind(option)}>
-            {option === 'local' ? 'Local (emulators)' : 'AWS account'}
+            {option === 'local' ? 'Local (emulators)' : option === 'remote' ? 'Remote (team’s laptop)' : 'AWS account'}
           </Button>
         ))}
       </div>
@@ -62,7 +69,7 @@ export function AddTeamForm({ act, localTeams }: { act: Act; localTeams: boolean
         <Field label="Name">
           <Input name="name" required maxLength={60} placeholder="Blue Whales" />
         </Field>
-        {kind === 'local' ? (
+        {kind === 'remote' ? null : kind === 'local' ? (
           <Field label="Pipeline" hint="The starting pipeline is the one participants fix.">
             <Select name="pipeline" defaultValue="handlers">
               <option value="handlers">pipeline/handlers (starting pipeline)</option>

@@ -10,6 +10,7 @@ import { formatCount } from '../format';
 import { Badge, LabBadge, Panel } from '../ui';
 import type { Act } from './AdminConsole';
 import { Button, Field, Input, Select } from './controls';
+import { JoinCommand } from './JoinCommand';
 
 function StateBadge({ team }: { team: AdminTeam }) {
   if (team.local && team.local.status !== 'ready')
@@ -118,7 +119,9 @@ function TeamRow({ team, view, act }: { team: AdminTeam; view: AdminView; act: A
             <code>{team.slug}</code> ·{' '}
             {team.kind === 'local'
               ? `local, ${team.local?.pipeline === 'solution' ? 'reference solution' : 'pipeline/handlers'}`
-              : `AWS ${team.region}, ${team.roleArn}`}
+              : team.kind === 'remote'
+                ? 'remote, on the team’s own machine'
+                : `AWS ${team.region}, ${team.roleArn}`}
           </p>
         </div>
         <div className="flex items-center gap-2">
@@ -167,6 +170,7 @@ function TeamRow({ team, view, act }: { team: AdminTeam; view: AdminView; act: A
           )}
         </div>
       </div>
+      {team.kind === 'remote' && <JoinCommand team={team} />}
       {editing && <TeamEditor team={team} view={view} act={act} onDone={() => setEditing(false)} />}
     </li>
   );

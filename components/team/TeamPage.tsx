@@ -154,8 +154,20 @@ export function TeamPage({ slug, initial }: { slug: string; initial: TeamView })
             <code>{team.slug}</code>
             <LabBadge lab={team.lab} />
             <Badge>
-              {team.kind === 'local' ? `local · ${team.local?.pipeline === 'solution' ? 'reference solution' : 'pipeline/handlers'}` : `AWS · ${team.region}`}
+              {team.kind === 'local'
+                ? `local · ${team.local?.pipeline === 'solution' ? 'reference solution' : 'pipeline/handlers'}`
+                : team.kind === 'remote'
+                  ? 'remote · on the team’s own machine'
+                  : `AWS · ${team.region}`}
             </Badge>
+            {team.remote && (
+              <Badge tone={team.remote.online ? 'good' : 'bad'}>
+                <span data-testid="team-last-seen">
+                  {team.remote.online ? 'online' : 'offline'}
+                  {team.remote.lastSeenAt ? ` · last seen ${formatClock(team.remote.lastSeenAt)}` : ' · never connected'}
+                </span>
+              </Badge>
+            )}
             {team.local && team.local.status !== 'ready' && <Badge tone={team.local.status === 'failed' ? 'bad' : 'busy'}>{team.local.status}</Badge>}
             {!team.active && <Badge tone="busy">rounds paused for this team</Badge>}
           </div>
@@ -193,7 +205,7 @@ export function TeamPage({ slug, initial }: { slug: string; initial: TeamView })
           <RoundTable rounds={view.rounds} />
         </Panel>
       </div>
-      {team.kind === 'local' && <FunctionLogs slug={slug} />}
+      {(team.kind === 'local' || team.kind === 'remote') && <FunctionLogs slug={slug} />}
     </div>
   );
 }

@@ -50,7 +50,7 @@ function createContext(): AppContext {
     config,
     store,
     snapshots,
-    reads: new ScoreboardReads(snapshots, new RuntimeLogs(config.RUNTIME_URL)),
+    reads: new ScoreboardReads(snapshots, new RuntimeLogs(config.RUNTIME_URL), agentRecords),
     gate: new OrganiserGate(config.ORGANISER_SECRET, new SessionRevocations(new SessionRecords(store))),
     actions: new OrganiserActions(store, snapshots, config.AWS_REGION, localTeams, tokens),
     agentGate,

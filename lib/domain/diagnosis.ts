@@ -422,3 +422,11 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
     message: `The totals are off in a way none of the usual bugs explains: ${signedAmount(over)} over on some keys and ${signedAmount(-short)} short on others. Compare your AggregateTable with the expected totals key by key.`,
   };
 }
+
+/** A remote team's round that its machine could not play (room mode, docs/room.md): not connected, too late, or the burst not sent. */
+export function offlineDiagnosis(detail: string): Diagnosis {
+  return {
+    code: 'offline',
+    message: `Your machine was not connected: ${detail}. Keep npm start -- --join running on your laptop; its terminal says why it stopped.`,
+  };
+}

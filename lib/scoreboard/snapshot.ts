@@ -7,6 +7,7 @@
 
 import { waitAtMost } from '../async';
 import { errorMessage } from '../errors';
+import { AgentRecords } from '../store/agent-records';
 import type { OrganiserStore, SettingsDefaults } from '../store/organiser-store';
 import type { Settings, Team } from '../store/types';
 import { type ServedJson, serve } from './etag';
@@ -110,6 +111,8 @@ export class SnapshotBuilder {
   private readonly tables: TableScans;
   private frozenCache: { frozenAt: string | null; board: ScoreboardView | null } | null = null;
   private readonly store: OrganiserStore;
+  /** Remote teams' uploaded tables. */
+  private readonly agents: AgentRecords;
   private readonly localTeams: boolean;
   private readonly minIntervalMs: number;
   private readonly scanWaitMs: number;
@@ -118,6 +121,7 @@ export class SnapshotBuilder {
 
   constructor(options: SnapshotBuilderOptions) {
     this.store = options.store;
+    this.agents = new AgentRecords(options.store);
     this.localTeams = options.localTeams ?? true;
     this.minIntervalMs = options.minIntervalMs ?? 1000;
     this.scanWaitMs = options.scanWaitMs ?? 800;
@@ -161,19 +165,30 @@ export class SnapshotBuilder {
   }
 
   private async fetch(): Promise<BoardData> {
+    const startedAt = this.now();
     const [settings, teams] = await Promise.all([this.store.getSettings(), this.store.listTeams()]);
     const reads = teams.filter(tableReadable).map((team) => this.tables.scan(team));
-    const [frozenBoard] = await Promise.all([this.frozenBoard(settings), this.refreshRounds(teams), waitAtMost(Promise.all(reads), this.scanWaitMs)]);
+    const uploads = teams.some((team) => team.kind === 'remote') ? this.agents.tables() : Promise.resolve([]);
+    const [frozenBoard, , , uploaded] = await Promise.all([
+      this.frozenBoard(settings),
+      this.refreshRounds(teams),
+      waitAtMost(Promise.all(reads), this.scanWaitMs),
+      uploads,
+    ]);
     const caches = teams.map((team) => [team.slug, this.roundCaches.get(team.slug)] as const);
+    const tables = new Map(this.tables.latest(new Set(teams.map((team) => team.slug))));
+    for (const upload of uploaded)
+      tables.set(upload.team, { values: new Map(Object.entries(upload.values)), readAt: Date.parse(upload.receivedAt), error: null });
     return {
       settings,
       teams,
       rounds: new Map(caches.map(([slug, cache]) => [slug, cache?.all() ?? []])),
       summaries: new Map(caches.map(([slug, cache]) => [slug, cache?.summaries() ?? []])),
-      tables: this.tables.latest(new Set(teams.map((team) => team.slug))),
+      tables,
       frozenBoard,
       problem: null,
       localTeams: this.localTeams,
+      readAt: startedAt,
     };
   }
 

@@ -11,7 +11,16 @@ import type { OrganiserStore } from './organiser-store';
 import { roundKey } from './rounds';
 import { allOf, attributeAbove, attributeIs, type Condition, conditionHeld, itemAbsent, type StoreTable } from './table';
 import { teamKey } from './teams';
-import type { AgentInfo, AgentSent, AgentStart, Round } from './types';
+import type { AgentInfo, AgentSent, AgentStart, Round, Team } from './types';
+
+/** An agent not seen for this long counts as offline (docs/room.md). */
+export const OFFLINE_AFTER_MS = 10_000;
+
+/** Whether a remote team's agent was seen within OFFLINE_AFTER_MS of `now`. */
+export function agentOnline(team: Pick<Team, 'remote'>, now: number): boolean {
+  const seen = team.remote?.lastSeenAt ? Date.parse(team.remote.lastSeenAt) : Number.NaN;
+  return now - seen <= OFFLINE_AFTER_MS;
+}
 
 /** A team's join token: its SHA-256 and the nonce it was made from (see lib/auth/join-tokens.ts). */
 export interface TokenRecord {

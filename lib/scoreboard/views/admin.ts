@@ -5,6 +5,7 @@
 import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
 import type { BoardData } from './board-data';
 import { liveTable } from './live-table';
+import { remoteState } from './remote';
 import { isClosed } from './rounds';
 import type { AdminTeam, AdminView, ScoreboardView } from './types';
 
@@ -38,6 +39,7 @@ export function adminView(data: BoardData, live: ScoreboardView): AdminView {
               resetPending: Boolean(local.resetRequestedAt && (!local.resetDoneAt || local.resetDoneAt < local.resetRequestedAt)),
             }
           : null,
+        remote: remoteState(team, data.readAt ?? Date.now()),
         lastRound: (data.summaries.get(team.slug) ?? []).filter(isClosed).at(-1) ?? null,
         tableState: liveTable(team, data.rounds.get(team.slug) ?? [], data.tables.get(team.slug), null).state,
       },

@@ -33,4 +33,6 @@ export interface BoardData {
   problem: string | null;
   /** Whether this workshop runs local teams (false in AWS mode: no emulators). */
   localTeams: boolean;
+  /** When the data was read (ms since the epoch): remote teams' agents are online if seen within 10 s of it. */
+  readAt?: number;
 }

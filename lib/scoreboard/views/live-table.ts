@@ -42,9 +42,10 @@ export function messageCountChange(current: TableValues, baseline: Readonly<Reco
   return changeOf(base, current, MESSAGE_COUNT_KEY).toFixed();
 }
 
-/** Whether the scoreboard can read a team's table now (a local team only once its resources run). */
+/** Whether the scoreboard reads a team's AggregateTable itself now (a local team only once its resources run; a remote team's agent uploads it). */
 export function tableReadable(team: Team): boolean {
   if (team.kind === 'aws') return true;
+  if (team.kind === 'remote') return false;
   return team.local?.status === 'ready' && Boolean(team.connection.dynamodbEndpoint);
 }
 
@@ -70,7 +71,10 @@ export function liveTable(team: Team, rounds: readonly Round[], read: TableRead 
       : { number: reference.number, status: reference.status, phase: isClosed(reference) ? null : runningRoundOf(reference).phase }
     : null;
   const base = { round, readAt: null, keys: [], messageCount: null, matching: 0 };
-  if (!tableReadable(team)) return { ...base, ...resourcesState(team) };
+  if (team.kind === 'remote') {
+    if (!read?.values)
+      return { ...base, state: 'waiting', message: 'Waiting for the team’s machine to send its AggregateTable (npm start -- --join on its laptop)…' };
+  } else if (!tableReadable(team)) return { ...base, ...resourcesState(team) };
   if (!read || (!read.values && !read.error)) return { ...base, state: 'waiting', message: 'Reading the AggregateTable for the first time…' };
   if (!read.values) return { ...base, state: 'unreachable', message: read.error?.message ?? 'The AggregateTable could not be read.' };
   const keys = liveKeys(read.values, reference?.baseline ?? null, sealed ? null : (reference?.expected ?? null));

@@ -6,6 +6,7 @@
 import type { BoardData } from './board-data';
 import { frozenBoardOf, revealedThrough } from './freeze';
 import { liveTable } from './live-table';
+import { remoteState } from './remote';
 import { isClosed, latestDiagnosis, medianTimeToCorrect, newestRunning, sealRound } from './rounds';
 import type { RoundSummary, ScoreboardView, TeamView } from './types';
 
@@ -32,6 +33,7 @@ export function teamPage(data: BoardData, slug: string, live: ScoreboardView): T
       region: team.connection.region,
       aggregateTable: team.resources.aggregateTable,
       local: team.local ? { pipeline: team.local.pipeline, status: team.local.status, message: team.local.message ?? null } : null,
+      remote: remoteState(team, data.readAt ?? Date.now()),
     },
     live: liveTable(team, rounds, data.tables.get(slug), revealed),
     rounds: summaries.map((round) => (isRevealed(round) ? round : sealRound(round))).reverse(),

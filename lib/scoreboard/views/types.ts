@@ -159,8 +159,16 @@ export interface LocalState {
   message: string | null;
 }
 
+/** A remote team's machine (room mode): online when its agent was seen within the last 10 s. */
+export interface RemoteState {
+  lastSeenAt: string | null;
+  online: boolean;
+  /** What the agent said about itself: its version, pipeline and host. */
+  agent: { version: string; pipeline: string; host: string } | null;
+}
+
 export interface TeamView {
-  team: TeamHeadline & { region: string; aggregateTable: string; local: LocalState | null };
+  team: TeamHeadline & { region: string; aggregateTable: string; local: LocalState | null; remote: RemoteState | null };
   live: LiveTable;
   /** Every round, newest first (sealed ones while the standings are frozen). */
   rounds: TeamRound[];
@@ -180,6 +188,7 @@ export interface AdminTeam extends TeamHeadline {
   externalId: string | null;
   resources: PipelineResources;
   local: (LocalState & { resetPending: boolean }) | null;
+  remote: RemoteState | null;
   lastRound: RoundSummary | null;
   tableState: LiveTableState;
 }
