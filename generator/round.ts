@@ -1,20 +1,25 @@
 /**
- * One round for one team (SPEC §4): make the messages, write the lab's failure percentages, read
- * the baseline, send, poll the AggregateTable every 500 ms until the change matches or the
- * deadline passes, then the verdict (with time-to-correct) and, for a failed round, the diagnosis.
- * Shared by the scheduler, the CLI and the Lambda handler.
+ * One round for one team (docs/game.md, "A round"), as named steps over a team channel
+ * (./team-channel.ts) driven by one AbortSignal: `prepare` (make the messages, write the lab's
+ * failure percentages, read the baseline), `send` the burst, `awaitPipeline` (poll the
+ * AggregateTable every 500 ms until a match is confirmed or the deadline passes), `judge` (the
+ * verdict with time-to-correct, or the diagnosis of a failed round). A step that cannot go on
+ * returns how the round ends instead of throwing: failed when the failure is the team's, void when
+ * it is ours (docs/game.md, "Void rounds"). Shared by the scheduler, the CLI and the Lambda handler.
  */
-import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { classifyTableError, readAggregateTable, TableReadError } from '@/lib/aws/aggregate-table';
-import { type Connection, dynamoDbClient } from '@/lib/aws/clients';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TableReadError } from '@/lib/aws/aggregate-table';
 import { diagnose } from '@/lib/domain/diagnosis';
 import { AGGREGATION_KEYS, type CentsByKey, MESSAGE_COUNT_KEY } from '@/lib/domain/hierarchy';
 import { centsToDecimal } from '@/lib/domain/money';
 import { type ChangeVerdict, judgeChange, type TableValues } from '@/lib/domain/verdict';
-import { FAILURE_PARAMETERS, PIPELINE_FUNCTIONS, type PipelineResources } from '@/lib/pipeline-resources';
+import { RoleAssumptionError } from '@/lib/errors';
 import type { Diagnosis, FailurePercentages, Lab, Round, RoundCounts } from '@/lib/store/types';
 import { type GeneratedRound, makeRound } from './messages';
-import { SendError, type SendReport, sendRecords } from './sender';
+import { SendError, type SendReport } from './sender';
+import { sdkChannel, TABLE_CALL_TIMEOUT_MS, type TeamChannel, type TeamTarget } from './team-channel';
+
+export { type TeamChannel, type TeamTarget, writeFailurePercentages } from './team-channel';
 
 export const POLL_INTERVAL_MS = 500;
 /**
@@ -30,14 +35,6 @@ export const MATCH_CONFIRMATION_MS = 1500;
  */
 export function stillChangingWindowMs(deadlineSeconds: number): number {
   return Math.min(4000, Math.max(1000, (deadlineSeconds * 1000) / 4));
-}
-/** A single read of the AggregateTable never holds up polling longer than this. */
-const READ_TIMEOUT_MS = 5000;
-
-/** Where a team's pipeline lives. */
-export interface TeamTarget {
-  connection: Connection;
-  resources: PipelineResources;
 }
 
 export interface RoundSettings {
@@ -88,8 +85,6 @@ export interface RoundOutcome {
   send?: SendReport;
 }
 
-class RoundStopped extends Error {}
-
 /** The 18 keys and message_count of a table read, as the round record keeps them. */
 export function recordedValues(values: TableValues): Record<string, string> {
   return Object.fromEntries([...AGGREGATION_KEYS, MESSAGE_COUNT_KEY].filter((key) => values.has(key)).map((key) => [key, values.get(key)!]));
@@ -100,219 +95,220 @@ export function expectedDecimals(expected: Readonly<CentsByKey>): Record<string,
   return Object.fromEntries(AGGREGATION_KEYS.map((key) => [key, centsToDecimal(expected[key] ?? 0)]));
 }
 
-/** Writes each function's failure percentage to the team's ParameterTable. */
-export async function writeFailurePercentages(target: TeamTarget, percentages: FailurePercentages): Promise<void> {
-  const client = dynamoDbClient(target.connection);
-  const table = target.resources.parameterTable;
-  try {
-    await Promise.all(
-      PIPELINE_FUNCTIONS.map((fn) =>
-        client.send(new PutItemCommand({ TableName: table, Item: { parameter: { S: FAILURE_PARAMETERS[fn] }, value: { N: String(percentages[fn]) } } })),
-      ),
-    );
-  } catch (error) {
-    throw classifyTableError(error, table);
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TableReadError('unreachable', `${what} did not answer within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 function sameValues(a: TableValues, b: TableValues): boolean {
   if (a.size !== b.size) return false;
   for (const [key, value] of a) if (b.get(key) !== value) return false;
   return true;
 }
 
-/** Whether a failure is the team's (scored as a failed round) rather than ours (void). */
-function isTeamSide(kind: string): boolean {
-  return kind === 'missing-table' || kind === 'access-denied';
+/** Why a step could not be done, and whose side that is: the team's fails the round, ours voids it. */
+interface Failure {
+  side: 'team' | 'ours';
+  kind: string;
+  message: string;
 }
 
-/** Runs one round against one team and returns its outcome; never throws for the team's faults. */
-export async function runRound(target: TeamTarget, settings: RoundSettings, hooks: RoundHooks = {}): Promise<RoundOutcome> {
-  const generated = makeRound({ seed: settings.seed, lab: settings.lab, messages: settings.messages });
-  const base = { seed: settings.seed, lab: settings.lab, counts: generated.counts, expected: generated.expected };
-  const end = (
-    fields: Omit<RoundOutcome, 'seed' | 'lab' | 'counts' | 'expected' | 'endedAt' | 'timeToCorrectMs'> & { timeToCorrectMs?: number | null },
-  ): RoundOutcome => ({
-    ...base,
-    timeToCorrectMs: null,
+/** The RoleAssumptionError in an error's cause chain, if any. */
+function roleAssumptionIn(error: unknown): RoleAssumptionError | null {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    if (cause instanceof RoleAssumptionError) return cause;
+  }
+  return null;
+}
+
+/**
+ * Whose side a channel's failure is on: a missing table or stream and refused access inside the
+ * team's account are the team's; a role the organiser's credentials cannot assume, an unreachable
+ * or throttled table and records never acknowledged are ours. Anything else is a bug: rethrown.
+ */
+function failureOf(error: unknown): Failure {
+  const role = roleAssumptionIn(error);
+  if (role) return { side: 'ours', kind: 'role-assumption', message: role.message };
+  if (!(error instanceof TableReadError || error instanceof SendError)) throw error;
+  const kind = error.kind === 'missing-stream' ? 'missing-table' : error.kind;
+  return { side: kind === 'missing-table' || kind === 'access-denied' ? 'team' : 'ours', kind, message: error.message };
+}
+
+/** What a round has when it starts: its messages, and the channel and signal every step uses. */
+interface RoundRun {
+  channel: TeamChannel;
+  settings: RoundSettings;
+  hooks: RoundHooks;
+  signal: AbortSignal;
+  generated: GeneratedRound;
+}
+
+/** The fields an outcome gets from the steps that ran (the rest come from the round itself). */
+type EndFields = Omit<RoundOutcome, 'seed' | 'lab' | 'counts' | 'expected' | 'endedAt' | 'timeToCorrectMs' | 'diagnosis'> &
+  Partial<Pick<RoundOutcome, 'timeToCorrectMs' | 'diagnosis'>>;
+
+function ended(run: RoundRun, fields: EndFields): RoundOutcome {
+  const { seed, lab, counts, expected } = run.generated;
+  return { seed, lab, counts, expected, timeToCorrectMs: null, diagnosis: null, ...fields, endedAt: new Date().toISOString() };
+}
+
+function stopped(run: RoundRun, fields: Partial<EndFields> = {}): RoundOutcome {
+  const reason = run.signal.reason;
+  return ended(run, { ...fields, status: 'void', voidReason: typeof reason === 'string' ? reason : 'the round was stopped before it ended' });
+}
+
+/** How a round ends on a failure: stopped, void (ours) or failed with the read failure's diagnosis (the team's). */
+function endedBy(run: RoundRun, error: unknown, fields: Partial<EndFields> = {}): RoundOutcome {
+  if (run.signal.aborted) return stopped(run, fields);
+  const failure = failureOf(error);
+  if (failure.side === 'ours') return ended(run, { ...fields, status: 'void', voidReason: failure.message });
+  const { lab } = run.settings;
+  const { expected, facts } = run.generated;
+  return ended(run, {
     ...fields,
-    endedAt: new Date().toISOString(),
+    status: 'failed',
+    diagnosis: diagnose({ lab, expected, readFailure: { kind: failure.kind, message: failure.message }, stillChanging: false, facts }),
   });
-  const failedOn = (error: TableReadError | SendError, extra: Partial<RoundOutcome> = {}): RoundOutcome => {
-    const kind = error.kind === 'missing-stream' ? 'missing-table' : error.kind;
-    if (!isTeamSide(kind)) return end({ status: 'void', diagnosis: null, voidReason: error.message, ...extra });
-    return end({
-      status: 'failed',
-      diagnosis: diagnose({
-        lab: settings.lab,
-        expected: generated.expected,
-        readFailure: { kind, message: error.message },
-        stillChanging: false,
-        facts: generated.facts,
-      }),
-      ...extra,
-    });
-  };
-  const stopped = () => {
-    const reason = hooks.signal?.reason;
-    return end({ status: 'void', diagnosis: null, voidReason: typeof reason === 'string' ? reason : 'the round was stopped before it ended' });
-  };
-  const checkStop = () => {
-    if (hooks.signal?.aborted) throw new RoundStopped();
-  };
+}
 
+/** A step's result: its value, or how the round ended. */
+type Step<T> = { ok: true; value: T } | { ok: false; outcome: RoundOutcome };
+
+/** Step 1: the lab's failure percentages into the ParameterTable, then the AggregateTable's baseline. */
+async function prepare(run: RoundRun): Promise<Step<TableValues>> {
+  if (run.signal.aborted) return { ok: false, outcome: stopped(run) };
   try {
-    checkStop();
-    if (settings.failurePercentages) {
-      try {
-        await writeFailurePercentages(target, settings.failurePercentages);
-      } catch (error) {
-        return failedOn(classifyTableError(error, target.resources.parameterTable));
-      }
-    }
-    let baseline: TableValues;
-    try {
-      baseline = await withTimeout(
-        readAggregateTable(target.connection, target.resources.aggregateTable),
-        READ_TIMEOUT_MS,
-        `table ${target.resources.aggregateTable}`,
-      );
-    } catch (error) {
-      return failedOn(classifyTableError(error, target.resources.aggregateTable));
-    }
-    hooks.onProgress?.({ counts: generated.counts, baseline: recordedValues(baseline), expected: expectedDecimals(generated.expected) });
-    checkStop();
-
-    const sendStarted = performance.now();
-    const sendStartedAt = new Date().toISOString();
-    hooks.onProgress?.({ sendStartedAt });
-    let send: SendReport;
-    try {
-      send = await sendRecords(target.connection, target.resources.streamName, generated.records, {
-        maxAttempts: settings.maxSendAttempts,
-        onProgress: hooks.onSendProgress,
-        signal: hooks.signal,
-      });
-    } catch (error) {
-      if (error instanceof SendError) {
-        if (error.kind === 'aborted') throw new RoundStopped();
-        return failedOn(error, { baseline, sendStartedAt });
-      }
-      throw error;
-    }
-    const sentAtMs = Date.now();
-    const sentAt = new Date(sentAtMs).toISOString();
-    const deadlineMs = performance.now() + settings.deadlineSeconds * 1000;
-    const deadlineAt = new Date(sentAtMs + settings.deadlineSeconds * 1000).toISOString();
-    hooks.onProgress?.({ sentAt, deadlineAt });
-
-    const waited = await waitForChange(target, generated, baseline, hooks, {
-      deadlineMs,
-      stillChangingWindowMs: stillChangingWindowMs(settings.deadlineSeconds),
-      sendStarted,
-      pollIntervalMs: settings.pollIntervalMs ?? POLL_INTERVAL_MS,
-    });
-    const times = { baseline, sendStartedAt, sentAt, deadlineAt, send };
-    if (waited.verdict?.passed) {
-      return end({ status: 'passed', diagnosis: null, after: waited.after, verdict: waited.verdict, timeToCorrectMs: waited.timeToCorrectMs, ...times });
-    }
-    if (waited.error && (isTeamSide(waited.error.kind) || !waited.after)) return failedOn(waited.error, times);
-    return end({
-      status: 'failed',
-      after: waited.after,
-      verdict: waited.verdict,
-      diagnosis: diagnose({
-        lab: settings.lab,
-        expected: generated.expected,
-        baseline,
-        after: waited.after,
-        stillChanging: waited.stillChanging,
-        facts: generated.facts,
-      }),
-      ...times,
-    });
+    const baseline = await run.channel.prepare(run.settings.failurePercentages, run.signal);
+    const { counts, expected } = run.generated;
+    run.hooks.onProgress?.({ counts, baseline: recordedValues(baseline), expected: expectedDecimals(expected) });
+    return { ok: true, value: baseline };
   } catch (error) {
-    if (error instanceof RoundStopped) return stopped();
-    throw error;
+    return { ok: false, outcome: endedBy(run, error) };
   }
 }
 
-interface WaitResult {
+interface Sent {
+  send: SendReport;
+  /** performance.now() when sending started. */
+  sendStarted: number;
+  sendStartedAt: string;
+  sentAt: string;
+  deadlineAt: string;
+  /** performance.now() of the deadline. */
+  deadlineMs: number;
+}
+
+/** Step 2: the burst, all of it acknowledged; the deadline runs from then. */
+async function send(run: RoundRun, baseline: TableValues): Promise<Step<Sent>> {
+  if (run.signal.aborted) return { ok: false, outcome: stopped(run, { baseline }) };
+  const sendStarted = performance.now();
+  const sendStartedAt = new Date().toISOString();
+  run.hooks.onProgress?.({ sendStartedAt });
+  let report: SendReport;
+  try {
+    report = await run.channel.send(run.generated.records, {
+      maxAttempts: run.settings.maxSendAttempts,
+      onProgress: run.hooks.onSendProgress,
+      signal: run.signal,
+    });
+  } catch (error) {
+    return { ok: false, outcome: endedBy(run, error, { baseline, sendStartedAt }) };
+  }
+  const sentAtMs = Date.now();
+  const deadlineSeconds = run.settings.deadlineSeconds;
+  const sent: Sent = {
+    send: report,
+    sendStarted,
+    sendStartedAt,
+    sentAt: new Date(sentAtMs).toISOString(),
+    deadlineAt: new Date(sentAtMs + deadlineSeconds * 1000).toISOString(),
+    deadlineMs: performance.now() + deadlineSeconds * 1000,
+  };
+  run.hooks.onProgress?.({ sentAt: sent.sentAt, deadlineAt: sent.deadlineAt });
+  return { ok: true, value: sent };
+}
+
+interface Awaited {
   verdict?: ChangeVerdict;
+  /** The last successful read. */
   after?: TableValues;
   /** The last read's failure, when the last read failed. */
-  error?: TableReadError;
+  error?: unknown;
   timeToCorrectMs: number | null;
   stillChanging: boolean;
 }
 
-interface WaitTiming {
-  /** performance.now() values. */
-  deadlineMs: number;
-  sendStarted: number;
-  stillChangingWindowMs: number;
-  pollIntervalMs: number;
-}
-
-/** Polls the AggregateTable until the change matches (and keeps matching) or the deadline passes. */
-async function waitForChange(target: TeamTarget, generated: GeneratedRound, baseline: TableValues, hooks: RoundHooks, timing: WaitTiming): Promise<WaitResult> {
-  const { deadlineMs, sendStarted, pollIntervalMs } = timing;
+/** Step 3: polls the AggregateTable until the change matches (and keeps matching) or the deadline passes. */
+async function awaitPipeline(run: RoundRun, baseline: TableValues, sent: Sent): Promise<Step<Awaited>> {
+  const { deadlineMs, sendStarted } = sent;
+  const pollIntervalMs = run.settings.pollIntervalMs ?? POLL_INTERVAL_MS;
+  const changingWindowMs = stillChangingWindowMs(run.settings.deadlineSeconds);
+  const times = { baseline, sendStartedAt: sent.sendStartedAt, sentAt: sent.sentAt, deadlineAt: sent.deadlineAt, send: sent.send };
   let previous = baseline;
   let lastChangeAt = -Infinity;
   /** The first read of the current run of matching reads (null while the change does not match). */
   let match: { readAt: number; readStartedBeforeDeadline: boolean } | null = null;
-  const result: WaitResult = { timeToCorrectMs: null, stillChanging: false };
+  const result: Awaited = { timeToCorrectMs: null, stillChanging: false };
   for (;;) {
-    if (hooks.signal?.aborted) throw new RoundStopped();
+    if (run.signal.aborted) return { ok: false, outcome: stopped(run, { ...times, after: result.after, verdict: result.verdict }) };
     const pollStarted = performance.now();
+    const readTimeoutMs = Math.min(TABLE_CALL_TIMEOUT_MS, Math.max(1000, deadlineMs - pollStarted));
     try {
-      const values = await withTimeout(
-        readAggregateTable(target.connection, target.resources.aggregateTable),
-        Math.min(READ_TIMEOUT_MS, Math.max(1000, deadlineMs - pollStarted)),
-        `table ${target.resources.aggregateTable}`,
-      );
+      const values = await run.channel.read(AbortSignal.any([run.signal, AbortSignal.timeout(readTimeoutMs)]));
       const readAt = performance.now();
       if (!sameValues(previous, values)) lastChangeAt = readAt;
       previous = values;
       result.after = values;
       result.error = undefined;
-      result.verdict = judgeChange(baseline, values, generated.expected);
-      hooks.onPoll?.(result.verdict, readAt - sendStarted);
+      result.verdict = judgeChange(baseline, values, run.generated.expected);
+      run.hooks.onPoll?.(result.verdict, readAt - sendStarted);
       match = result.verdict.passed ? (match ?? { readAt, readStartedBeforeDeadline: pollStarted < deadlineMs }) : null;
       if (match && readAt - match.readAt >= MATCH_CONFIRMATION_MS) {
         result.timeToCorrectMs = Math.round(match.readAt - sendStarted);
-        return result;
+        return { ok: true, value: result };
       }
     } catch (error) {
-      result.error = classifyTableError(error, target.resources.aggregateTable);
+      result.error = error;
       match = null;
     }
     const now = performance.now();
     const confirming = match?.readStartedBeforeDeadline === true;
     if (now >= deadlineMs && !confirming) {
-      result.stillChanging = lastChangeAt >= deadlineMs - timing.stillChangingWindowMs;
-      return result;
+      result.stillChanging = lastChangeAt >= deadlineMs - changingWindowMs;
+      return { ok: true, value: result };
     }
-    await sleep(confirming ? pollIntervalMs - (now - pollStarted) : Math.min(deadlineMs - now, pollIntervalMs - (now - pollStarted)), hooks.signal);
+    const pause = confirming ? pollIntervalMs - (now - pollStarted) : Math.min(deadlineMs - now, pollIntervalMs - (now - pollStarted));
+    await sleep(Math.max(0, pause), undefined, { signal: run.signal }).catch(() => undefined);
   }
+}
+
+/** Step 4: passed, or failed with a diagnosis of the change (or of the last read's failure), or void when the table was ours to miss. */
+function judge(run: RoundRun, baseline: TableValues, sent: Sent, waited: Awaited): RoundOutcome {
+  const times = { baseline, sendStartedAt: sent.sendStartedAt, sentAt: sent.sentAt, deadlineAt: sent.deadlineAt, send: sent.send };
+  const { after, verdict } = waited;
+  if (verdict?.passed) return ended(run, { status: 'passed', after, verdict, timeToCorrectMs: waited.timeToCorrectMs, ...times });
+  if (waited.error !== undefined && (failureOf(waited.error).side === 'team' || !after)) return endedBy(run, waited.error, times);
+  const { lab } = run.settings;
+  const { expected, facts } = run.generated;
+  return ended(run, {
+    status: 'failed',
+    after,
+    verdict,
+    diagnosis: diagnose({ lab, expected, baseline, after, stillChanging: waited.stillChanging, facts }),
+    ...times,
+  });
+}
+
+/** Runs one round against one local or AWS team and returns its outcome; never throws for the team's faults. */
+export function runRound(target: TeamTarget, settings: RoundSettings, hooks: RoundHooks = {}): Promise<RoundOutcome> {
+  return runRoundOver(sdkChannel(target), settings, hooks);
+}
+
+/** Runs one round over a team channel: prepare, send, await the pipeline, judge (with the diagnosis). */
+export async function runRoundOver(channel: TeamChannel, settings: RoundSettings, hooks: RoundHooks = {}): Promise<RoundOutcome> {
+  const generated = makeRound({ seed: settings.seed, lab: settings.lab, messages: settings.messages });
+  const run: RoundRun = { channel, settings, hooks, signal: hooks.signal ?? new AbortController().signal, generated };
+  const prepared = await prepare(run);
+  if (!prepared.ok) return prepared.outcome;
+  const baseline = prepared.value;
+  const sent = await send(run, baseline);
+  if (!sent.ok) return sent.outcome;
+  const waited = await awaitPipeline(run, baseline, sent.value);
+  if (!waited.ok) return waited.outcome;
+  return judge(run, baseline, sent.value, waited.value);
 }

@@ -1,19 +1,21 @@
 /**
- * The round scheduler (SPEC §9): a single leader, by a lease in the organiser store, runs a round
+ * The round scheduler (docs/game.md, "A round" and "Void rounds"): a single leader, by a lease in the organiser store, runs a round
  * for every active team every `roundIntervalSeconds`, each team on its own so that one broken
  * pipeline never delays another, records every round as it progresses, scores it at most once,
  * carries out organiser commands, and voids rounds a crashed leader left running.
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { errorMessage } from '@/lib/errors';
 import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
 import { AgentRecords } from '@/lib/store/agent-records';
 import type { LeaseToken, OrganiserStore } from '@/lib/store/organiser-store';
 import type { FailurePercentages, Lab, Round, Settings, Team } from '@/lib/store/types';
 import { roundSeed } from './random';
 import { roundOffer, runRemoteRound } from './remote-round';
-import { type RoundHooks, type RoundSettings, runRound } from './round';
+import { type RoundHooks, type RoundSettings, runRoundOver } from './round';
 import { closedRound, voidRound } from './scoring';
+import { sdkChannel, type TeamChannel } from './team-channel';
 
 export const LEASE_TTL_MS = 15_000;
 export const LEASE_RENEW_MS = 5_000;
@@ -58,8 +60,9 @@ export function isReady(team: Team): boolean {
   return team.kind === 'aws' || team.kind === 'remote' || team.local?.status === 'ready';
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** How the scheduler reaches a local or AWS team's pipeline for its rounds (remote teams: ./remote-round.ts). */
+export function channelFor(team: Team): TeamChannel {
+  return sdkChannel({ connection: team.connection, resources: team.resources });
 }
 
 export class Scheduler {
@@ -124,8 +127,8 @@ export class Scheduler {
     await Promise.all([...this.running.values()].map((running) => this.closeWithRetries(voidRound(running.round, reason), 1)));
     if (this.leader) {
       this.leader = false;
-      await this.store.updateSettings({ nextRoundAt: null }).catch((error) => this.log(`could not clear the next round time: ${describe(error)}`));
-      await this.store.releaseLease(this.holder).catch((error) => this.log(`could not release the lease: ${describe(error)}`));
+      await this.store.updateSettings({ nextRoundAt: null }).catch((error) => this.log(`could not clear the next round time: ${errorMessage(error)}`));
+      await this.store.releaseLease(this.holder).catch((error) => this.log(`could not release the lease: ${errorMessage(error)}`));
     }
   }
 
@@ -147,7 +150,7 @@ export class Scheduler {
       }
       this.lastTickError = null;
     } catch (error) {
-      const problem = describe(error);
+      const problem = errorMessage(error);
       if (problem !== this.lastTickError) this.log(`scheduler tick failed (retrying every tick): ${problem}`);
       this.lastTickError = problem;
     }
@@ -267,7 +270,7 @@ export class Scheduler {
     try {
       await this.store.startRound(round, this.lease);
     } catch (error) {
-      this.log(`round ${round.number} of ${team.slug} could not start: ${describe(error)}`);
+      this.log(`round ${round.number} of ${team.slug} could not start: ${errorMessage(error)}`);
       return;
     }
     let closing: Round;
@@ -277,17 +280,17 @@ export class Scheduler {
         onProgress: (fields) => {
           this.store.updateRunningRound(round.team, round.number, fields).catch((error) => {
             if (!(error instanceof ConditionalCheckFailedException))
-              this.log(`progress of round ${round.number} of ${team.slug} not recorded: ${describe(error)}`);
+              this.log(`progress of round ${round.number} of ${team.slug} not recorded: ${errorMessage(error)}`);
           });
         },
       };
       const outcome =
         team.kind === 'remote'
           ? await runRemoteRound({ store: this.store, agents: this.agents, team, round }, settings, hooks)
-          : await runRound({ connection: team.connection, resources: team.resources }, settings, hooks);
+          : await runRoundOver(channelFor(team), settings, hooks);
       closing = closedRound(round, outcome);
     } catch (error) {
-      closing = voidRound(round, `the generator failed: ${describe(error)}`);
+      closing = voidRound(round, `the generator failed: ${errorMessage(error)}`);
     }
     const closed = await this.closeWithRetries(closing);
     if (closed) this.log(`round ${round.number} of ${team.slug} (lab ${round.lab}): ${summary(closing)}`);
@@ -302,7 +305,7 @@ export class Scheduler {
         return await this.store.closeRound(closing, this.lease, team ?? UNSCORED);
       } catch (error) {
         if (attempt >= attempts) {
-          this.log(`round ${round.number} of ${round.team} could not be closed (${describe(error)}); the next leader will void it`);
+          this.log(`round ${round.number} of ${round.team} could not be closed (${errorMessage(error)}); the next leader will void it`);
           return false;
         }
         await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));

@@ -1,11 +1,15 @@
 /**
  * Sending a round's records into a team's Kinesis stream: PutRecords calls of at most 500 records,
  * one lane of calls per shard (records keep their send order within a shard), lanes concurrent,
- * rejected records retried with backoff until acknowledged or their attempts run out.
+ * rejected records retried with backoff until acknowledged or their attempts run out
+ * (docs/game.md, "A round", step 4). Every call is cancelled at the round's signal and after
+ * `CALL_TIMEOUT_MS`; a call that timed out counts as a failed attempt of its records. A role the
+ * organiser cannot assume ends the burst at once (`role-assumption`, the organiser's problem).
  */
 import { createHash } from 'node:crypto';
 import { type KinesisClient, ListShardsCommand, PutRecordsCommand, type Shard } from '@aws-sdk/client-kinesis';
 import { type Connection, kinesisClient } from '@/lib/aws/clients';
+import { errorMessage, RoleAssumptionError } from '@/lib/errors';
 import type { StreamRecord } from './messages';
 
 /** PutRecords takes at most 500 records. */
@@ -16,8 +20,10 @@ export const DEFAULT_MAX_ATTEMPTS = 10;
 const LANES_WITHOUT_SHARD_MAP = 4;
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_CAP_MS = 2000;
+/** One PutRecords or ListShards call is cancelled after this long (a stream that never answers). */
+export const CALL_TIMEOUT_MS = 10_000;
 
-export type SendFailureKind = 'missing-stream' | 'access-denied' | 'not-acknowledged' | 'aborted';
+export type SendFailureKind = 'missing-stream' | 'access-denied' | 'not-acknowledged' | 'role-assumption' | 'aborted';
 
 /** Why a round's records could not all be put on the stream. */
 export class SendError extends Error {
@@ -62,17 +68,14 @@ function errorName(error: unknown): string {
   return (error as { name?: string })?.name ?? '';
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Turns a call's exception into a SendError when retrying cannot help; null when it may. */
 function fatalSendError(error: unknown, streamName: string, acknowledged: number): SendError | null {
+  if (error instanceof RoleAssumptionError) return new SendError('role-assumption', error.message, acknowledged, { cause: error });
   const name = errorName(error);
   if (MISSING.has(name)) return new SendError('missing-stream', `stream ${streamName} not found`, acknowledged, { cause: error });
   if (DENIED.has(name))
-    return new SendError('access-denied', `putting records on stream ${streamName} was denied: ${describe(error)}`, acknowledged, { cause: error });
-  if (FATAL.has(name)) return new SendError('not-acknowledged', `the stream refused the records: ${describe(error)}`, acknowledged, { cause: error });
+    return new SendError('access-denied', `putting records on stream ${streamName} was denied: ${errorMessage(error)}`, acknowledged, { cause: error });
+  if (FATAL.has(name)) return new SendError('not-acknowledged', `the stream refused the records: ${errorMessage(error)}`, acknowledged, { cause: error });
   return null;
 }
 
@@ -81,11 +84,19 @@ interface ShardRange {
   end: bigint;
 }
 
-async function openShards(client: KinesisClient, streamName: string): Promise<ShardRange[]> {
+/** The signal for one call: the round's, ended after CALL_TIMEOUT_MS. */
+function callSignal(signal: AbortSignal | undefined): AbortSignal {
+  const timeout = AbortSignal.timeout(CALL_TIMEOUT_MS);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
+async function openShards(client: KinesisClient, streamName: string, signal: AbortSignal | undefined): Promise<ShardRange[]> {
   const shards: Shard[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await client.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName }));
+    const page = await client.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName }), {
+      abortSignal: callSignal(signal),
+    });
     shards.push(...(page.Shards ?? []));
     nextToken = page.NextToken;
   } while (nextToken);
@@ -109,13 +120,14 @@ export function shardIndexOf(partitionKey: string, shards: readonly ShardRange[]
 }
 
 /** Splits record indices into lanes: one per shard, or round-robin chunks when shards are unknown. */
-async function lanesOf(client: KinesisClient, streamName: string, records: readonly StreamRecord[]): Promise<number[][]> {
+async function lanesOf(client: KinesisClient, streamName: string, records: readonly StreamRecord[], signal: AbortSignal | undefined): Promise<number[][]> {
   let shards: ShardRange[] | null = null;
   try {
-    shards = await openShards(client, streamName);
+    shards = await openShards(client, streamName, signal);
   } catch (error) {
     const fatal = fatalSendError(error, streamName, 0);
-    if (fatal?.kind === 'missing-stream') throw fatal;
+    if (fatal?.kind === 'missing-stream' || fatal?.kind === 'role-assumption') throw fatal;
+    if (signal?.aborted) throw new SendError('aborted', 'sending was stopped', 0);
   }
   if (shards && shards.length > 0) {
     const lanes: number[][] = shards.map(() => []);
@@ -176,6 +188,7 @@ export async function sendRecords(
               return { Data: Buffer.from(record.Data, 'utf8'), PartitionKey: record.PartitionKey };
             }),
           }),
+          { abortSignal: callSignal(options.signal) },
         );
         const entries = result.Records ?? [];
         batch.forEach((index, position) => {
@@ -189,6 +202,7 @@ export async function sendRecords(
           failure ??= fatal;
           throw failure;
         }
+        checkStop();
         rejected.push(...batch);
       }
       options.onProgress?.(acknowledged, records.length);
@@ -214,7 +228,7 @@ export async function sendRecords(
   };
 
   checkStop();
-  const lanes = await lanesOf(client, streamName, records);
+  const lanes = await lanesOf(client, streamName, records, options.signal);
   report.lanes = lanes.length;
   const outcomes = await Promise.allSettled(lanes.map(runLane));
   const rejection = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');

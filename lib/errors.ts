@@ -29,3 +29,22 @@ export class TeamNotFoundError extends Error {}
 
 /** The organiser refused the agent's join token (401): revoked, regenerated, or its team removed. */
 export class TokenRefusedError extends Error {}
+
+/**
+ * The organiser's credentials could not assume a team's role (STS refused it: access denied, a wrong
+ * external id, a malformed or unknown role ARN, or the organiser's own credentials missing or
+ * expired). Rounds that meet it are void: the team did nothing wrong.
+ */
+export class RoleAssumptionError extends Error {
+  constructor(
+    readonly roleArn: string,
+    readonly externalId: string | undefined,
+    cause: unknown,
+  ) {
+    super(
+      `the scoreboard could not assume role ${roleArn} (${externalId ? 'with the external id registered for the team' : 'with no external id'}): ${errorMessage(cause)}. Check the role ARN and that the role's trust policy allows the organiser's account with that external id, and that the organiser's credentials are valid`,
+      { cause },
+    );
+    this.name = 'RoleAssumptionError';
+  }
+}

@@ -2,10 +2,11 @@
  * Stand-ins for what the emulators do not do, each an HTTP proxy in front of one of them that
  * forwards every call except those it answers itself as AWS would: Kinesis throttling a shard
  * (kinesalite never throttles) and IAM refusing a call the credentials may not make (DynamoDB Local
- * checks no permissions). Only the AWS JSON protocol (X-Amz-Target) is understood.
+ * checks no permissions). Only the AWS JSON protocol (X-Amz-Target) is understood. Also a service
+ * that hangs (accepts connections, never answers) and STS's AssumeRole.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 
 interface Forwarded {
   status: number;
@@ -162,4 +163,104 @@ export async function startThrottlingKinesis(
     return { ...answer, body: Buffer.from(JSON.stringify({ FailedRecordCount: rejected.size, Records: records })) };
   });
   return { ...proxy, rejected: () => rejectedCount };
+}
+
+export interface UnansweringEndpoint extends AwsProxy {
+  /** Connections accepted so far. */
+  connections(): number;
+}
+
+/** A service that hangs: it accepts TCP connections on loopback, reads what comes, and never answers. */
+export async function startUnansweringEndpoint(): Promise<UnansweringEndpoint> {
+  const sockets = new Set<net.Socket>();
+  let accepted = 0;
+  const server = net.createServer((socket) => {
+    accepted += 1;
+    sockets.add(socket);
+    socket.on('data', () => undefined);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => accepted,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface StsStandIn extends AwsProxy {
+  /** Every AssumeRole asked so far. */
+  asked(): Array<{ roleArn: string; externalId: string | null }>;
+}
+
+export interface StsOptions {
+  /** Whether the caller may assume the role with that external id (default: never). */
+  allows?: (roleArn: string, externalId: string | null) => boolean;
+  /** Lifetime of the credentials it issues (default 900 s, AWS's minimum). */
+  credentialSeconds?: number;
+}
+
+const ROLE_ARN = /^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]{1,64}$/;
+
+function stsError(status: number, code: string, message: string): { status: number; body: string } {
+  return {
+    status,
+    body: `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>stand-in</RequestId></ErrorResponse>`,
+  };
+}
+
+/**
+ * STS's AssumeRole as AWS answers it (Query protocol, XML): temporary credentials when `allows` lets
+ * the caller in, `AccessDenied` (403) when the role's trust policy would not (a wrong external id,
+ * an unknown role), `ValidationError` (400) for a malformed role ARN. Point the SDK at it with
+ * `AWS_ENDPOINT_URL_STS`. The emulators take any credentials, so the issued ones work there.
+ */
+export async function startSts(options: StsOptions = {}): Promise<StsStandIn> {
+  const asked: Array<{ roleArn: string; externalId: string | null }> = [];
+  const answer = (form: URLSearchParams): { status: number; body: string } => {
+    const roleArn = form.get('RoleArn') ?? '';
+    const externalId = form.get('ExternalId');
+    asked.push({ roleArn, externalId });
+    if (form.get('Action') !== 'AssumeRole') return stsError(400, 'InvalidAction', `the STS stand-in answers AssumeRole only, not ${form.get('Action')}`);
+    if (!ROLE_ARN.test(roleArn)) return stsError(400, 'ValidationError', `${roleArn} is invalid`);
+    if (!options.allows?.(roleArn, externalId)) {
+      return stsError(
+        403,
+        'AccessDenied',
+        `User: arn:aws:iam::999999999999:user/organiser is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
+      );
+    }
+    const id = asked.length;
+    const expiration = new Date(Date.now() + (options.credentialSeconds ?? 900) * 1000).toISOString();
+    const session = form.get('RoleSessionName') ?? 'session';
+    return {
+      status: 200,
+      body:
+        `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>` +
+        `<AssumedRoleUser><Arn>${roleArn.replace(':iam:', ':sts:').replace(':role/', ':assumed-role/')}/${session}</Arn><AssumedRoleId>AROASTANDIN${id}:${session}</AssumedRoleId></AssumedRoleUser>` +
+        `<Credentials><AccessKeyId>ASIASTANDIN${id}</AccessKeyId><SecretAccessKey>stand-in-secret-${id}</SecretAccessKey>` +
+        `<SessionToken>stand-in-token-${id}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
+        `</AssumeRoleResult><ResponseMetadata><RequestId>stand-in-${id}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+    };
+  };
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const { status, body } = answer(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+      response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'stand-in' });
+      response.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    asked: () => [...asked],
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

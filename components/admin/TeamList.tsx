@@ -2,7 +2,8 @@
 /**
  * The teams, for the organiser: state, score and lab at a glance; a round for one team, reset
  * (local), remove (with a second click to confirm); and per team the name, whether it plays, the
- * lab override and the Lab 2 failure percentages.
+ * lab override and the Lab 2 failure percentages. A team whose last round was void shows why (a
+ * role that cannot be assumed, an unreachable table): the organiser's problem to fix.
  */
 import { type FormEvent, useState } from 'react';
 import type { AdminTeam, AdminView } from '@/lib/scoreboard/views/types';
@@ -171,6 +172,11 @@ function TeamRow({ team, view, act }: { team: AdminTeam; view: AdminView; act: A
         </div>
       </div>
       {team.kind === 'remote' && <JoinCommand team={team} />}
+      {team.lastRound?.status === 'void' && (
+        <p className="text-sm text-amber-300" data-testid="admin-void-reason">
+          Round {team.lastRound.number} not scored (organiser&rsquo;s side): {team.lastRound.voidReason ?? 'no reason recorded'}
+        </p>
+      )}
       {editing && <TeamEditor team={team} view={view} act={act} onDone={() => setEditing(false)} />}
     </li>
   );

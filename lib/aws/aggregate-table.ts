@@ -79,9 +79,9 @@ export function unusableValue(value: AttributeValue | undefined): string | null 
  * Reads the 18 scored keys and `message_count` (strongly consistent BatchGetItem, only `Identifier`
  * and `Value` projected): one call however many other items the table holds, at most 19 items
  * parsed. Numbers come back exactly as DynamoDB holds them; keys whose `Value` cannot be totalled
- * are left out of the values and listed in `unusable` with what they hold.
+ * are left out of the values and listed in `unusable` with what they hold. Ends at `signal`.
  */
-export async function readAggregateTable(connection: Connection, table: string): Promise<TableValues> {
+export async function readAggregateTable(connection: Connection, table: string, signal?: AbortSignal): Promise<TableValues> {
   const client = dynamoDbClient(connection);
   const values = new Map<string, string>();
   const unusable = new Map<string, string>();
@@ -89,7 +89,7 @@ export async function readAggregateTable(connection: Connection, table: string):
   try {
     for (let attempt = 1; keys.length > 0; attempt++) {
       if (attempt > BATCH_ATTEMPTS) throw new TableReadError('throttled', `reads of ${table} are throttled`);
-      if (attempt > 1) await setTimeout(50 * 2 ** attempt);
+      if (attempt > 1) await setTimeout(50 * 2 ** attempt, undefined, { signal });
       const result = await client.send(
         new BatchGetItemCommand({
           RequestItems: {
@@ -101,6 +101,7 @@ export async function readAggregateTable(connection: Connection, table: string):
             },
           },
         }),
+        { abortSignal: signal },
       );
       for (const item of result.Responses?.[table] ?? []) {
         const identifier = item.Identifier?.S;

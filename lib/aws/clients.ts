@@ -1,7 +1,11 @@
 /**
  * AWS SDK v3 clients for a team's resources or the organiser store, reused per connection: keep-alive
- * HTTP/1.1 agents (the local Kinesis emulator refuses HTTP/2), bounded timeouts so one unreachable
- * team never stalls others, dummy credentials for local endpoints, and an assumed role for AWS teams.
+ * HTTP/1.1 agents (the local Kinesis emulator refuses HTTP/2), timeouts that really end a call (a
+ * request that never answers is cancelled, `throwOnRequestTimeout`), dummy credentials for local
+ * endpoints, and an assumed role for AWS teams. The SDK's standard `AWS_ENDPOINT_URL_STS`,
+ * `AWS_ENDPOINT_URL_DYNAMODB` and `AWS_ENDPOINT_URL_KINESIS` point AWS teams at stand-ins; a role is
+ * assumed whenever the connection names one, endpoint or not. A role that cannot be assumed fails
+ * every call with a `RoleAssumptionError` (lib/errors.ts): the organiser's problem, not the team's.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -10,6 +14,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { RoleAssumptionError } from '../errors';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -46,21 +51,29 @@ function requestHandler(timeouts: ClientTimeouts): NodeHttpHandler {
     httpsAgent: agents.https,
     connectionTimeout: timeouts.connectionTimeoutMs,
     requestTimeout: timeouts.requestTimeoutMs,
+    // Without it a request past requestTimeout only logs a warning and waits forever.
+    throwOnRequestTimeout: true,
   });
 }
 
-function credentialsFor(connection: Connection, endpoint: string | undefined) {
+/** Temporary credentials of the team's role; any failure to get them becomes a RoleAssumptionError. */
+function assumedRole(connection: Connection & { roleArn: string }, timeouts: ClientTimeouts) {
+  const provider = fromTemporaryCredentials({
+    params: { RoleArn: connection.roleArn, ExternalId: connection.externalId, RoleSessionName: 'workshop-scoreboard' },
+    clientConfig: { region: connection.region, requestHandler: requestHandler(timeouts), maxAttempts: 2 },
+  });
+  return async (options?: Parameters<typeof provider>[0]) => {
+    try {
+      return await provider(options);
+    } catch (error) {
+      throw new RoleAssumptionError(connection.roleArn, connection.externalId, error);
+    }
+  };
+}
+
+function credentialsFor(connection: Connection, endpoint: string | undefined, timeouts: ClientTimeouts) {
+  if (connection.roleArn) return assumedRole({ ...connection, roleArn: connection.roleArn }, timeouts);
   if (endpoint) return LOCAL_CREDENTIALS;
-  if (connection.roleArn) {
-    return fromTemporaryCredentials({
-      params: {
-        RoleArn: connection.roleArn,
-        ExternalId: connection.externalId,
-        RoleSessionName: 'workshop-scoreboard',
-      },
-      clientConfig: { region: connection.region },
-    });
-  }
   return undefined;
 }
 
@@ -68,7 +81,7 @@ function baseConfig(connection: Connection, endpoint: string | undefined, timeou
   return {
     region: connection.region,
     endpoint,
-    credentials: credentialsFor(connection, endpoint),
+    credentials: credentialsFor(connection, endpoint, timeouts),
     requestHandler: requestHandler(timeouts),
   };
 }
