@@ -4,12 +4,16 @@
  * round end void (each AWS call has a deadline) while another team's rounds keep their schedule; a
  * role the organiser cannot assume (STS refuses it, the ARN is malformed) voids the round with a
  * reason naming the role and the external id check, no diagnosis; once the role is assumed, a
- * missing table in the team's account is still the team's failure.
+ * missing table in the team's account is still the team's failure; a scheduler process whose tick
+ * hangs longer than its lease (its organiser store never answers) exits for its supervisor to
+ * restart it.
  */
+import path from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Connection, dynamoDbClient } from '@/lib/aws/clients';
 import { LOCAL_REGION } from '@/lib/local/emulators';
+import { startNodeModule } from '@/lib/local/processes';
 import { DEFAULT_RESOURCES } from '@/lib/pipeline-resources';
 import type { Round } from '@/lib/store/types';
 import { startSts, startUnansweringEndpoint } from '@/testing/aws-stand-ins';
@@ -118,6 +122,24 @@ describe('a team reached through a role', () => {
       expect(missing.diagnosis?.code).toBe('missing-table');
     } finally {
       await stack.stop();
+    }
+  });
+});
+
+describe('the scheduler process', () => {
+  it('exits with code 3 when a tick runs longer than its lease (the organiser store never answers)', async () => {
+    const lines: string[] = [];
+    const child = startNodeModule('hung-scheduler', path.resolve(import.meta.dirname, 'scheduler-main.ts'), [], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      env: { ...process.env, ORGANISER_STORE_ENDPOINT: unanswering().endpoint, ORGANISER_TABLE: 'Hung', SCHEDULER_LEASE_TTL_MS: '2000' },
+      onLine: (line) => lines.push(line),
+    });
+    try {
+      const exit = await child.exited;
+      expect(exit.code).toBe(3);
+      expect(lines.join('\n')).toMatch(/watchdog: a tick has run for \d+ s, longer than the 2 s lease: exiting to be restarted/);
+    } finally {
+      await child.stop();
     }
   });
 });

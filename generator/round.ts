@@ -15,7 +15,7 @@ import { centsToDecimal } from '@/lib/domain/money';
 import { type ChangeVerdict, judgeChange, type TableValues } from '@/lib/domain/verdict';
 import { RoleAssumptionError } from '@/lib/errors';
 import type { Diagnosis, FailurePercentages, Lab, Round, RoundCounts } from '@/lib/store/types';
-import { type GeneratedRound, makeRound } from './messages';
+import { type GeneratedRound, makeRound, type RoundPlan } from './messages';
 import { SendError, type SendReport } from './sender';
 import { sdkChannel, TABLE_CALL_TIMEOUT_MS, type TeamChannel, type TeamTarget } from './team-channel';
 
@@ -299,9 +299,20 @@ export function runRound(target: TeamTarget, settings: RoundSettings, hooks: Rou
   return runRoundOver(sdkChannel(target), settings, hooks);
 }
 
-/** Runs one round over a team channel: prepare, send, await the pipeline, judge (with the diagnosis). */
-export async function runRoundOver(channel: TeamChannel, settings: RoundSettings, hooks: RoundHooks = {}): Promise<RoundOutcome> {
-  const generated = makeRound({ seed: settings.seed, lab: settings.lab, messages: settings.messages });
+/** Makes a round's messages: `makeRound` here, or on a worker thread (./round-maker.ts) where many teams' rounds are made at once. */
+export type RoundGenerator = (plan: Omit<RoundPlan, 'now'>) => Promise<GeneratedRound>;
+
+/**
+ * Runs one round over a team channel: prepare (which begins with the messages, made by `generate`),
+ * send, await the pipeline, judge (with the diagnosis).
+ */
+export async function runRoundOver(
+  channel: TeamChannel,
+  settings: RoundSettings,
+  hooks: RoundHooks = {},
+  generate: RoundGenerator = async (plan) => makeRound(plan),
+): Promise<RoundOutcome> {
+  const generated = await generate({ seed: settings.seed, lab: settings.lab, messages: settings.messages });
   const run: RoundRun = { channel, settings, hooks, signal: hooks.signal ?? new AbortController().signal, generated };
   const prepared = await prepare(run);
   if (!prepared.ok) return prepared.outcome;

@@ -5,6 +5,13 @@
  * round defaults ROUND_INTERVAL_SECONDS, ROUND_MESSAGES, ROUND_DEADLINE_SECONDS, and the lease's
  * SCHEDULER_LEASE_TTL_MS. Exits on SIGTERM, SIGINT or when its parent's IPC channel closes, after
  * voiding its running rounds and releasing the lease.
+ *
+ * Watchdog: when a tick has run longer than the lease (something hangs despite every call's
+ * deadline), the process says so and exits with code 3 at once, without the graceful stop (which
+ * would wait on the same hung calls). Its supervisor (lib/local/supervisor.ts) restarts a scheduler
+ * that exits, and the new process, once leader, voids the rounds this one left open. Exiting rather
+ * than restarting the tick loop in place: a hung promise cannot be cancelled from outside, and a
+ * fresh process also drops whatever state the hang left behind.
  */
 import { ConfigError, readConfig } from '@/lib/config';
 import { OrganiserStore } from '@/lib/store/organiser-store';
@@ -48,3 +55,12 @@ log(
   `scheduler ${scheduler.holder} started (organiser store: ${config.ORGANISER_STORE_ENDPOINT ?? `AWS ${config.AWS_REGION}`}, table ${config.ORGANISER_TABLE})`,
 );
 scheduler.start();
+
+const WATCHDOG_EXIT_CODE = 3;
+const WATCHDOG_CHECK_MS = 1000;
+setInterval(() => {
+  const running = scheduler.tickRunningMs;
+  if (stopping || running <= config.SCHEDULER_LEASE_TTL_MS) return;
+  log(`watchdog: a tick has run for ${Math.round(running / 1000)} s, longer than the ${config.SCHEDULER_LEASE_TTL_MS / 1000} s lease: exiting to be restarted`);
+  process.exit(WATCHDOG_EXIT_CODE);
+}, WATCHDOG_CHECK_MS).unref();

@@ -14,6 +14,7 @@ import type { FailurePercentages, Lab, Round, Settings, Team } from '@/lib/store
 import { roundSeed } from './random';
 import { roundOffer, runRemoteRound } from './remote-round';
 import { type RoundHooks, type RoundSettings, runRoundOver } from './round';
+import { RoundMaker } from './round-maker';
 import { closedRound, voidRound } from './scoring';
 import { sdkChannel, type TeamChannel } from './team-channel';
 
@@ -79,8 +80,12 @@ export class Scheduler {
   private leaseRenewedAt = 0;
   private nextRoundAt: number | null = null;
   private readonly running = new Map<string, RunningRound>();
+  /** Makes every team's messages on a worker thread: the ticks and rounds here never wait for it. */
+  private readonly roundMaker = new RoundMaker();
   private timer: NodeJS.Timeout | null = null;
   private tickInProgress: Promise<void> | null = null;
+  /** When the tick in progress began (performance.now()), null between ticks. */
+  private tickStartedAt: number | null = null;
   private stopping = false;
   /** The last tick's failure, logged once until ticks succeed again. */
   private lastTickError: string | null = null;
@@ -108,12 +113,23 @@ export class Scheduler {
   start(): void {
     const loop = () => {
       if (this.stopping) return;
+      this.tickStartedAt = performance.now();
       this.tickInProgress = this.tick().finally(() => {
         this.tickInProgress = null;
+        this.tickStartedAt = null;
         if (!this.stopping) this.timer = setTimeout(loop, this.tickMs);
       });
     };
     loop();
+  }
+
+  /**
+   * How long the tick in progress has been running (0 between ticks). Every call a tick makes has a
+   * deadline, so a tick running longer than the lease means something hangs that should not: the
+   * scheduler's process watches this and exits (scheduler-main.ts), and its supervisor restarts it.
+   */
+  get tickRunningMs(): number {
+    return this.tickStartedAt === null ? 0 : performance.now() - this.tickStartedAt;
   }
 
   /** Voids this scheduler's running rounds, gives up the lease and stops ticking. */
@@ -130,6 +146,7 @@ export class Scheduler {
       await this.store.updateSettings({ nextRoundAt: null }).catch((error) => this.log(`could not clear the next round time: ${errorMessage(error)}`));
       await this.store.releaseLease(this.holder).catch((error) => this.log(`could not release the lease: ${errorMessage(error)}`));
     }
+    await this.roundMaker.close();
   }
 
   /** Resolves once every round this scheduler has running now has closed. */
@@ -287,7 +304,7 @@ export class Scheduler {
       const outcome =
         team.kind === 'remote'
           ? await runRemoteRound({ store: this.store, agents: this.agents, team, round }, settings, hooks)
-          : await runRoundOver(channelFor(team), settings, hooks);
+          : await runRoundOver(channelFor(team), settings, hooks, (plan) => this.roundMaker.make(plan));
       closing = closedRound(round, outcome);
     } catch (error) {
       closing = voidRound(round, `the generator failed: ${errorMessage(error)}`);
