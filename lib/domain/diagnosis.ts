@@ -4,7 +4,7 @@
  * names the bug in a sentence a participant understands, with the workshop step that fixes it.
  */
 import type { Diagnosis, Lab } from '../store/types';
-import { AGGREGATION_KEYS, type CentsByKey, LEAF_KEYS, leafKey, MESSAGE_COUNT_KEY, MIDDLE_KEYS, ROOT_KEYS } from './hierarchy';
+import { AGGREGATION_KEYS, type CentsByKey, LEAF_KEYS, leafKey, MIDDLE_KEYS, ROOT_KEYS } from './hierarchy';
 import { type RiskMessage, serialiseMessage } from './message';
 import { centsToDecimal, toCents } from './money';
 import { changeOf, type TableValues, unusableKeys } from './verdict';
@@ -286,10 +286,6 @@ function brokenRollUp(observed: Readonly<CentsByKey>): { parent: string; parentC
   return null;
 }
 
-function unexpectedKeys(after: TableValues): string[] {
-  return [...after.keys()].filter((key) => key !== MESSAGE_COUNT_KEY && !AGGREGATION_KEYS.includes(key)).slice(0, 3);
-}
-
 const KEY_SHAPE =
   'Every message adds to its leaf RiskType:TradeDesk:Region (in that order, e.g. PV:FXSpot:EMEA), to its middle node RiskType:TradeDesk and to its root RiskType.';
 
@@ -352,11 +348,9 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
 
   const broken = input.stillChanging ? null : brokenRollUp(observed);
   if (broken) {
-    const strays = unexpectedKeys(input.after);
-    const strayText = strays.length ? ` Your table also holds keys that are not aggregation keys (${strays.join(', ')}).` : '';
     return {
       code: 'unknown',
-      message: `Your totals don't add up: ${broken.parent} changed by ${signedAmount(broken.parentCents)} but its children by ${signedAmount(broken.childrenCents)} in all.${strayText} ${KEY_SHAPE}`,
+      message: `Your totals don't add up: ${broken.parent} changed by ${signedAmount(broken.parentCents)} but its children by ${signedAmount(broken.childrenCents)} in all. ${KEY_SHAPE}`,
     };
   }
 

@@ -1,5 +1,5 @@
 /**
- * What the organiser store holds (SPEC §9): teams, settings, rounds with their verdicts, the
+ * What the organiser store holds (docs/game.md, Where it runs): teams, settings, rounds with their verdicts, the
  * scheduler's lease and organiser commands. Shared by the scheduler, the web app and the supervisor.
  */
 import type { Connection } from '../aws/clients';
@@ -81,7 +81,7 @@ export interface Settings {
   nextRoundAt: string | null;
 }
 
-/** What the generator sent in a round (SPEC §4, the dry-run's `counts`). */
+/** What the generator sent in a round (docs/game.md, A round; the dry-run's `counts`). */
 export interface RoundCounts {
   messages: number;
   new: number;
