@@ -4,14 +4,14 @@
  * sentence rather than a crash, and the bodies the agent sends.
  */
 import { z } from 'zod';
-import type { LogEntry } from '@/lib/runtime/logs/log-entry';
+import { AGENT_LIMITS, type logsSchema, type sentSchema, type startSchema, type tableSchema } from '../api/agent-schemas';
 
 /** Limits the organiser asks the agent to keep (defaults from docs/room.md when absent). */
 const agentLimits = z.object({
-  longPollSeconds: z.number().int().min(0).max(25).default(25),
-  tableUploadMinIntervalMs: z.number().int().min(0).default(250),
-  logEntriesPerCall: z.number().int().min(1).max(1000).default(100),
-  offlineAfterSeconds: z.number().int().min(1).default(10),
+  longPollSeconds: z.number().int().min(0).max(25).default(AGENT_LIMITS.longPollSeconds),
+  tableUploadMinIntervalMs: z.number().int().min(0).default(AGENT_LIMITS.tableUploadMinIntervalMs),
+  logEntriesPerCall: z.number().int().min(1).max(1000).default(AGENT_LIMITS.logEntriesPerCall),
+  offlineAfterSeconds: z.number().int().min(1).default(AGENT_LIMITS.offlineAfterSeconds),
 });
 
 export const helloSchema = z.object({
@@ -64,24 +64,8 @@ export interface TableReport {
   unreadable: UnreadableKey[];
 }
 
-export interface StartBody extends Omit<TableReport, 'values'> {
-  startId: string;
-  baseline: Record<string, string>;
-}
-
-export type SentBody = { startId: string; acknowledged: number; durationMs: number } | { startId: string; error: string };
-
-export interface TableBody extends TableReport {
-  readAt: string;
-}
-
-export interface LogsBody {
-  entries: LogEntry[];
-}
-
-/** `startId`: 8–64 letters, digits, `-` or `_`. */
-export const START_ID = /^[A-Za-z0-9_-]{8,64}$/;
-/** A join token: `wsj_` and 43 base64url characters. */
-export const JOIN_TOKEN = /^wsj_[A-Za-z0-9_-]{43}$/;
-/** `error` of a sent report: at most 500 characters. */
-export const MAX_SENT_ERROR_CHARS = 500;
+/** What the agent sends: the inputs of the organiser's own schemas (lib/api/agent-schemas.ts), so the two sides cannot drift. */
+export type StartBody = z.input<typeof startSchema>;
+export type SentBody = z.input<typeof sentSchema>;
+export type TableBody = z.input<typeof tableSchema>;
+export type LogsBody = z.input<typeof logsSchema>;

@@ -11,9 +11,10 @@ import { makeRound } from '@/generator/messages';
 import { type TeamTarget, writeFailurePercentages } from '@/generator/round';
 import { sendRecords } from '@/generator/sender';
 import { errorMessage } from '@/lib/errors';
+import { MAX_SENT_ERROR_CHARS } from '../api/agent-schemas';
 import type { JournalEntry, RoundJournal } from './journal';
 import { AgentCallRefusedError, type OrganiserClient, OrganiserUnreachableError } from './organiser-client';
-import { MAX_SENT_ERROR_CHARS, type RoundOffer, type SentBody, type TableReport } from './protocol';
+import type { RoundOffer, SentBody, TableReport } from './protocol';
 import { readTableReport } from './table-report';
 
 /** Pause between retries of a start or sent call the network dropped. */

@@ -11,18 +11,10 @@ import type { AgentRecords, ForwardedLogs, ReportRefusal } from '../store/agent-
 import type { OrganiserStore } from '../store/organiser-store';
 import type { AgentInfo, Round } from '../store/types';
 import type { LogsReport, SentReport, StartReport, TableReport } from './agent-schemas';
-import { LOG_ENTRIES_PER_CALL } from './agent-schemas';
+import { AGENT_LIMITS } from './agent-schemas';
 import { RoundWaits } from './agent-waits';
 import { HttpError, json } from './http';
 import { requestOrigin } from './organiser-url';
-
-/** Limits the agent must keep, told at `hello`. */
-export const AGENT_LIMITS = {
-  longPollSeconds: 25,
-  tableUploadMinIntervalMs: 250,
-  logEntriesPerCall: LOG_ENTRIES_PER_CALL,
-  offlineAfterSeconds: 10,
-} as const;
 
 /** The agent's last-seen time is written at most this often per team. */
 export const SEEN_WRITE_INTERVAL_MS = 2000;

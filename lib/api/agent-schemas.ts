@@ -20,9 +20,22 @@ export const nextRoundQuerySchema = z.object({
   waitSeconds: z.coerce.number().min(0, 'waitSeconds must be 0–25').max(25, 'waitSeconds must be 0–25').default(25),
 });
 
+/** Limits the agent must keep, told at `hello` (the agent falls back on these when an organiser leaves one out). */
+export const AGENT_LIMITS = {
+  longPollSeconds: 25,
+  tableUploadMinIntervalMs: 250,
+  logEntriesPerCall: 100,
+  offlineAfterSeconds: 10,
+} as const;
+
+/** `startId`: 8–64 letters, digits, `-` or `_`. */
+export const START_ID = /^[A-Za-z0-9_-]{8,64}$/;
+/** `error` of a sent report: at most this many characters. */
+export const MAX_SENT_ERROR_CHARS = 500;
+
 export const roundNumberSchema = z.coerce.number().int('a round number is a whole number').min(1, 'a round number is at least 1');
 
-const startId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'startId must be 8–64 letters, digits, "-" or "_"');
+const startId = z.string().regex(START_ID, 'startId must be 8–64 letters, digits, "-" or "_"');
 
 /** The table's keys as read: each one of the 18 aggregation keys or message_count, as a decimal string of at most 64 characters. */
 const tableValues = z.partialRecord(
@@ -44,7 +57,10 @@ export const sentSchema = z.union(
       acknowledged: z.number().int('acknowledged must be a whole number').min(0).max(1_000_000),
       durationMs: z.number().min(0, 'durationMs must be at least 0').max(86_400_000),
     }),
-    z.strictObject({ startId, error: z.string().min(1, 'error must not be empty').max(500, 'error: at most 500 characters') }),
+    z.strictObject({
+      startId,
+      error: z.string().min(1, 'error must not be empty').max(MAX_SENT_ERROR_CHARS, `error: at most ${MAX_SENT_ERROR_CHARS} characters`),
+    }),
   ],
   { error: 'give { startId, acknowledged, durationMs } or { startId, error }' },
 );
@@ -74,9 +90,7 @@ const logEntry = z.object({
   attempt: z.number().int().min(0).optional(),
 });
 
-export const LOG_ENTRIES_PER_CALL = 100;
-
 export const logsSchema = z.strictObject({
-  entries: z.array(logEntry).max(LOG_ENTRIES_PER_CALL, `entries: at most ${LOG_ENTRIES_PER_CALL} per call`),
+  entries: z.array(logEntry).max(AGENT_LIMITS.logEntriesPerCall, `entries: at most ${AGENT_LIMITS.logEntriesPerCall} per call`),
 });
 export type LogsReport = z.infer<typeof logsSchema>;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Agent, joinOrganiser } from '../agent/agent';
 import { OrganiserClient } from '../agent/organiser-client';
 import type { Hello } from '../agent/protocol';
-import { JOIN_TOKEN } from '../agent/protocol';
+import { JOIN_TOKEN_PATTERN } from '../auth/join-tokens';
 import type { Config } from '../config';
 import type { LocalPipeline } from '../store/types';
 import { ParticipantStack } from './participant-stack';
@@ -37,7 +37,7 @@ export function joinArguments(values: { join?: string; token?: string; pipeline?
     throw new JoinUsageError(`--join needs the organiser's scoreboard URL, such as http://192.168.1.20:3000 (got ${JSON.stringify(join ?? '')})`);
   }
   if (!token) throw new JoinUsageError('--join needs --token <token>: copy the whole join command your organiser gives your team');
-  if (!JOIN_TOKEN.test(token)) {
+  if (!JOIN_TOKEN_PATTERN.test(token)) {
     throw new JoinUsageError(
       '--token is not a join token (wsj_ followed by 43 letters, digits, - or _): copy the whole join command your organiser gives your team',
     );
