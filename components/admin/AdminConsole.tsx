@@ -14,6 +14,7 @@ import { teamColours } from '../standings/team-colours';
 import { Notice, Panel } from '../ui';
 import { AddTeamForm } from './AddTeamForm';
 import { BoardControls } from './BoardControls';
+import { CredentialWarning } from './CredentialWarning';
 import { callApi } from './call-api';
 import { Button } from './controls';
 import { ImportTeams } from './ImportTeams';
@@ -87,6 +88,7 @@ export function AdminConsole({ initial }: { initial: AdminView }) {
           Sign in again to keep organising.
         </Notice>
       )}
+      <CredentialWarning />
       {view.live.problem && (
         <Notice tone="warn" title="Problem">
           {view.live.problem}

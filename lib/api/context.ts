@@ -2,7 +2,7 @@
  * The web app's process-wide parts, made once per process (kept on globalThis, since Next.js may
  * load a module once per route bundle): configuration, the organiser store, the shared snapshot,
  * the runtime log follower, the public reads, the organiser gate and the organiser's actions, and
- * the agent gate and API of remote teams.
+ * the agent gate and API of remote teams, and the organiser's own AWS credentials' expiry.
  */
 import { AgentGate } from '../auth/join-tokens';
 import { OrganiserGate } from '../auth/organiser';
@@ -15,6 +15,7 @@ import { OrganiserStore } from '../store/organiser-store';
 import { SessionRecords } from '../store/sessions';
 import { AgentApi } from './agent-api';
 import { OrganiserActions } from './organiser-actions';
+import { OrganiserCredentials } from './organiser-credentials';
 import { ScoreboardReads } from './scoreboard-reads';
 import { TeamTokens } from './team-tokens';
 
@@ -28,6 +29,8 @@ export interface AppContext {
   /** Remote teams' agents: who a join token names, and what an agent may do. */
   agentGate: AgentGate;
   agents: AgentApi;
+  /** Whether the organiser's AWS credentials last the event (AWS mode). */
+  credentials: OrganiserCredentials;
 }
 
 const KEY = Symbol.for('stream-aggregation-game.web-context');
@@ -55,6 +58,7 @@ function createContext(): AppContext {
     actions: new OrganiserActions(store, snapshots, config.AWS_REGION, localTeams, tokens),
     agentGate,
     agents: new AgentApi(store, agentRecords, config.PUBLIC_URL, config.PORT),
+    credentials: new OrganiserCredentials({ aws: !localTeams, event: { startedAt: new Date(performance.timeOrigin), hours: config.EVENT_HOURS } }),
   };
 }
 

@@ -183,7 +183,8 @@ async function main(): Promise<void> {
   }
   say(banner(supervisor, config, secret, secretGenerated));
   if (config.WORKSHOP_MODE === 'aws') {
-    const warning = credentialExpiryWarning(await organiserCredentialExpiry(), new Date(), config.EVENT_HOURS);
+    const now = new Date();
+    const warning = credentialExpiryWarning(await organiserCredentialExpiry(), { startedAt: now, hours: config.EVENT_HOURS }, now);
     if (warning) say(`  ⚠ Warning: ${warning}\n`);
   }
 }
