@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { roundFacts } from '@/lib/domain/diagnosis';
 import { AGGREGATION_KEYS, LEAF_KEYS, leafKey, rollUp } from '@/lib/domain/hierarchy';
 import { parseMessage, partitionKeyOf } from '@/lib/domain/message';
 import { Big } from '@/lib/domain/money';
-import { BATCH_SIZE, DUPLICATES_PER_BATCH, makeRound } from './messages';
+import { expectedTotals } from '@/lib/domain/totals';
+import { BATCH_SIZE, DUPLICATES_PER_BATCH, makeRound, roundTotals } from './messages';
 import { roundSeed, SeededRandom } from './random';
 
 const withoutTimestamp = (data: string) => {
@@ -133,5 +135,34 @@ describe('making a round', () => {
       expect(Number.isSafeInteger(round.expected[key])).toBe(true);
       expect(round.expected[key]).toBe(independent[key]);
     }
+  });
+});
+
+describe('the totals of a round without its messages (remote teams)', () => {
+  it('gives exactly the counts, expected totals and diagnosis facts of the messages makeRound sends, over many seeds', () => {
+    const random = new SeededRandom(2026);
+    for (let sample = 0; sample < 120; sample++) {
+      const plan = { seed: random.nextUint32(), lab: ((sample % 2) + 1) as 1 | 2, messages: 1 + random.int(sample < 4 ? 10_000 : 1500) };
+      const totals = roundTotals(plan);
+      const round = makeRound({ ...plan, now: () => 1_700_000_000_000 });
+      const { records, ...made } = round;
+      expect(totals).toEqual(made);
+      // The domain's own functions over the messages as they go on the wire agree.
+      const sent = records.map((record) => parseMessage(record.Data));
+      expect(totals.expected).toEqual(expectedTotals(sent));
+      expect(totals.facts).toEqual(roundFacts(sent));
+      expect(totals.counts.messages).toBe(plan.messages);
+    }
+  });
+
+  it('has modified trades and duplicates to diagnose in Lab 2', () => {
+    const { facts, counts } = roundTotals({ seed: 8, lab: 2, messages: 10_000 });
+    expect(facts.modifiedTrades.length).toBeGreaterThan(100);
+    for (const versions of facts.modifiedTrades) {
+      expect(versions.length).toBeGreaterThan(1);
+      expect(versions[0]?.version).toBe(0);
+    }
+    expect(Object.values(facts.duplicateCents).reduce((sum, cents) => sum + cents, 0)).toBeGreaterThan(0);
+    expect(counts.duplicates).toBe(1250);
   });
 });

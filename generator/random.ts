@@ -44,6 +44,11 @@ export class SeededRandom {
     return items[this.int(items.length)] as T;
   }
 
+  /** Moves past the numbers `uuid()` would take, without making the UUID. */
+  skipUuid(): void {
+    for (let draw = 0; draw < 4; draw++) this.nextUint32();
+  }
+
   /** A random (version 4) UUID made from this generator's numbers. */
   uuid(): string {
     const bytes = Buffer.alloc(16);

@@ -2,11 +2,12 @@
  * One round of a remote team (room mode, docs/room.md "The organiser's side of a remote round"): the
  * round is offered to the team's agent through its record in the organiser store; the agent starts
  * it (with the baseline), sends the burst into its own stream, reports it sent and uploads its
- * AggregateTable on change. The organiser computes the expected totals from the seed and judges the
- * uploads exactly as it judges a table it reads itself: every 500 ms, the same confirmation (still
- * matching 1.5 s later), the same verdict and diagnosis; time-to-correct is the receipt time of the
- * first matching upload minus the start, both on the organiser's clock. A machine that is not
- * connected, too late to start, or stops before reporting the burst sent fails the round `offline`.
+ * AggregateTable on change. The organiser computes the expected totals from the seed without making
+ * the messages (`roundTotals`) and judges the uploads exactly as it judges a table it reads itself:
+ * every 500 ms, the same confirmation (still matching 1.5 s later), the same verdict and diagnosis;
+ * time-to-correct is the receipt time of the first matching upload minus the start, both on the
+ * organiser's clock. A machine that is not connected, too late to start, or stops before reporting
+ * the burst sent fails the round `offline`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { diagnose, offlineDiagnosis } from '@/lib/domain/diagnosis';
@@ -14,7 +15,7 @@ import { type ChangeVerdict, judgeChange, type TableValues } from '@/lib/domain/
 import { type AgentRecords, agentOnline, type TableUpload } from '@/lib/store/agent-records';
 import type { OrganiserStore } from '@/lib/store/organiser-store';
 import type { Round, RoundOffer, Team } from '@/lib/store/types';
-import { makeRound } from './messages';
+import { roundTotals } from './messages';
 import {
   expectedDecimals,
   MATCH_CONFIRMATION_MS,
@@ -66,7 +67,7 @@ export async function runRemoteRound(context: RemoteRoundContext, settings: Roun
   const now = context.now ?? Date.now;
   const signal = hooks.signal ?? new AbortController().signal;
   const pollIntervalMs = settings.pollIntervalMs ?? POLL_INTERVAL_MS;
-  const { expected, counts, facts } = makeRound({ seed: settings.seed, lab: settings.lab, messages: settings.messages });
+  const { expected, counts, facts } = roundTotals({ seed: settings.seed, lab: settings.lab, messages: settings.messages });
   hooks.onProgress?.({ counts, expected: expectedDecimals(expected) });
   const base = { seed: settings.seed, lab: settings.lab, counts, expected, timeToCorrectMs: null };
   const end = (fields: Partial<RoundOutcome> & Pick<RoundOutcome, 'status' | 'diagnosis'>): RoundOutcome => ({
