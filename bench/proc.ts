@@ -3,29 +3,13 @@
  * threads), resident memory now and at its peak (VmRSS, VmHWM), and CPU time
  * spent between two moments per named process.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { statFields } from '@/lib/local/process-tree';
-
-/** Clock ticks per second of /proc/<pid>/stat times. */
-const TICKS_PER_SECOND = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
+import { cpuTimeMs, TICKS_PER_SECOND } from '@/lib/local/process-tree';
 
 /** A process the benchmark watches, by the name the table uses. */
 export interface WatchedProcess {
   name: string;
   pid: number;
-}
-
-/** CPU time (user + system) a process has used so far, in ms; null once it is gone. */
-export function cpuTimeMs(pid: number): number | null {
-  const fields = statFields(pid);
-  return fields ? ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND : null;
 }
 
 export interface MemoryUse {

@@ -12,10 +12,10 @@ import { makeRound, type StreamRecord } from '@/generator/messages';
 import { wholeNumber } from '@/lib/cli-options';
 import { LOCAL_REGION, startDynamoDbLocal } from '@/lib/local/emulators';
 import { freePort } from '@/lib/local/ports';
+import { cpuTimeMs } from '@/lib/local/process-tree';
 import { stopAllProcesses } from '@/lib/local/processes';
 import { createTables } from '@/lib/local/team-resources';
 import { localResources, tableEnvironment } from '@/lib/pipeline-resources';
-import { cpuTimeMs } from './proc';
 
 const SHARDS = 4;
 const BATCH_SIZE = 100;

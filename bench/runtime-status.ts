@@ -1,21 +1,12 @@
 /** Reading the function runtime's GET /status: per-team statistics, and whether every pipeline is idle. */
 import type { RuntimeStatus } from '@/lib/runtime/runtime';
+import { pipelineBusy } from '@/lib/runtime/status';
 import { sleep } from './figure';
 
 export async function runtimeStatus(runtimeUrl: string): Promise<RuntimeStatus> {
   const response = await fetch(`${runtimeUrl}/status`);
   if (!response.ok) throw new Error(`the runtime's /status answered ${response.status}`);
   return (await response.json()) as RuntimeStatus;
-}
-
-/** Whether any invocation runs or any record waits in a shard (read but not yet delivered), for some teams or all. */
-export function pipelineBusy(status: RuntimeStatus, slugs?: readonly string[]): boolean {
-  const teams = Object.values(status.teams).filter((team) => !slugs || slugs.includes(team.slug));
-  return teams.some((team) =>
-    Object.values(team.functions).some(
-      (fn) => (fn?.running ?? 0) > 0 || (fn?.triggers ?? []).some((trigger) => trigger.shards.some((shard) => 'pending' in shard && shard.pending > 0)),
-    ),
-  );
 }
 
 /**

@@ -3,22 +3,36 @@
  * Adding a team: a local one (the supervisor starts its own DynamoDB Local and stream), one on AWS
  * (region, the role the scoreboard assumes, its external id and the names of its resources), or a
  * remote one (room mode: the team runs its pipeline on its own laptop and joins with a join command).
+ * A local team beyond this machine's capacity is warned about before it is added.
  */
 import { type FormEvent, useState } from 'react';
+import { localTeamWarning, type MachineCapacity } from '@/lib/domain/capacity';
 import { TEAM_SLUG_PATTERN, TEAM_SLUG_RULE } from '@/lib/domain/team-slug';
 import { DEFAULT_RESOURCES, RESOURCE_FIELDS } from '@/lib/pipeline-resources';
 import { Panel } from '../ui';
 import type { Act } from './AdminConsole';
 import { Button, Field, Input, Select } from './controls';
+import { LocalTeamCapacityWarning } from './MachineCapacity';
 
 /** Each resource's field: its label (a table's default name, "Stream" for the stream) and default name. */
 const RESOURCES = RESOURCE_FIELDS.map((field) => [field, field === 'streamName' ? 'Stream' : DEFAULT_RESOURCES[field], DEFAULT_RESOURCES[field]] as const);
 
-export function AddTeamForm({ act, localTeams }: { act: Act; localTeams: boolean }) {
+export function AddTeamForm({
+  act,
+  localTeams,
+  capacity,
+  roundMessages,
+}: {
+  act: Act;
+  localTeams: boolean;
+  capacity: MachineCapacity | null;
+  roundMessages: number;
+}) {
   const [kind, setKind] = useState<'local' | 'aws' | 'remote'>(localTeams ? 'local' : 'aws');
   const kinds = localTeams ? (['local', 'remote', 'aws'] as const) : (['aws', 'remote'] as const);
   const [busy, setBusy] = useState(false);
   const [formKey, setFormKey] = useState(0);
+  const beyondCapacity = kind === 'local' && capacity !== null && localTeamWarning(capacity, roundMessages) !== null;
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -94,9 +108,10 @@ export function AddTeamForm({ act, localTeams }: { act: Act; localTeams: boolean
             ))}
           </>
         )}
+        {kind === 'local' && capacity && <LocalTeamCapacityWarning capacity={capacity} roundMessages={roundMessages} />}
         <div className="flex items-end sm:col-span-2">
           <Button type="submit" tone="primary" disabled={busy}>
-            {busy ? 'Adding…' : 'Add team'}
+            {busy ? 'Adding…' : beyondCapacity ? 'Add anyway' : 'Add team'}
           </Button>
         </div>
       </form>

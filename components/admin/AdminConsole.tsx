@@ -18,6 +18,7 @@ import { CredentialWarning } from './CredentialWarning';
 import { callApi } from './call-api';
 import { Button } from './controls';
 import { ImportTeams } from './ImportTeams';
+import { MachineCapacityPanel } from './MachineCapacity';
 import { RoundControls } from './RoundControls';
 import { TeamList } from './TeamList';
 
@@ -101,8 +102,9 @@ export function AdminConsole({ initial }: { initial: AdminView }) {
       </div>
       <TeamList view={view} act={act} />
       <div className="grid grid-cols-1 gap-5 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
-        <AddTeamForm act={act} localTeams={view.localTeams} />
+        <AddTeamForm act={act} localTeams={view.localTeams} capacity={view.capacity} roundMessages={view.live.roundMessages} />
         <div className="space-y-5">
+          {view.capacity && <MachineCapacityPanel capacity={view.capacity} />}
           <ImportTeams act={act} />
           <Panel title="Export">
             <p className="mb-3 text-sm text-slate-400">CSV files of the live standings and of every round of every team.</p>

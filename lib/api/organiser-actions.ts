@@ -4,6 +4,8 @@
  * Each action drops the cached snapshot so the organiser sees its effect on the next poll.
  */
 
+import os from 'node:os';
+import { localTeamWarning, machineCapacity } from '../domain/capacity';
 import { TeamExistsError, TeamNotFoundError } from '../errors';
 import type { ServedJson } from '../scoreboard/etag';
 import type { SnapshotBuilder } from '../scoreboard/snapshot';
@@ -17,10 +19,11 @@ import type { AnnouncementInput, Freeze, NewTeamInput, SettingsChanges, StartRou
 import type { TeamTokens } from './team-tokens';
 import { joinCommand } from './team-tokens';
 
-/** A team just added; a remote team comes with its join token. */
+/** A team just added; a remote team comes with its join token, a local team beyond this machine's capacity with a warning. */
 export interface AddedTeam {
   team: Team;
   joinToken?: string;
+  warning?: string;
 }
 
 import { type CdkOutputs, type ImportResult, planImport, previewOf } from './team-import';
@@ -76,6 +79,7 @@ export class OrganiserActions {
               externalId: input.externalId,
               resources: input.resources,
             });
+    const warning = team.kind === 'local' && team.active ? await this.localTeamWarning() : null;
     try {
       await this.store.createTeam(team);
     } catch (error) {
@@ -83,10 +87,17 @@ export class OrganiserActions {
       throw error;
     }
     this.snapshots.invalidate();
+    if (warning) return { team, warning };
     if (team.kind !== 'remote') return { team };
     const joinToken = await this.tokens.issue(team.slug);
     if (!joinToken) throw new HttpError(409, `slug: team "${team.slug}" was changed while it was being added; try again`);
     return { team, joinToken };
+  }
+
+  /** Why one more local team is beyond this machine's capacity (lib/domain/capacity.ts), or null when it fits. */
+  private async localTeamWarning(): Promise<string | null> {
+    const [settings, teams, measurement] = await Promise.all([this.store.getSettings(), this.store.listTeams(), this.store.machine.cpuMeasurement()]);
+    return localTeamWarning(machineCapacity({ measurement, cores: os.availableParallelism(), settings, teams }), settings.roundMessages);
   }
 
   /** A remote team's current join token and command (organiser only); 404 when it has none. */

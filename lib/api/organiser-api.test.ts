@@ -2,11 +2,12 @@
  * The organiser's actions over HTTP against the real web app and a real organiser store: adding teams
  * (409 on a taken slug), resets (refused for AWS teams), the lab override and back to automatic,
  * announcements, the CSV exports with hostile team names, and the frozen standings as the public, a
- * team page and the organiser see them before and after a round that closes after the freeze.
+ * team page and the organiser see them before and after a round that closes after the freeze; the
+ * machine's capacity from a measurement in the store, and the warning when a local team is added beyond it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AdminTeam, ScoreboardView, TeamView } from '@/lib/scoreboard/views/types';
-import type { Round } from '@/lib/store/types';
+import type { AdminTeam, AdminView, ScoreboardView, TeamView } from '@/lib/scoreboard/views/types';
+import type { Round, Settings } from '@/lib/store/types';
 import { eventually } from '@/testing/eventually';
 import { dynamoDbFixture } from '@/testing/fixtures';
 import { organiserStoreFixture } from '@/testing/organiser-store';
@@ -228,5 +229,51 @@ describe('the round-seed secret', () => {
       expect(reply.status).toBe(200);
       for (const form of forms) expect(reply.text).not.toContain(form);
     }
+  });
+});
+
+describe('the machine’s capacity', () => {
+  const capacity = async () => jsonOf<AdminView>(await organiser('GET', '/api/admin/scoreboard')).capacity;
+
+  it('shows what the machine carries from its measured CPU per message, and the add of a local team beyond it answers with a warning; remote teams do not count', async () => {
+    const before = (await organiser('GET', '/api/admin/settings').then((reply) => jsonOf<{ settings: Settings }>(reply))).settings;
+    // What the supervisor's meter writes: 10 ms of CPU per message on 2 cores, so 2 × 30 s × ½ ÷ 10 ms = 3,000 messages a round.
+    await store().machine.saveCpuMeasurement({ cpuMs: 20_000, messages: 2_000, cores: 2, measuredAt: new Date().toISOString() });
+    expect((await organiser('PATCH', '/api/admin/settings', { roundMessages: 3000, roundDeadlineSeconds: 30 })).status).toBe(200);
+    const shown = await eventually(
+      'the measured capacity in the organiser’s view',
+      capacity,
+      (value) => value?.cpuMsPerMessage === 10 && value.deadlineSeconds === 30,
+    );
+    const localTeams = (await store().listTeams()).filter((team) => team.kind === 'local' && team.active).length;
+    expect(localTeams).toBeGreaterThan(0);
+    expect(shown).toEqual({
+      cores: 2,
+      deadlineSeconds: 30,
+      cpuMsPerMessage: 10,
+      measuredMessages: 2000,
+      messagesPerRound: 3000,
+      localTeams,
+      localMessagesPerRound: localTeams * 3000,
+    });
+
+    const beyond = await organiser('POST', '/api/admin/teams', { kind: 'local', slug: 'one-too-many', name: 'One Too Many' });
+    expect(beyond.status).toBe(201);
+    expect(jsonOf<{ warning?: string }>(beyond).warning).toBe(
+      "this machine carries about 3,000 local-team messages per round (2 cores, the 30 s deadline, 10.00 ms of CPU per message, measured over this machine's last 2,000 local-team messages); " +
+        `with ${localTeams + 1} local teams of 3,000 messages it would get ${((localTeams + 1) * 3000).toLocaleString('en')}, so rounds are likely to miss the deadline. ` +
+        'Use fewer messages per round, or add the team as remote (on its own laptop) or on AWS.',
+    );
+    expect((await store().getTeam('one-too-many'))?.kind).toBe('local');
+    const remote = await organiser('POST', '/api/admin/teams', { kind: 'remote', slug: 'far-away', name: 'Far Away' });
+    expect(remote.status).toBe(201);
+    expect(jsonOf<{ warning?: string }>(remote).warning).toBeUndefined();
+    await eventually('the added local team counted, the remote one not', capacity, (value) => value?.localTeams === localTeams + 1);
+
+    expect((await organiser('PATCH', '/api/admin/settings', { roundMessages: 1 })).status).toBe(200);
+    const fits = await organiser('POST', '/api/admin/teams', { kind: 'local', slug: 'small-rounds', name: 'Small Rounds' });
+    expect(fits.status).toBe(201);
+    expect(jsonOf<{ warning?: string }>(fits).warning).toBeUndefined();
+    await organiser('PATCH', '/api/admin/settings', { roundMessages: before.roundMessages, roundDeadlineSeconds: before.roundDeadlineSeconds });
   });
 });

@@ -97,6 +97,11 @@ export class LocalTeamManager {
     }));
   }
 
+  /** The teams' DynamoDB Local processes (for the capacity meter). */
+  processIds(): Array<number | undefined> {
+    return [...this.running.values()].map((team) => team.stack.dynamodb.process.pid);
+  }
+
   /** Stops every team's resources (the runtime is stopped separately). */
   async stopAll(): Promise<void> {
     this.closed = true;

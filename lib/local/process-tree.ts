@@ -1,7 +1,8 @@
 /**
- * Reading processes from /proc: a process's stat fields, command line and environment, the
+ * Reading processes from /proc: a process's stat fields, CPU time, command line and environment, the
  * descendants of a process, whether a pid is alive, and the TCP ports processes listen on.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /**
@@ -15,6 +16,21 @@ export function statFields(pid: number): string[] | null {
   } catch {
     return null;
   }
+}
+
+/** Clock ticks per second of /proc's CPU times. */
+export const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system, all threads) a process has used so far, in ms; null once it is gone. */
+export function cpuTimeMs(pid: number): number | null {
+  const fields = statFields(pid);
+  return fields ? ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND : null;
 }
 
 /** A process's command line as arguments; empty once it is gone. */
@@ -38,8 +54,15 @@ function parentsByPid(): Map<number, number> {
 
 /** Every live process below `pid` in the tree. */
 export function descendantsOf(pid: number): number[] {
+  const found = new Set(treeOf([pid]));
+  found.delete(pid);
+  return [...found];
+}
+
+/** The given processes and every live process below them, read from /proc once. */
+export function treeOf(roots: readonly number[]): number[] {
   const parents = parentsByPid();
-  const found = new Set<number>([pid]);
+  const found = new Set<number>(roots);
   let grew = true;
   while (grew) {
     grew = false;
@@ -50,7 +73,6 @@ export function descendantsOf(pid: number): number[] {
       }
     }
   }
-  found.delete(pid);
   return [...found];
 }
 

@@ -1,8 +1,9 @@
 /**
  * The local workshop supervisor: starts and owns every part of the stack — organiser store, Kinesis
  * emulator, function runtime, each local team's resources, the round scheduler and the web app —
- * waits for each to be healthy, keeps local teams in line with the organiser store, restarts a part
- * that crashes, and stops everything on the way out.
+ * waits for each to be healthy, keeps local teams in line with the organiser store, measures what
+ * the local teams' stack costs per message (capacity-meter.ts), restarts a part that crashes, and
+ * stops everything on the way out.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { errorMessage } from '../errors';
 import { OrganiserStore } from '../store/organiser-store';
 import { DEFAULT_LOCAL_TEAMS, newLocalTeam } from '../store/team-records';
 import type { LocalPipeline } from '../store/types';
+import { CapacityMeter } from './capacity-meter';
 import { type Emulator, LOCAL_REGION, startDynamoDbLocal, startKinesisEmulator, waitUntilReady } from './emulators';
 import { LocalTeamManager } from './local-teams';
 import { type ChildEnvironment, type ManagedProcess, startNodeModule, startProcess, stopAllProcesses } from './processes';
@@ -52,6 +54,7 @@ export class Supervisor {
   private runtime: ManagedProcess | null = null;
   private scheduler: ManagedProcess | null = null;
   private web: ManagedProcess | null = null;
+  private capacityMeter: CapacityMeter | null = null;
   private reconcileTimer: NodeJS.Timeout | null = null;
   private stopping = false;
 
@@ -158,6 +161,12 @@ export class Supervisor {
     });
     report('starting each team’s DynamoDB Local and stream…');
     await this.teams.reconcile(await this.store.listTeams());
+    this.capacityMeter = new CapacityMeter({
+      store: this.store,
+      runtimeUrl: this.addresses.runtimeUrl,
+      processes: () => [this.runtime?.pid, kinesis.process.pid, ...this.teams.processIds()],
+    });
+    this.capacityMeter.start();
   }
 
   /** The local teams running now (for the banner). */
@@ -290,6 +299,7 @@ export class Supervisor {
     if (this.stopping) return;
     this.stopping = true;
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    this.capacityMeter?.stop();
     await Promise.all([this.web?.stop(), this.scheduler?.stop(10_000)]);
     await this.runtime?.stop();
     await this.teams?.stopAll();

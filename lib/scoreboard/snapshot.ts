@@ -5,6 +5,7 @@
  * pure functions of that data (./views/); each is made, serialised and given an ETag once per snapshot.
  */
 
+import os from 'node:os';
 import { waitAtMost } from '../async';
 import { errorMessage } from '../errors';
 import { AgentRecords } from '../store/agent-records';
@@ -169,11 +170,12 @@ export class SnapshotBuilder {
     const [settings, teams] = await Promise.all([this.store.getSettings(), this.store.listTeams()]);
     const reads = teams.filter(tableReadable).map((team) => this.tables.scan(team));
     const uploads = teams.some((team) => team.kind === 'remote') ? this.agents.tables() : Promise.resolve([]);
-    const [frozenBoard, , , uploaded] = await Promise.all([
+    const [frozenBoard, , , uploaded, cpuMeasurement] = await Promise.all([
       this.frozenBoard(settings),
       this.refreshRounds(teams),
       waitAtMost(Promise.all(reads), this.scanWaitMs),
       uploads,
+      this.localTeams ? this.store.machine.cpuMeasurement() : null,
     ]);
     const caches = teams.map((team) => [team.slug, this.roundCaches.get(team.slug)] as const);
     const tables = new Map(this.tables.latest(new Set(teams.map((team) => team.slug))));
@@ -188,6 +190,7 @@ export class SnapshotBuilder {
       frozenBoard,
       problem: null,
       localTeams: this.localTeams,
+      machine: { cpuMeasurement, cores: os.availableParallelism() },
       readAt: startedAt,
     };
   }

@@ -1,7 +1,8 @@
 /**
  * The organiser store: one DynamoDB table (pk, sk) holding, by record kind, teams (teams.ts),
  * settings (settings.ts), the scheduler's lease (lease.ts), rounds (rounds.ts), organiser commands
- * (commands.ts), the round-seed secret (event-secret.ts) and signed-out sessions (sessions.ts), all written through one table helper
+ * (commands.ts), the round-seed secret (event-secret.ts), signed-out sessions (sessions.ts) and what the
+ * machine measured about its capacity (machine.ts), all written through one table helper
  * (table.ts). This class is what callers hold: it opens the table and delegates to the record
  * modules. Points are awarded in the same transaction that closes a round, on the condition that
  * the round is still running and the caller still holds the lease, so a round is scored at most
@@ -12,6 +13,7 @@ import { type Connection, dynamoDbClient } from '../aws/clients';
 import { CommandRecords } from './commands';
 import { EventSecretRecords } from './event-secret';
 import { LeaseRecords, type LeaseToken } from './lease';
+import { MachineRecords } from './machine';
 import { type RoundListOptions, RoundRecords } from './rounds';
 import { type SettingsDefaults, SettingsRecords } from './settings';
 import { StoreTable } from './table';
@@ -31,6 +33,7 @@ export class OrganiserStore {
   readonly rounds: RoundRecords;
   readonly commands: CommandRecords;
   readonly secrets: EventSecretRecords;
+  readonly machine: MachineRecords;
 
   constructor(connection: Connection, tableName: string, defaults: SettingsDefaults) {
     this.table = new StoreTable(dynamoDbClient(connection), tableName);
@@ -40,6 +43,7 @@ export class OrganiserStore {
     this.rounds = new RoundRecords(this.table, this.teams, this.lease);
     this.commands = new CommandRecords(this.table);
     this.secrets = new EventSecretRecords(this.table);
+    this.machine = new MachineRecords(this.table);
   }
 
   get tableName(): string {

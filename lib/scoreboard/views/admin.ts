@@ -2,6 +2,7 @@
  * The organiser's view: the live standings (even while the public board is frozen) and every team
  * with its connection, resource names, lab override, failure percentages, local status and last round.
  */
+import { type MachineCapacity, machineCapacity } from '@/lib/domain/capacity';
 import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
 import type { BoardData } from './board-data';
 import { liveTable } from './live-table';
@@ -45,5 +46,11 @@ export function adminView(data: BoardData, live: ScoreboardView): AdminView {
       },
     ];
   });
-  return { live, teams, defaultFailurePercentages: { ...DEFAULT_FAILURE_PERCENTAGES }, localTeams: data.localTeams };
+  return { live, teams, defaultFailurePercentages: { ...DEFAULT_FAILURE_PERCENTAGES }, localTeams: data.localTeams, capacity: capacityOf(data) };
+}
+
+/** The machine's capacity against its active local teams at the current settings (local mode only). */
+function capacityOf(data: BoardData): MachineCapacity | null {
+  if (!data.localTeams || !data.machine) return null;
+  return machineCapacity({ measurement: data.machine.cpuMeasurement, cores: data.machine.cores, settings: data.settings, teams: data.teams });
 }

@@ -3,6 +3,7 @@
  * of each team's AggregateTable, at one moment. The snapshot (`../snapshot.ts`) fetches and caches
  * it; the views in this folder are pure functions of it.
  */
+import type { CpuMeasurement } from '@/lib/domain/capacity';
 import type { TableValues } from '@/lib/domain/verdict';
 import type { Round, Settings, Team } from '@/lib/store/types';
 import type { RoundSummary, ScoreboardView } from './types';
@@ -33,6 +34,8 @@ export interface BoardData {
   problem: string | null;
   /** Whether this workshop runs local teams (false in AWS mode: no emulators). */
   localTeams: boolean;
+  /** What the organiser's machine measured about its local teams' stack, and its cores (local mode only). */
+  machine?: { cpuMeasurement: CpuMeasurement | null; cores: number };
   /** When the data was read (ms since the epoch): remote teams' agents are online if seen within 10 s of it. */
   readAt?: number;
 }

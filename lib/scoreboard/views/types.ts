@@ -4,6 +4,7 @@
  * components.
  */
 
+import type { MachineCapacity } from '@/lib/domain/capacity';
 import type { PipelineResources } from '@/lib/pipeline-resources';
 import type {
   Announcement,
@@ -200,4 +201,6 @@ export interface AdminView {
   defaultFailurePercentages: FailurePercentages;
   /** Whether teams can be local (false in AWS mode: no emulators run). */
   localTeams: boolean;
+  /** How many local-team messages per round this machine carries, and how many its local teams get now; null in AWS mode. */
+  capacity: MachineCapacity | null;
 }
