@@ -7,6 +7,10 @@
  */
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { ListShardsCommand } from '@aws-sdk/client-kinesis';
+import { shardIndexOf } from '@/generator/sender';
+import { kinesisClient } from '@/lib/aws/clients';
+import { LOCAL_REGION } from '@/lib/local/emulators';
 
 interface Forwarded {
   status: number;
@@ -14,9 +18,11 @@ interface Forwarded {
   body: Buffer;
 }
 
-/** One call through the proxy: its operation (e.g. `PutRecords`), its JSON body, and how to pass it on. */
+/** One call through the proxy: its operation (e.g. `PutRecords`), who signed it, its JSON body, and how to pass it on. */
 export interface ProxiedCall {
   operation: string;
+  /** The access key id of the credentials that signed the call (SigV4's `Credential=`), null when unsigned. */
+  accessKeyId: string | null;
   body: Buffer;
   forward(body?: Buffer): Promise<Forwarded>;
 }
@@ -56,8 +62,9 @@ export async function startAwsProxy(upstreamEndpoint: string, answer: (call: Pro
     request.on('end', async () => {
       const body = Buffer.concat(chunks);
       const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(request.headers.authorization ?? ''))?.[1] ?? null;
       try {
-        const answered = await answer({ operation, body, forward: (changed = body) => forwardTo(upstream, request, changed) });
+        const answered = await answer({ operation, accessKeyId, body, forward: (changed = body) => forwardTo(upstream, request, changed) });
         response.writeHead(answered.status, {
           'content-type': answered.headers['content-type'] ?? 'application/x-amz-json-1.0',
           'x-amzn-requestid': String(answered.headers['x-amzn-requestid'] ?? 'stand-in'),
@@ -113,6 +120,8 @@ export function startRefusingDynamoDb(upstreamEndpoint: string, deniedTable: str
 export interface ThrottlingKinesis extends AwsProxy {
   /** Records rejected so far. */
   rejected(): number;
+  /** Every PutRecords call so far: the access key that signed it, the records it carried and how many of them were throttled. */
+  putRecordsCalls(): Array<{ accessKeyId: string | null; records: number; throttled: number }>;
 }
 
 interface PutRecordsRequest {
@@ -128,16 +137,13 @@ interface PutRecordsEntry {
 }
 
 /**
- * Kinesis that throttles like the real service: PutRecords records for which `shouldReject(partitionKey,
- * attempt)` holds (attempt 1, 2, … per partition key) are not forwarded and come back with
- * ProvisionedThroughputExceededException in their place; the rest reach the emulator.
+ * Kinesis that throttles like the real service: the records of a PutRecords call at the positions
+ * `throttle` returns are not forwarded and come back with ProvisionedThroughputExceededException in
+ * their place; the rest reach the emulator.
  */
-export async function startThrottlingKinesis(
-  upstreamEndpoint: string,
-  shouldReject: (partitionKey: string, attempt: number) => boolean,
-): Promise<ThrottlingKinesis> {
-  const attempts = new Map<string, number>();
+async function startThrottlingProxy(upstreamEndpoint: string, throttle: (request: PutRecordsRequest) => Promise<Set<number>>): Promise<ThrottlingKinesis> {
   let rejectedCount = 0;
+  const calls: Array<{ accessKeyId: string | null; records: number; throttled: number }> = [];
   const throttled = (): PutRecordsEntry => {
     rejectedCount += 1;
     return {
@@ -148,12 +154,8 @@ export async function startThrottlingKinesis(
   const proxy = await startAwsProxy(upstreamEndpoint, async (call) => {
     if (call.operation !== 'PutRecords') return call.forward();
     const original = JSON.parse(call.body.toString('utf8')) as PutRecordsRequest;
-    const rejected = new Set<number>();
-    original.Records.forEach((record, position) => {
-      const attempt = (attempts.get(record.PartitionKey) ?? 0) + 1;
-      attempts.set(record.PartitionKey, attempt);
-      if (shouldReject(record.PartitionKey, attempt)) rejected.add(position);
-    });
+    const rejected = await throttle(original);
+    calls.push({ accessKeyId: call.accessKeyId, records: original.Records.length, throttled: rejected.size });
     if (rejected.size === original.Records.length) return json(200, { FailedRecordCount: rejected.size, Records: original.Records.map(throttled) }, '1.1');
     const answer = await call.forward(Buffer.from(JSON.stringify({ ...original, Records: original.Records.filter((_, position) => !rejected.has(position)) })));
     if (answer.status !== 200 || rejected.size === 0) return answer;
@@ -162,7 +164,69 @@ export async function startThrottlingKinesis(
     const records = original.Records.map((_, position) => (rejected.has(position) ? throttled() : accepted[next++]));
     return { ...answer, body: Buffer.from(JSON.stringify({ FailedRecordCount: rejected.size, Records: records })) };
   });
-  return { ...proxy, rejected: () => rejectedCount };
+  return { ...proxy, rejected: () => rejectedCount, putRecordsCalls: () => [...calls] };
+}
+
+/**
+ * Kinesis that throttles the records for which `shouldReject(partitionKey, attempt)` holds (attempt
+ * 1, 2, … per partition key).
+ */
+export function startThrottlingKinesis(upstreamEndpoint: string, shouldReject: (partitionKey: string, attempt: number) => boolean): Promise<ThrottlingKinesis> {
+  const attempts = new Map<string, number>();
+  return startThrottlingProxy(upstreamEndpoint, async ({ Records }) => {
+    const rejected = new Set<number>();
+    Records.forEach((record, position) => {
+      const attempt = (attempts.get(record.PartitionKey) ?? 0) + 1;
+      attempts.set(record.PartitionKey, attempt);
+      if (shouldReject(record.PartitionKey, attempt)) rejected.add(position);
+    });
+    return rejected;
+  });
+}
+
+/** AWS's write limit of a Kinesis shard: records a second. */
+export const SHARD_RECORDS_PER_SECOND = 1000;
+
+/**
+ * Kinesis with AWS's write limit per shard, in front of kinesalite (which has none): no shard of a
+ * stream takes more than `recordsPerSecond` records within any second (a sliding window over the
+ * records it took, each shard found by the partition key's hash in the stream's listed shards); the
+ * records past it are throttled.
+ */
+export function startShardLimitedKinesis(upstreamEndpoint: string, recordsPerSecond = SHARD_RECORDS_PER_SECOND): Promise<ThrottlingKinesis> {
+  const upstream = kinesisClient({ region: LOCAL_REGION, kinesisEndpoint: upstreamEndpoint });
+  const shardsOf = new Map<string, Promise<Array<{ start: bigint; end: bigint }>>>();
+  /** Per shard, when it took each record of the last second. */
+  const taken = new Map<string, number[]>();
+  const listShards = async (streamName: string) => {
+    const { Shards = [] } = await upstream.send(new ListShardsCommand({ StreamName: streamName }));
+    return Shards.filter((shard) => !shard.SequenceNumberRange?.EndingSequenceNumber)
+      .map((shard) => ({ start: BigInt(shard.HashKeyRange?.StartingHashKey ?? '0'), end: BigInt(shard.HashKeyRange?.EndingHashKey ?? '0') }))
+      .sort((a, b) => (a.start < b.start ? -1 : 1));
+  };
+  return startThrottlingProxy(upstreamEndpoint, async ({ StreamName, Records }) => {
+    let shards = shardsOf.get(StreamName);
+    if (!shards) {
+      shards = listShards(StreamName);
+      shardsOf.set(StreamName, shards);
+    }
+    const ranges = await shards;
+    const now = Date.now();
+    for (const [shard, times] of taken)
+      taken.set(
+        shard,
+        times.filter((at) => at > now - 1000),
+      );
+    const rejected = new Set<number>();
+    Records.forEach((record, position) => {
+      const shard = `${StreamName}/${shardIndexOf(record.PartitionKey, ranges)}`;
+      const times = taken.get(shard) ?? [];
+      taken.set(shard, times);
+      if (times.length >= recordsPerSecond) rejected.add(position);
+      else times.push(now);
+    });
+    return rejected;
+  });
 }
 
 export interface UnansweringEndpoint extends AwsProxy {
@@ -196,6 +260,8 @@ export async function startUnansweringEndpoint(): Promise<UnansweringEndpoint> {
 export interface StsStandIn extends AwsProxy {
   /** Every AssumeRole asked so far. */
   asked(): Array<{ roleArn: string; externalId: string | null }>;
+  /** Every set of credentials issued so far: for which role, its access key id, and when it expires. */
+  issued(): Array<{ roleArn: string; accessKeyId: string; expiration: string }>;
 }
 
 export interface StsOptions {
@@ -222,6 +288,7 @@ function stsError(status: number, code: string, message: string): { status: numb
  */
 export async function startSts(options: StsOptions = {}): Promise<StsStandIn> {
   const asked: Array<{ roleArn: string; externalId: string | null }> = [];
+  const issued: Array<{ roleArn: string; accessKeyId: string; expiration: string }> = [];
   const answer = (form: URLSearchParams): { status: number; body: string } => {
     const roleArn = form.get('RoleArn') ?? '';
     const externalId = form.get('ExternalId');
@@ -238,12 +305,14 @@ export async function startSts(options: StsOptions = {}): Promise<StsStandIn> {
     const id = asked.length;
     const expiration = new Date(Date.now() + (options.credentialSeconds ?? 900) * 1000).toISOString();
     const session = form.get('RoleSessionName') ?? 'session';
+    const accessKeyId = `ASIASTANDIN${id}`;
+    issued.push({ roleArn, accessKeyId, expiration });
     return {
       status: 200,
       body:
         `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult>` +
         `<AssumedRoleUser><Arn>${roleArn.replace(':iam:', ':sts:').replace(':role/', ':assumed-role/')}/${session}</Arn><AssumedRoleId>AROASTANDIN${id}:${session}</AssumedRoleId></AssumedRoleUser>` +
-        `<Credentials><AccessKeyId>ASIASTANDIN${id}</AccessKeyId><SecretAccessKey>stand-in-secret-${id}</SecretAccessKey>` +
+        `<Credentials><AccessKeyId>${accessKeyId}</AccessKeyId><SecretAccessKey>stand-in-secret-${id}</SecretAccessKey>` +
         `<SessionToken>stand-in-token-${id}</SessionToken><Expiration>${expiration}</Expiration></Credentials>` +
         `</AssumeRoleResult><ResponseMetadata><RequestId>stand-in-${id}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
     };
@@ -261,6 +330,7 @@ export async function startSts(options: StsOptions = {}): Promise<StsStandIn> {
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     asked: () => [...asked],
+    issued: () => [...issued],
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -9,6 +9,7 @@ import { errorMessage } from '@/lib/errors';
 import { type Emulator, startDynamoDbLocal, startKinesisEmulator } from '@/lib/local/emulators';
 import { freePort } from '@/lib/local/ports';
 import { type LocalTeamStack, startLocalTeam } from '@/lib/local/team-stack';
+import type { PipelineResources } from '@/lib/pipeline-resources';
 
 export type { Emulator } from '@/lib/local/emulators';
 export type { LocalTeamStack } from '@/lib/local/team-stack';
@@ -37,7 +38,10 @@ export function startDynamoDb(name = 'dynamodb-test', maxHeap = '256m'): Promise
   return onFreePort((port) => startDynamoDbLocal(name, { port, maxHeap }));
 }
 
-/** A local team as `npm start` makes one: its own DynamoDB Local with fresh tables, and its stream. */
-export function startTeam(slug: string, kinesisEndpoint: string, shardCount = 2): Promise<LocalTeamStack> {
-  return onFreePort((port) => startLocalTeam({ slug, port, kinesisEndpoint, shardCount }));
+/**
+ * A local team as `npm start` makes one: its own DynamoDB Local with fresh tables, and its stream
+ * (named as a local team's unless `resources` names them, e.g. as a deployed stack does).
+ */
+export function startTeam(slug: string, kinesisEndpoint: string, shardCount = 2, resources?: PipelineResources): Promise<LocalTeamStack> {
+  return onFreePort((port) => startLocalTeam({ slug, port, kinesisEndpoint, shardCount, resources }));
 }

@@ -8,12 +8,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import {
+  GetRecordsCommand as GetStreamRecordsCommand,
+  GetShardIteratorCommand as GetStreamShardIteratorCommand,
+  ListShardsCommand,
+} from '@aws-sdk/client-kinesis';
 import type { TeamTarget } from '@/generator/round';
 import { readAggregateTable } from '@/lib/aws/aggregate-table';
-import { dynamoDbStreamsClient } from '@/lib/aws/clients';
+import { dynamoDbStreamsClient, kinesisClient } from '@/lib/aws/clients';
 import type { TableValues } from '@/lib/domain/verdict';
 import type { LocalTeamStack } from '@/lib/local/team-stack';
-import type { PipelineFunction } from '@/lib/pipeline-resources';
+import type { PipelineFunction, PipelineResources } from '@/lib/pipeline-resources';
 import type { LocalRuntime } from '@/lib/runtime/runtime';
 import type { TeamStatus } from '@/lib/runtime/team-runtime';
 import { parseWiring, WIRING_FILE } from '@/lib/runtime/wiring';
@@ -78,9 +83,9 @@ export class PipelineTeam {
     private readonly runtime: LocalRuntime,
   ) {}
 
-  /** Starts the team's DynamoDB Local and stream; nothing runs its pipeline until `run`. */
-  static async start(runtime: LocalRuntime, slug: string, kinesisEndpoint: string, shardCount = 4): Promise<PipelineTeam> {
-    return new PipelineTeam(await startTeam(slug, kinesisEndpoint, shardCount), runtime);
+  /** Starts the team's DynamoDB Local and stream (named by `resources`, or a local team's); nothing runs its pipeline until `run`. */
+  static async start(runtime: LocalRuntime, slug: string, kinesisEndpoint: string, shardCount = 4, resources?: PipelineResources): Promise<PipelineTeam> {
+    return new PipelineTeam(await startTeam(slug, kinesisEndpoint, shardCount, resources), runtime);
   }
 
   get slug(): string {
@@ -117,6 +122,25 @@ export class PipelineTeam {
 
   readTable(): Promise<TableValues> {
     return readAggregateTable(this.stack.connection, this.stack.resources.aggregateTable);
+  }
+
+  /** How many records the team's Kinesis stream holds: each shard read from its start to its end. */
+  async recordsOnStream(): Promise<number> {
+    const client = kinesisClient(this.stack.connection);
+    const StreamName = this.stack.resources.streamName;
+    const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName }));
+    let count = 0;
+    for (const shard of Shards) {
+      let { ShardIterator: iterator } = await client.send(
+        new GetStreamShardIteratorCommand({ StreamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      );
+      while (iterator) {
+        const page = await client.send(new GetStreamRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
+        count += page.Records?.length ?? 0;
+        iterator = page.Records?.length ? page.NextShardIterator : undefined;
+      }
+    }
+    return count;
   }
 
   /**

@@ -11,10 +11,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeRound } from '@/generator/messages';
-import { dynamoDbClient, kinesisClient } from '@/lib/aws/clients';
+import { dynamoDbClient } from '@/lib/aws/clients';
 import { judgeChange, type TableValues } from '@/lib/domain/verdict';
 import { TokenRefusedError } from '@/lib/errors';
 import { FAILURE_PARAMETERS } from '@/lib/pipeline-resources';
@@ -82,28 +81,10 @@ async function startAgent(organiser: OrganiserStandIn, directory = journalDirect
 }
 
 /** Every record in the team's stream so far. */
-async function recordsInStream(): Promise<number> {
-  const { connection, resources } = team().target;
-  const client = kinesisClient(connection);
-  const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: resources.streamName }));
-  let count = 0;
-  for (const shard of Shards) {
-    let { ShardIterator: iterator } = await client.send(
-      new GetShardIteratorCommand({ StreamName: resources.streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
-    );
-    while (iterator) {
-      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-      count += page.Records?.length ?? 0;
-      iterator = page.Records?.length ? page.NextShardIterator : undefined;
-    }
-  }
-  return count;
-}
-
 describe('the agent', () => {
   it("sends a round's burst once, reports start and sent, writes the failure percentages, uploads the table until it matches, and forwards logs", async () => {
     const organiser = await standIn();
-    const before = await recordsInStream();
+    const before = await team().recordsOnStream();
     await startAgent(organiser);
     const round = { number: 1, lab: 2 as const, seed: 4242, messages: 400, failurePercentages: { state: 5, map: 10, reduce: 10 } };
     organiser.offer(round);
@@ -113,7 +94,7 @@ describe('the agent', () => {
     expect(organiser.starts).toHaveLength(1);
     const [start] = organiser.starts;
     expect(start!.body.startId).toBe(sent.body.startId);
-    expect(await recordsInStream()).toBe(before + 400);
+    expect(await team().recordsOnStream()).toBe(before + 400);
 
     const parameter = await dynamoDbClient(team().target.connection).send(
       new GetItemCommand({ TableName: team().target.resources.parameterTable, Key: { parameter: { S: FAILURE_PARAMETERS.map } } }),
@@ -134,7 +115,7 @@ describe('the agent', () => {
       () => organiser.logs.filter((entry) => entry.team === TEAM.slug && entry.kind === 'end'),
       (ends) => ends.length > 0,
     );
-    expect(await recordsInStream()).toBe(before + 400);
+    expect(await team().recordsOnStream()).toBe(before + 400);
   });
 
   it('never sends again a round journaled as sending: it reports the interrupted burst instead', async () => {
@@ -144,32 +125,32 @@ describe('the agent', () => {
     journal.record({ round: 7, startId: 'earlier-run-7', state: 'sending' });
     organiser.offer({ number: 7, lab: 1, seed: 7, messages: 300 });
     organiser.rounds.get(7)!.offer.started = { startId: 'earlier-run-7', startedAt: new Date().toISOString() };
-    const before = await recordsInStream();
+    const before = await team().recordsOnStream();
     await startAgent(organiser, directory);
 
     const sent = await eventually('the sent report', () => organiser.sentReports[0]);
     expect(sent.body).toEqual({ startId: 'earlier-run-7', error: expect.stringContaining('stopped during the burst of round 7: not resent') });
     expect(organiser.starts).toEqual([]);
-    expect(await recordsInStream()).toBe(before);
+    expect(await team().recordsOnStream()).toBe(before);
   });
 
   it('does not send a started round it has no record of (journal lost, or another run started it)', async () => {
     const organiser = await standIn();
     organiser.offer({ number: 3, lab: 1, seed: 3, messages: 300 });
     organiser.rounds.get(3)!.offer.started = { startId: 'someone-else-3', startedAt: new Date().toISOString() };
-    const before = await recordsInStream();
+    const before = await team().recordsOnStream();
     await startAgent(organiser);
 
     const sent = await eventually('the sent report', () => organiser.sentReports[0]);
     expect(sent.body).toEqual({ startId: 'someone-else-3', error: expect.stringContaining('no record of starting round 3') });
-    expect(await recordsInStream()).toBe(before);
+    expect(await team().recordsOnStream()).toBe(before);
   });
 
   it('retries a start whose answer the network dropped with the same startId, and sends the burst once', async () => {
     const organiser = await standIn();
     organiser.dropNext.add('POST start');
     organiser.dropNext.add('POST sent');
-    const before = await recordsInStream();
+    const before = await team().recordsOnStream();
     await startAgent(organiser);
     organiser.offer({ number: 1, lab: 1, seed: 11, messages: 300 });
 
@@ -181,7 +162,7 @@ describe('the agent', () => {
     expect(organiser.rounds.get(1)?.sent).toMatchObject({ acknowledged: 300 });
     expect(organiser.starts.length).toBeGreaterThanOrEqual(2);
     expect(new Set(organiser.starts.map((start) => start.body.startId)).size).toBe(1);
-    expect(await recordsInStream()).toBe(before + 300);
+    expect(await team().recordsOnStream()).toBe(before + 300);
   });
 
   it('reconnects after the organiser went away and runs the next round', async () => {

@@ -6,7 +6,6 @@
  * against a stand-in of the organiser's agent protocol) starts only the team's stack, on loopback
  * only, names the team and its page, stops cleanly, and stops with a clear line on a refused token.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,13 +14,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '@/testing/eventually';
 import { OrganiserStandIn } from '@/testing/organiser-stand-in';
 import { freePorts } from '@/testing/ports';
+import { killWorkshops, startWorkshop, untilOutput } from '@/testing/workshop';
 import { commandLine, descendantsOf, environmentOf, isAlive, isLoopback, listeningSockets, statFields } from './process-tree';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const SECRET = 'start-test-secret';
 /** A variable of the host's that no child but the web app and the scheduler may inherit. */
 const CANARY = `host-canary-${process.pid}`;
-const started: ChildProcess[] = [];
 const dataDirectories: string[] = [];
 
 async function stackEnvironment(): Promise<NodeJS.ProcessEnv> {
@@ -43,16 +41,6 @@ async function stackEnvironment(): Promise<NodeJS.ProcessEnv> {
   };
 }
 
-function startWorkshop(env: NodeJS.ProcessEnv, args: string[] = []): { npm: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const npm = spawn('npm', ['start', ...(args.length ? ['--', ...args] : [])], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.push(npm);
-  let output = '';
-  npm.stdout!.on('data', (chunk) => (output += chunk));
-  npm.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
-  return { npm, output: () => output, exited };
-}
-
 /** Waits until every process in `pids` has exited. */
 async function allStopped(pids: readonly number[]): Promise<void> {
   await eventually(
@@ -65,26 +53,12 @@ async function allStopped(pids: readonly number[]): Promise<void> {
 async function startHealthyWorkshop() {
   const env = await stackEnvironment();
   const workshop = startWorkshop(env);
-  let exitCode: number | null | undefined;
-  void workshop.exited.then((code) => (exitCode = code));
-  await eventually(
-    'the banner (or an exit)',
-    () => ({ exitCode, output: workshop.output() }),
-    ({ output }) => output.includes('workshop is running') || exitCode !== undefined,
-    { timeoutMs: 400_000, intervalMs: 250 },
-  );
-  expect(exitCode, workshop.output()).toBeUndefined();
+  await untilOutput(workshop, 'workshop is running', 400_000);
   return { ...workshop, env };
 }
 
 afterEach(() => {
-  for (const child of started.splice(0)) {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
+  killWorkshops();
   for (const directory of dataDirectories.splice(0)) rmSync(directory, { recursive: true, force: true });
 });
 
@@ -166,15 +140,7 @@ describe('npm start -- --join (room mode, the participant)', () => {
     try {
       const env = await stackEnvironment();
       const workshop = startWorkshop(env, ['--join', organiser.url, '--token', TOKEN, '--pipeline', 'solution']);
-      let exitCode: number | null | undefined;
-      void workshop.exited.then((code) => (exitCode = code));
-      await eventually(
-        'the banner (or an exit)',
-        () => ({ exitCode, output: workshop.output() }),
-        ({ output }) => output.includes('has joined the workshop') || exitCode !== undefined,
-        { timeoutMs: 300_000, intervalMs: 250 },
-      );
-      expect(exitCode, workshop.output()).toBeUndefined();
+      await untilOutput(workshop, 'has joined the workshop', 300_000);
       const output = workshop.output();
       expect(output).toContain('Blue Whales (blue-whales)');
       expect(output).toContain(`${organiser.url}/teams/blue-whales`);

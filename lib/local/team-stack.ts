@@ -28,10 +28,12 @@ export interface LocalTeamOptions {
    * memory, so its DynamoDB Local does not grow with every message over an event.
    */
   scratchDirectory?: string;
+  /** The names of its stream and tables; by default the local ones (lib/pipeline-resources.ts, localResources). */
+  resources?: PipelineResources;
 }
 
 export async function startLocalTeam(options: LocalTeamOptions): Promise<LocalTeamStack> {
-  const resources = localResources(options.slug);
+  const resources = options.resources ?? localResources(options.slug);
   const dynamodb = await startDynamoDbLocal(`dynamodb-${options.slug}`, {
     port: options.port,
     logFile: options.logFile,
