@@ -6,7 +6,7 @@
  * reason naming the role and the external id check, no diagnosis; once the role is assumed, a
  * missing table in the team's account is still the team's failure; a scheduler process whose tick
  * hangs longer than its lease (its organiser store never answers) exits for its supervisor to
- * restart it.
+ * restart it. A team whose Kinesis never answers has its round end void at the burst's deadline.
  */
 import path from 'node:path';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
@@ -23,6 +23,7 @@ import { dynamoDbFixture, fixture, kinesisFixture } from '@/testing/fixtures';
 import { freshOrganiserStore, readyLocalTeam } from '@/testing/organiser-store';
 import { runRound } from './round';
 import { Scheduler } from './scheduler';
+import { sendDeadlineMs } from './sender';
 
 const kinesis = kinesisFixture();
 const organiserDb = dynamoDbFixture();
@@ -75,6 +76,19 @@ describe('a team whose endpoints never answer', () => {
     } finally {
       await scheduler.stop();
     }
+  });
+});
+
+describe('a team whose Kinesis never answers', () => {
+  it("has its round end void at the burst's deadline, not after every attempt of a batch timed out", async () => {
+    const target = { connection: { ...quiet().connection, kinesisEndpoint: unanswering().endpoint }, resources: quiet().resources };
+    const outcome = await runRound(target, { seed: 4, lab: 1, messages: 50, deadlineSeconds: 2 });
+    expect(outcome.status).toBe('void');
+    // At 10 s a call and 10 attempts a record, the attempts alone would have taken 100 s.
+    expect(outcome.voidReason).toBe(
+      `50 of 50 records were not acknowledged by stream ${quiet().resources.streamName} within the burst's deadline of ${sendDeadlineMs(2, 50) / 1000} s`,
+    );
+    expect(outcome.diagnosis).toBeNull();
   });
 });
 

@@ -16,7 +16,7 @@ import { type ChangeVerdict, judgeChange, type TableValues } from '@/lib/domain/
 import { RoleAssumptionError } from '@/lib/errors';
 import type { Diagnosis, FailurePercentages, Lab, Round, RoundCounts } from '@/lib/store/types';
 import { type GeneratedRound, makeRound, type RoundPlan } from './messages';
-import { SendError, type SendReport } from './sender';
+import { SendError, type SendReport, sendDeadlineMs } from './sender';
 import { sdkChannel, TABLE_CALL_TIMEOUT_MS, type TeamChannel, type TeamTarget } from './team-channel';
 
 export { type TeamChannel, type TeamTarget, writeFailurePercentages } from './team-channel';
@@ -203,6 +203,7 @@ async function send(run: RoundRun, baseline: TableValues): Promise<Step<Sent>> {
   try {
     report = await run.channel.send(run.generated.records, {
       maxAttempts: run.settings.maxSendAttempts,
+      deadlineMs: sendDeadlineMs(run.settings.deadlineSeconds, run.generated.records.length),
       onProgress: run.hooks.onSendProgress,
       signal: run.signal,
     });

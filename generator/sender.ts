@@ -3,8 +3,11 @@
  * one lane of calls per shard (records keep their send order within a shard), lanes concurrent,
  * rejected records retried with backoff until acknowledged or their attempts run out
  * (docs/game.md, "A round", step 4). Every call is cancelled at the round's signal and after
- * `CALL_TIMEOUT_MS`; a call that timed out counts as a failed attempt of its records. A role the
- * organiser cannot assume ends the burst at once (`role-assumption`, the organiser's problem).
+ * `CALL_TIMEOUT_MS`; a call that timed out counts as a failed attempt of its records. The burst as
+ * a whole may have a deadline (a round's: `sendDeadlineMs`), past which sending stops with the
+ * records left not acknowledged: a stream that never answers ends the round then, not after every
+ * attempt of a batch timed out. A role the organiser cannot assume ends the burst at once
+ * (`role-assumption`, the organiser's problem).
  */
 import { createHash } from 'node:crypto';
 import { type KinesisClient, ListShardsCommand, PutRecordsCommand, type Shard } from '@aws-sdk/client-kinesis';
@@ -37,8 +40,19 @@ export class SendError extends Error {
   }
 }
 
+/**
+ * How long a round's burst may take to be acknowledged as a whole: the round's deadline (what its
+ * pipeline gets afterwards), at least 30 s, and at least a second per 1,000 records (what a single
+ * shard takes in a second on AWS).
+ */
+export function sendDeadlineMs(deadlineSeconds: number, records: number): number {
+  return Math.max(deadlineSeconds, 30, Math.ceil(records / 1000)) * 1000;
+}
+
 export interface SendOptions {
   maxAttempts?: number;
+  /** The whole burst must be acknowledged within this long (none by default). */
+  deadlineMs?: number;
   /** Called after every call with the number of records acknowledged so far. */
   onProgress?: (acknowledged: number, total: number) => void;
   signal?: AbortSignal;
@@ -161,15 +175,27 @@ export async function sendRecords(
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const attempts = new Uint16Array(records.length);
   const report: SendReport = { records: records.length, calls: 0, retries: 0, lanes: 0, durationMs: 0 };
+  const deadline = options.deadlineMs === undefined ? undefined : AbortSignal.timeout(options.deadlineMs);
+  const signal = deadline && options.signal ? AbortSignal.any([options.signal, deadline]) : (deadline ?? options.signal);
   let acknowledged = 0;
   let failure: SendError | null = null;
 
-  const checkStop = () => {
-    if (failure) throw failure;
-    if (options.signal?.aborted) {
-      failure = new SendError('aborted', 'sending was stopped', acknowledged);
-      throw failure;
+  /** Why sending must stop now, if it must: the round's signal, or the burst's deadline. */
+  const stopError = (): SendError | null => {
+    if (options.signal?.aborted) return new SendError('aborted', 'sending was stopped', acknowledged);
+    if (deadline?.aborted) {
+      const seconds = (options.deadlineMs ?? 0) / 1000;
+      return new SendError(
+        'not-acknowledged',
+        `${records.length - acknowledged} of ${records.length} records were not acknowledged by stream ${streamName} within the burst's deadline of ${seconds} s`,
+        acknowledged,
+      );
     }
+    return null;
+  };
+  const checkStop = () => {
+    failure ??= stopError();
+    if (failure) throw failure;
   };
 
   const runLane = async (lane: number[]) => {
@@ -188,7 +214,7 @@ export async function sendRecords(
               return { Data: Buffer.from(record.Data, 'utf8'), PartitionKey: record.PartitionKey };
             }),
           }),
-          { abortSignal: callSignal(options.signal) },
+          { abortSignal: callSignal(signal) },
         );
         const entries = result.Records ?? [];
         batch.forEach((index, position) => {
@@ -228,7 +254,12 @@ export async function sendRecords(
   };
 
   checkStop();
-  const lanes = await lanesOf(client, streamName, records, options.signal);
+  let lanes: number[][];
+  try {
+    lanes = await lanesOf(client, streamName, records, signal);
+  } catch (error) {
+    throw stopError() ?? error;
+  }
   report.lanes = lanes.length;
   const outcomes = await Promise.allSettled(lanes.map(runLane));
   const rejection = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
