@@ -13,7 +13,9 @@
  * rounds pass, each burst arriving whole through the throttling, with role credentials the SDK had
  * to renew between rounds; beta's rounds are void with a reason naming its role and the external
  * id, shown in the console's team list, its score and diagnosis untouched. Rounds are small (2,000
- * records) and deadlines generous: what is asserted does not depend on the machine's speed.
+ * records) and deadlines generous: what is asserted does not depend on the machine's speed. The
+ * organiser's own credentials are session keys expiring within the event: the banner and the
+ * console warn, saying when.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -41,6 +43,8 @@ const ROUND_MESSAGES = 2000;
 /** The SDK renews credentials with less than 5 minutes left: these are renewed 10 s after they were issued. */
 const CREDENTIAL_SECONDS = 310;
 const ORGANISER_TABLE = `AwsModeOrganiser-${process.pid}`;
+/** The organiser's own session credentials last 2 hours, less than the event's 8 (EVENT_HOURS). */
+const ORGANISER_CREDENTIALS_EXPIRE = new Date(Date.now() + 2 * 3_600_000).toISOString();
 
 const alphaFile = stackOutputs({ prefix: 'alpha', account: '111111111111', region: 'us-east-1', externalId: 'alpha-external-id', variant: 'solution' });
 const betaFile = stackOutputs({ prefix: 'beta', account: '222222222222', region: 'us-east-1', externalId: 'beta-external-id-typo' });
@@ -110,9 +114,11 @@ const workshop = fixture(
       AWS_ENDPOINT_URL_STS: sts().endpoint,
       AWS_ENDPOINT_URL_DYNAMODB: alpha().stack.dynamodb.endpoint,
       AWS_ENDPOINT_URL_KINESIS: limitedKinesis().endpoint,
-      // The organiser's own credentials: long-lived keys in the environment, nothing looked for off this machine.
-      AWS_ACCESS_KEY_ID: 'AKIAORGANISER',
+      // The organiser's own credentials: session keys in the environment that expire mid-event, nothing looked for off this machine.
+      AWS_ACCESS_KEY_ID: 'ASIAORGANISER',
       AWS_SECRET_ACCESS_KEY: 'organiser-secret',
+      AWS_SESSION_TOKEN: 'organiser-session',
+      AWS_CREDENTIAL_EXPIRATION: ORGANISER_CREDENTIALS_EXPIRE,
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_CONFIG_FILE: path.join(dataDirectory, 'no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: path.join(dataDirectory, 'no-aws-credentials'),
@@ -134,6 +140,14 @@ const store = () => new OrganiserStore({ region: 'us-east-1', dynamodbEndpoint: 
 const closedRounds = async (team: string): Promise<Round[]> => (await store().listRounds(team, { after: 0 })).filter((round) => round.status !== 'running');
 
 describe('npm start in AWS mode against stand-ins of AWS', () => {
+  it("warns, after the banner and in the organiser console, that the organiser's credentials expire before the event could end, saying when", async () => {
+    const warning = new RegExp(`the organiser's AWS credentials expire at ${ORGANISER_CREDENTIALS_EXPIRE} \\(in \\d+ (h \\d+ )?min\\), before an event of 8 h`);
+    await untilOutput(workshop(), '⚠ Warning:', 60_000);
+    expect(workshop().output()).toMatch(warning);
+    const reply = await sendTo(workshop().port, 'GET', '/api/admin/credentials', { headers: organiser });
+    expect(jsonOf<{ warning: string | null }>(reply).warning).toMatch(warning);
+  });
+
   it('imports both teams from the cdk outputs files, one per account', async () => {
     const reply = await sendTo(workshop().port, 'POST', '/api/admin/teams/import', { body: [alphaFile, betaFile], headers: organiser });
     expect(reply.status, reply.text).toBe(201);
