@@ -1,11 +1,14 @@
 /**
  * `npm start` as tests run it: a child in its own process group (Ctrl-C to the group reaches every
- * part, as in a terminal), its output kept, and the way to wait for a line of it. `killWorkshops()`
- * (after each test) kills whatever is left of every workshop started, whatever happened.
+ * part, as in a terminal), on ports the OS hands out, its output kept, the way to wait for a line of
+ * it and to know that every process it started has stopped. `killWorkshops()` (after each test)
+ * kills whatever is left of every workshop started, whatever happened.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { isAlive } from '@/lib/local/process-tree';
 import { eventually } from './eventually';
+import { freePorts } from './ports';
 
 const root = path.resolve(import.meta.dirname, '..');
 const started: ChildProcess[] = [];
@@ -18,9 +21,18 @@ export interface Workshop {
   exited: Promise<number | null>;
 }
 
-/** Runs `npm start [-- args]` in the repository with `env`. */
-export function startWorkshop(env: NodeJS.ProcessEnv, args: string[] = []): Workshop {
-  const npm = spawn('npm', ['start', ...(args.length ? ['--', ...args] : [])], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * The ports of a whole stack as its environment variables, free now. TEAM_PORT_BASE is the first
+ * port tried for the teams' DynamoDB Locals (taken ones are skipped).
+ */
+export async function stackPorts(): Promise<Record<'PORT' | 'KINESIS_PORT' | 'ORGANISER_STORE_PORT' | 'RUNTIME_PORT' | 'TEAM_PORT_BASE', string>> {
+  const [web, kinesis, organiserStore, runtime, teamPortBase] = (await freePorts(5)).map(String) as [string, string, string, string, string];
+  return { PORT: web, KINESIS_PORT: kinesis, ORGANISER_STORE_PORT: organiserStore, RUNTIME_PORT: runtime, TEAM_PORT_BASE: teamPortBase };
+}
+
+/** Runs `npm start [-- args]` with `env`, in the repository or in `cwd` (a copy of it, testing/repository-copy.ts). */
+export function startWorkshop(env: NodeJS.ProcessEnv, args: string[] = [], cwd = root): Workshop {
+  const npm = spawn('npm', ['start', ...(args.length ? ['--', ...args] : [])], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(npm);
   let output = '';
   npm.stdout!.on('data', (chunk) => (output += chunk));
@@ -40,6 +52,15 @@ export async function untilOutput(workshop: Workshop, line: string, timeoutMs: n
     { timeoutMs, intervalMs: 250 },
   );
   if (exitCode !== undefined) throw new Error(`npm start exited with ${exitCode} before "${line}":\n${workshop.output()}`);
+}
+
+/** Waits until every process in `pids` has exited. */
+export async function allStopped(pids: readonly number[]): Promise<void> {
+  await eventually(
+    'every child to stop',
+    () => pids.filter(isAlive),
+    (alive) => alive.length === 0,
+  );
 }
 
 /** Kills (SIGKILL to its process group) every workshop started, those already stopped included. */

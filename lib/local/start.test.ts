@@ -13,9 +13,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from '@/testing/eventually';
 import { OrganiserStandIn } from '@/testing/organiser-stand-in';
-import { freePorts } from '@/testing/ports';
-import { killWorkshops, startWorkshop, untilOutput } from '@/testing/workshop';
-import { commandLine, descendantsOf, environmentOf, isAlive, isLoopback, listeningSockets, statFields } from './process-tree';
+import { allStopped, killWorkshops, stackPorts, startWorkshop, untilOutput } from '@/testing/workshop';
+import { commandLine, descendantsOf, environmentOf, isLoopback, listeningSockets, statFields } from './process-tree';
 
 const SECRET = 'start-test-secret';
 /** A variable of the host's that no child but the web app and the scheduler may inherit. */
@@ -25,29 +24,14 @@ const dataDirectories: string[] = [];
 async function stackEnvironment(): Promise<NodeJS.ProcessEnv> {
   const dataDirectory = mkdtempSync(path.join(os.tmpdir(), 'workshop-start-'));
   dataDirectories.push(dataDirectory);
-  // TEAM_PORT_BASE is the first port tried for the teams' DynamoDB Local (taken ones are skipped).
-  const [web, kinesis, organiserStore, runtime, teamPortBase] = await freePorts(5);
   return {
     ...process.env,
-    PORT: String(web),
-    KINESIS_PORT: String(kinesis),
-    ORGANISER_STORE_PORT: String(organiserStore),
-    RUNTIME_PORT: String(runtime),
-    TEAM_PORT_BASE: String(teamPortBase),
+    ...(await stackPorts()),
     WORKSHOP_DATA_DIR: dataDirectory,
     ORGANISER_SECRET: SECRET,
     HOST_CANARY: CANARY,
     ROUND_INTERVAL_SECONDS: '3600',
   };
-}
-
-/** Waits until every process in `pids` has exited. */
-async function allStopped(pids: readonly number[]): Promise<void> {
-  await eventually(
-    'every child to stop',
-    () => pids.filter(isAlive),
-    (alive) => alive.length === 0,
-  );
 }
 
 async function startHealthyWorkshop() {
