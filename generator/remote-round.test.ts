@@ -4,8 +4,8 @@
  * HTTP (testing/agent-client.ts: no pipeline, they report what a correct or a broken one would): a
  * round that reaches the agent and passes on the organiser's clock, a team never connected fails
  * `offline` at once, an agent that cannot send fails `offline` with its own words, an agent that
- * restarts mid-round resumes it, a wrong table gets the usual diagnosis, and a silent agent delays
- * no other team.
+ * restarts mid-round resumes it, a wrong table gets the usual diagnosis, an agent gone silent after
+ * sending fails `offline`, and a silent agent delays no other team.
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +46,24 @@ async function remoteTeam(slug: string): Promise<AgentClient> {
   return new AgentClient(web().port, jsonOf<{ joinToken: string }>(reply).joinToken);
 }
 
+/** A remote team whose agent said hello, and the offer of the round then started for it alone. */
+async function offeredTo(slug: string): Promise<{ agent: AgentClient; offer: Offer }> {
+  const agent = await remoteTeam(slug);
+  expect((await agent.hello()).status).toBe(200);
+  const waiting = agent.nextOffer(0, 25);
+  await startRound([slug]);
+  return { agent, offer: (await waiting)! };
+}
+
+/** The agent's start of an offered round (a zero baseline), then its report that the burst was sent whole or why not. Answers the startId. */
+async function startOffered(agent: AgentClient, offer: Offer, sent: 'whole' | { error: string }): Promise<string> {
+  const startId = randomUUID();
+  expect((await agent.start(offer.number, startId, ZEROS)).status).toBe(200);
+  const report = sent === 'whole' ? { startId, acknowledged: offer.messages, durationMs: 10 } : { startId, ...sent };
+  expect((await agent.sent(offer.number, report)).status).toBe(200);
+  return startId;
+}
+
 async function closedRound(team: string, number: number): Promise<Round> {
   return eventually(
     `round ${number} of ${team} to close`,
@@ -62,11 +80,7 @@ async function startRound(teams: string[]): Promise<void> {
 
 describe('a remote team’s round', () => {
   it('reaches the agent, which plays it; judged on the organiser’s clock, it passes and scores', async () => {
-    const agent = await remoteTeam('passing');
-    expect((await agent.hello()).status).toBe(200);
-    const waiting = agent.nextOffer(0, 25);
-    await startRound(['passing']);
-    const offer = (await waiting)!;
+    const { agent, offer } = await offeredTo('passing');
     expect(offer).toMatchObject({ lab: 1, messages: 400, deadlineSeconds: 20, started: null });
     await agent.playRound(offer, ZEROS);
     const round = await closedRound('passing', offer.number);
@@ -94,25 +108,15 @@ describe('a remote team’s round', () => {
   });
 
   it('fails offline with the agent’s words when the burst could not be sent whole', async () => {
-    const agent = await remoteTeam('interrupted');
-    await agent.hello();
-    const waiting = agent.nextOffer(0, 25);
-    await startRound(['interrupted']);
-    const offer = (await waiting)!;
-    const startId = randomUUID();
-    expect((await agent.start(offer.number, startId, ZEROS)).status).toBe(200);
-    expect((await agent.sent(offer.number, { startId, error: 'the agent stopped during the burst: not resent' })).status).toBe(200);
+    const { agent, offer } = await offeredTo('interrupted');
+    await startOffered(agent, offer, { error: 'the agent stopped during the burst: not resent' });
     const round = await closedRound('interrupted', offer.number);
     expect(round.diagnosis).toMatchObject({ code: 'offline', message: expect.stringContaining('the agent stopped during the burst: not resent') });
     expect(await agent.nextOffer(0, 0)).toBeNull();
   });
 
   it('is resumed by an agent that restarted after its start: offered again with its start, never sent twice', async () => {
-    const agent = await remoteTeam('restarted');
-    await agent.hello();
-    const waiting = agent.nextOffer(0, 25);
-    await startRound(['restarted']);
-    const offer = (await waiting)!;
+    const { agent, offer } = await offeredTo('restarted');
     const startId = randomUUID();
     expect((await agent.start(offer.number, startId, ZEROS)).status).toBe(200);
     const again = (await agent.nextOffer(offer.number, 0)) as Offer;
@@ -125,19 +129,19 @@ describe('a remote team’s round', () => {
     expect(round).toMatchObject({ status: 'failed', diagnosis: { code: expect.not.stringMatching(/^offline$/) } });
   });
 
-  it('gets the usual diagnosis when the agent’s table never changes, and a silent agent delays no other team', async () => {
+  it('gets the usual diagnosis when the agent’s table never changes, fails offline an agent gone after sending, and a silent agent delays no other team', async () => {
     const silent = await remoteTeam('silent');
     const still = await remoteTeam('still');
     const quick = await remoteTeam('quick');
-    await Promise.all([silent.hello(), still.hello(), quick.hello()]);
-    const offers = [still.nextOffer(0, 25), quick.nextOffer(0, 25)];
-    await startRound(['silent', 'still', 'quick']);
-    const [stillOffer, quickOffer] = (await Promise.all(offers)) as [Offer, Offer];
+    const gone = await remoteTeam('gone');
+    await Promise.all([silent.hello(), still.hello(), quick.hello(), gone.hello()]);
+    const offers = [still.nextOffer(0, 25), quick.nextOffer(0, 25), gone.nextOffer(0, 25)];
+    await startRound(['silent', 'still', 'quick', 'gone']);
+    const [stillOffer, quickOffer, goneOffer] = (await Promise.all(offers)) as [Offer, Offer, Offer];
     await quick.playRound(quickOffer, ZEROS);
-    const startId = randomUUID();
-    expect((await still.start(stillOffer.number, startId, ZEROS)).status).toBe(200);
-    expect((await still.sent(stillOffer.number, { startId, acknowledged: stillOffer.messages, durationMs: 10 })).status).toBe(200);
+    await startOffered(still, stillOffer, 'whole');
     const stillPolling = still.next(stillOffer.number, 25);
+    await startOffered(gone, goneOffer, 'whole');
 
     const passed = await closedRound('quick', quickOffer.number);
     expect(passed.status).toBe('passed');
@@ -149,6 +153,11 @@ describe('a remote team’s round', () => {
     const stillRound = await closedRound('still', stillOffer.number);
     expect(stillRound.diagnosis?.code).toBe('no-change');
     expect((await stillPolling).status).toBe(204);
+    const goneRound = await closedRound('gone', goneOffer.number);
+    expect(goneRound.diagnosis).toMatchObject({
+      code: 'offline',
+      message: expect.stringMatching(/your agent stopped answering during the round \(it was last seen at /),
+    });
   });
 });
 

@@ -5,7 +5,9 @@
  * AggregateTable every 500 ms until a match is confirmed or the deadline passes), `judge` (the
  * verdict with time-to-correct, or the diagnosis of a failed round). A step that cannot go on
  * returns how the round ends instead of throwing: failed when the failure is the team's, void when
- * it is ours (docs/game.md, "Void rounds"). Shared by the scheduler, the CLI and the Lambda handler.
+ * it is ours (docs/game.md, "Void rounds"). Local, `aws` and remote teams alike (the channel is
+ * what differs); shared by the scheduler, the CLI and the Lambda handler. Times are the organiser's
+ * clock (`Date.now()`), the clock a remote team's reports are received on.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TableReadError } from '@/lib/aws/aggregate-table';
@@ -13,11 +15,11 @@ import { diagnose } from '@/lib/domain/diagnosis';
 import { AGGREGATION_KEYS, type CentsByKey, MESSAGE_COUNT_KEY } from '@/lib/domain/hierarchy';
 import { centsToDecimal } from '@/lib/domain/money';
 import { type ChangeVerdict, judgeChange, type TableValues } from '@/lib/domain/verdict';
-import { RoleAssumptionError } from '@/lib/errors';
+import { AgentOfflineError, roleAssumptionIn } from '@/lib/errors';
 import type { Diagnosis, FailurePercentages, Lab, Round, RoundCounts } from '@/lib/store/types';
-import { type GeneratedRound, makeRound, type RoundPlan } from './messages';
+import { type GeneratedRound, makeRound, type RoundPlan, type RoundTotals } from './messages';
 import { SendError, type SendReport, sendDeadlineMs } from './sender';
-import { sdkChannel, TABLE_CALL_TIMEOUT_MS, type TeamChannel, type TeamTarget } from './team-channel';
+import { type Delivered, type Prepared, sdkChannel, TABLE_CALL_TIMEOUT_MS, type TeamChannel, type TeamTarget } from './team-channel';
 
 export { type TeamChannel, type TeamTarget, writeFailurePercentages } from './team-channel';
 
@@ -78,7 +80,7 @@ export interface RoundOutcome {
   sentAt?: string;
   deadlineAt?: string;
   endedAt: string;
-  /** From the start of sending to the first read that matched; null when it never matched. */
+  /** From the start of sending to the first read that matched (a confirmed match); null when it never matched. */
   timeToCorrectMs: number | null;
   diagnosis: Diagnosis | null;
   voidReason?: string;
@@ -108,34 +110,28 @@ interface Failure {
   message: string;
 }
 
-/** The RoleAssumptionError in an error's cause chain, if any. */
-function roleAssumptionIn(error: unknown): RoleAssumptionError | null {
-  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
-    if (cause instanceof RoleAssumptionError) return cause;
-  }
-  return null;
-}
-
 /**
- * Whose side a channel's failure is on: a missing table or stream and refused access inside the
- * team's account are the team's; a role the organiser's credentials cannot assume, an unreachable
- * or throttled table and records never acknowledged are ours. Anything else is a bug: rethrown.
+ * Whose side a channel's failure is on: a missing table or stream, refused access inside the
+ * team's account and a remote team's machine not connected are the team's; a role the organiser's
+ * credentials cannot assume, an unreachable or throttled table and records never acknowledged are
+ * ours. Anything else is a bug: rethrown.
  */
 function failureOf(error: unknown): Failure {
   const role = roleAssumptionIn(error);
   if (role) return { side: 'ours', kind: 'role-assumption', message: role.message };
+  if (error instanceof AgentOfflineError) return { side: 'team', kind: 'offline', message: error.message };
   if (!(error instanceof TableReadError || error instanceof SendError)) throw error;
   const kind = error.kind === 'missing-stream' ? 'missing-table' : error.kind;
   return { side: kind === 'missing-table' || kind === 'access-denied' ? 'team' : 'ours', kind, message: error.message };
 }
 
-/** What a round has when it starts: its messages, and the channel and signal every step uses. */
-interface RoundRun {
-  channel: TeamChannel;
+/** What a round has when it starts: its messages (or only their totals), and the channel and signal every step uses. */
+interface RoundRun<R extends RoundTotals = RoundTotals> {
+  channel: TeamChannel<R>;
   settings: RoundSettings;
   hooks: RoundHooks;
   signal: AbortSignal;
-  generated: GeneratedRound;
+  generated: R;
 }
 
 /** The fields an outcome gets from the steps that ran (the rest come from the round itself). */
@@ -170,119 +166,126 @@ function endedBy(run: RoundRun, error: unknown, fields: Partial<EndFields> = {})
 type Step<T> = { ok: true; value: T } | { ok: false; outcome: RoundOutcome };
 
 /** Step 1: the lab's failure percentages into the ParameterTable, then the AggregateTable's baseline. */
-async function prepare(run: RoundRun): Promise<Step<TableValues>> {
+async function prepare(run: RoundRun): Promise<Step<Prepared>> {
   if (run.signal.aborted) return { ok: false, outcome: stopped(run) };
   try {
-    const baseline = await run.channel.prepare(run.settings.failurePercentages, run.signal);
+    const prepared = await run.channel.prepare(run.settings.failurePercentages, run.signal);
     const { counts, expected } = run.generated;
-    run.hooks.onProgress?.({ counts, baseline: recordedValues(baseline), expected: expectedDecimals(expected) });
-    return { ok: true, value: baseline };
+    run.hooks.onProgress?.({ counts, baseline: recordedValues(prepared.baseline), expected: expectedDecimals(expected) });
+    return { ok: true, value: prepared };
   } catch (error) {
     return { ok: false, outcome: endedBy(run, error) };
   }
 }
 
 interface Sent {
-  send: SendReport;
-  /** performance.now() when sending started. */
+  send?: SendReport;
+  /** When sending started (ms since the epoch). */
   sendStarted: number;
   sendStartedAt: string;
   sentAt: string;
   deadlineAt: string;
-  /** performance.now() of the deadline. */
+  /** The deadline (ms since the epoch). */
   deadlineMs: number;
 }
 
 /** Step 2: the burst, all of it acknowledged; the deadline runs from then. */
-async function send(run: RoundRun, baseline: TableValues): Promise<Step<Sent>> {
+async function send<R extends RoundTotals>(run: RoundRun<R>, prepared: Prepared): Promise<Step<Sent>> {
+  const { baseline } = prepared;
   if (run.signal.aborted) return { ok: false, outcome: stopped(run, { baseline }) };
-  const sendStarted = performance.now();
-  const sendStartedAt = new Date().toISOString();
+  const sendStarted = prepared.sendingSince ?? Date.now();
+  const sendStartedAt = new Date(sendStarted).toISOString();
   run.hooks.onProgress?.({ sendStartedAt });
-  let report: SendReport;
+  let delivered: Delivered;
   try {
-    report = await run.channel.send(run.generated.records, {
+    delivered = await run.channel.send(run.generated, {
       maxAttempts: run.settings.maxSendAttempts,
-      deadlineMs: sendDeadlineMs(run.settings.deadlineSeconds, run.generated.records.length),
+      deadlineMs: sendDeadlineMs(run.settings.deadlineSeconds, run.generated.counts.messages),
       onProgress: run.hooks.onSendProgress,
       signal: run.signal,
     });
   } catch (error) {
     return { ok: false, outcome: endedBy(run, error, { baseline, sendStartedAt }) };
   }
-  const sentAtMs = Date.now();
-  const deadlineSeconds = run.settings.deadlineSeconds;
+  const deadlineMs = delivered.sentAt + run.settings.deadlineSeconds * 1000;
   const sent: Sent = {
-    send: report,
+    send: delivered.report,
     sendStarted,
     sendStartedAt,
-    sentAt: new Date(sentAtMs).toISOString(),
-    deadlineAt: new Date(sentAtMs + deadlineSeconds * 1000).toISOString(),
-    deadlineMs: performance.now() + deadlineSeconds * 1000,
+    sentAt: new Date(delivered.sentAt).toISOString(),
+    deadlineAt: new Date(deadlineMs).toISOString(),
+    deadlineMs,
   };
   run.hooks.onProgress?.({ sentAt: sent.sentAt, deadlineAt: sent.deadlineAt });
   return { ok: true, value: sent };
 }
 
-interface Awaited {
+interface Waited {
   verdict?: ChangeVerdict;
   /** The last successful read. */
   after?: TableValues;
   /** The last read's failure, when the last read failed. */
   error?: unknown;
+  /** Set once a match was confirmed. */
   timeToCorrectMs: number | null;
   stillChanging: boolean;
 }
 
-/** Step 3: polls the AggregateTable until the change matches (and keeps matching) or the deadline passes. */
-async function awaitPipeline(run: RoundRun, baseline: TableValues, sent: Sent): Promise<Step<Awaited>> {
+/**
+ * Step 3: polls the AggregateTable until the change matches (and keeps matching) or the deadline
+ * passes. A read due by the deadline, or showing values the table held by then, may begin a match
+ * that is confirmed after it; time-to-correct counts to when the table first held the match.
+ */
+async function awaitPipeline(run: RoundRun, baseline: TableValues, sent: Sent): Promise<Step<Waited>> {
   const { deadlineMs, sendStarted } = sent;
   const pollIntervalMs = run.settings.pollIntervalMs ?? POLL_INTERVAL_MS;
   const changingWindowMs = stillChangingWindowMs(run.settings.deadlineSeconds);
   const times = { baseline, sendStartedAt: sent.sendStartedAt, sentAt: sent.sentAt, deadlineAt: sent.deadlineAt, send: sent.send };
   let previous = baseline;
   let lastChangeAt = -Infinity;
-  /** The first read of the current run of matching reads (null while the change does not match). */
-  let match: { readAt: number; readStartedBeforeDeadline: boolean } | null = null;
-  const result: Awaited = { timeToCorrectMs: null, stillChanging: false };
+  /** When the current run of matching reads began (null while the change does not match), and whether by the deadline. */
+  let match: { since: number; byDeadline: boolean } | null = null;
+  let due = Date.now();
+  const result: Waited = { timeToCorrectMs: null, stillChanging: false };
   for (;;) {
     if (run.signal.aborted) return { ok: false, outcome: stopped(run, { ...times, after: result.after, verdict: result.verdict }) };
-    const pollStarted = performance.now();
+    const pollStarted = Date.now();
     const readTimeoutMs = Math.min(TABLE_CALL_TIMEOUT_MS, Math.max(1000, deadlineMs - pollStarted));
     try {
-      const values = await run.channel.read(AbortSignal.any([run.signal, AbortSignal.timeout(readTimeoutMs)]));
-      const readAt = performance.now();
-      if (!sameValues(previous, values)) lastChangeAt = readAt;
-      previous = values;
-      result.after = values;
+      const read = await run.channel.read(AbortSignal.any([run.signal, AbortSignal.timeout(readTimeoutMs)]));
+      const readAt = Date.now();
+      if (!sameValues(previous, read.values)) lastChangeAt = read.since;
+      previous = read.values;
+      result.after = read.values;
       result.error = undefined;
-      result.verdict = judgeChange(baseline, values, run.generated.expected);
-      run.hooks.onPoll?.(result.verdict, readAt - sendStarted);
-      match = result.verdict.passed ? (match ?? { readAt, readStartedBeforeDeadline: pollStarted < deadlineMs }) : null;
-      if (match && readAt - match.readAt >= MATCH_CONFIRMATION_MS) {
-        result.timeToCorrectMs = Math.round(match.readAt - sendStarted);
+      result.verdict = judgeChange(baseline, read.values, run.generated.expected);
+      run.hooks.onPoll?.(result.verdict, read.since - sendStarted);
+      match = result.verdict.passed ? (match ?? { since: read.since, byDeadline: Math.min(due, read.since) <= deadlineMs }) : null;
+      if (match?.byDeadline && readAt - match.since >= MATCH_CONFIRMATION_MS) {
+        result.timeToCorrectMs = Math.round(match.since - sendStarted);
         return { ok: true, value: result };
       }
     } catch (error) {
       result.error = error;
       match = null;
     }
-    const now = performance.now();
-    const confirming = match?.readStartedBeforeDeadline === true;
+    const now = Date.now();
+    const confirming = match?.byDeadline === true;
     if (now >= deadlineMs && !confirming) {
       result.stillChanging = lastChangeAt >= deadlineMs - changingWindowMs;
       return { ok: true, value: result };
     }
-    const pause = confirming ? pollIntervalMs - (now - pollStarted) : Math.min(deadlineMs - now, pollIntervalMs - (now - pollStarted));
-    await sleep(Math.max(0, pause), undefined, { signal: run.signal }).catch(() => undefined);
+    const pause = Math.max(0, confirming ? pollIntervalMs - (now - pollStarted) : Math.min(deadlineMs - now, pollIntervalMs - (now - pollStarted)));
+    due = now + pause;
+    await sleep(pause, undefined, { signal: run.signal }).catch(() => undefined);
   }
 }
 
-/** Step 4: passed, or failed with a diagnosis of the change (or of the last read's failure), or void when the table was ours to miss. */
-function judge(run: RoundRun, baseline: TableValues, sent: Sent, waited: Awaited): RoundOutcome {
+/** Step 4: passed (a confirmed match), or failed with a diagnosis of the change (or of the last read's failure), or void when the table was ours to miss. */
+function judge(run: RoundRun, baseline: TableValues, sent: Sent, waited: Waited): RoundOutcome {
   const times = { baseline, sendStartedAt: sent.sendStartedAt, sentAt: sent.sentAt, deadlineAt: sent.deadlineAt, send: sent.send };
   const { after, verdict } = waited;
-  if (verdict?.passed) return ended(run, { status: 'passed', after, verdict, timeToCorrectMs: waited.timeToCorrectMs, ...times });
+  if (waited.timeToCorrectMs !== null) return ended(run, { status: 'passed', after, verdict, timeToCorrectMs: waited.timeToCorrectMs, ...times });
   if (waited.error !== undefined && (failureOf(waited.error).side === 'team' || !after)) return endedBy(run, waited.error, times);
   const { lab } = run.settings;
   const { expected, facts } = run.generated;
@@ -297,28 +300,31 @@ function judge(run: RoundRun, baseline: TableValues, sent: Sent, waited: Awaited
 
 /** Runs one round against one local or AWS team and returns its outcome; never throws for the team's faults. */
 export function runRound(target: TeamTarget, settings: RoundSettings, hooks: RoundHooks = {}): Promise<RoundOutcome> {
-  return runRoundOver(sdkChannel(target), settings, hooks);
+  return runRoundOver(sdkChannel(target), settings, hooks, async (plan) => makeRound(plan));
 }
 
-/** Makes a round's messages: `makeRound` here, or on a worker thread (./round-maker.ts) where many teams' rounds are made at once. */
-export type RoundGenerator = (plan: Omit<RoundPlan, 'now'>) => Promise<GeneratedRound>;
+/**
+ * Makes what a round's channel needs of its messages: all of them (`makeRound`, here or on a worker
+ * thread, ./round-maker.ts, where many teams' rounds are made at once), or only their totals.
+ */
+export type RoundGenerator<R extends RoundTotals = GeneratedRound> = (plan: Omit<RoundPlan, 'now'>) => Promise<R>;
 
 /**
  * Runs one round over a team channel: prepare (which begins with the messages, made by `generate`),
  * send, await the pipeline, judge (with the diagnosis).
  */
-export async function runRoundOver(
-  channel: TeamChannel,
+export async function runRoundOver<R extends RoundTotals>(
+  channel: TeamChannel<R>,
   settings: RoundSettings,
-  hooks: RoundHooks = {},
-  generate: RoundGenerator = async (plan) => makeRound(plan),
+  hooks: RoundHooks,
+  generate: RoundGenerator<R>,
 ): Promise<RoundOutcome> {
   const generated = await generate({ seed: settings.seed, lab: settings.lab, messages: settings.messages });
-  const run: RoundRun = { channel, settings, hooks, signal: hooks.signal ?? new AbortController().signal, generated };
+  const run: RoundRun<R> = { channel, settings, hooks, signal: hooks.signal ?? new AbortController().signal, generated };
   const prepared = await prepare(run);
   if (!prepared.ok) return prepared.outcome;
-  const baseline = prepared.value;
-  const sent = await send(run, baseline);
+  const { baseline } = prepared.value;
+  const sent = await send(run, prepared.value);
   if (!sent.ok) return sent.outcome;
   const waited = await awaitPipeline(run, baseline, sent.value);
   if (!waited.ok) return waited.outcome;

@@ -11,8 +11,9 @@ import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
 import { AgentRecords } from '@/lib/store/agent-records';
 import type { LeaseToken, OrganiserStore } from '@/lib/store/organiser-store';
 import type { FailurePercentages, Lab, Round, Settings, Team } from '@/lib/store/types';
+import { agentChannel, roundOffer } from './agent-channel';
+import { roundTotals } from './messages';
 import { roundSeed } from './random';
-import { roundOffer, runRemoteRound } from './remote-round';
 import { type RoundHooks, type RoundSettings, runRoundOver } from './round';
 import { RoundMaker } from './round-maker';
 import { closedRound, voidRound } from './scoring';
@@ -61,7 +62,7 @@ export function isReady(team: Team): boolean {
   return team.kind === 'aws' || team.kind === 'remote' || team.local?.status === 'ready';
 }
 
-/** How the scheduler reaches a local or AWS team's pipeline for its rounds (remote teams: ./remote-round.ts). */
+/** How the scheduler reaches a local or AWS team's pipeline for its rounds (remote teams: ./agent-channel.ts). */
 export function channelFor(team: Team): TeamChannel {
   return sdkChannel({ connection: team.connection, resources: team.resources });
 }
@@ -303,7 +304,7 @@ export class Scheduler {
       };
       const outcome =
         team.kind === 'remote'
-          ? await runRemoteRound({ store: this.store, agents: this.agents, team, round }, settings, hooks)
+          ? await runRoundOver(agentChannel({ store: this.store, agents: this.agents, team, round }), settings, hooks, async (plan) => roundTotals(plan))
           : await runRoundOver(channelFor(team), settings, hooks, (plan) => this.roundMaker.make(plan));
       closing = closedRound(round, outcome);
     } catch (error) {

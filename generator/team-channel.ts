@@ -2,16 +2,19 @@
  * A team channel: how a round reaches one team (docs/game.md, "A round"). It prepares the team for
  * the round (the lab's failure percentages into its ParameterTable, then the baseline of its
  * AggregateTable), sends the burst, and reads the AggregateTable while the round waits. The round
- * (`round.ts`) does the rest — messages, judging, diagnosis — the same for every kind of team.
+ * (`round.ts`) does the rest — messages, waiting, judging, diagnosis — the same for every kind of team.
  *
  * Local and `aws` teams are reached through the AWS SDK clients (`sdkChannel`). A remote team
- * (room mode, docs/room.md) is reached through its agent: there `prepare` is "offer the round and
- * wait for the agent's start with its baseline", `send` is "the agent sends it and reports back",
- * and `read` is "the latest table the agent reported".
+ * (room mode, docs/room.md) is reached through its agent (`agentChannel`, ./agent-channel.ts):
+ * there `prepare` is "the round is offered; wait for the agent's start with its baseline", `send`
+ * is "wait for the agent's report that it sent the burst", and `read` is "the latest table the
+ * agent reported". Times are on the organiser's clock (ms since the epoch), so a channel can say
+ * when something happened even when it learnt of it later (an upload received before the poll).
  *
  * A channel's calls reject with `TableReadError` (lib/aws/aggregate-table.ts), `SendError`
- * (./sender.ts) or anything whose cause chain holds a `RoleAssumptionError` (lib/errors.ts); the
- * round decides whose side a failure is on. Every call ends at its `signal`.
+ * (./sender.ts), `AgentOfflineError` (lib/errors.ts) or anything whose cause chain holds a
+ * `RoleAssumptionError` (lib/errors.ts); the round decides whose side a failure is on. Every call
+ * ends at its `signal`.
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { classifyTableError, readAggregateTable, TableReadError } from '@/lib/aws/aggregate-table';
@@ -19,19 +22,43 @@ import { type Connection, dynamoDbClient } from '@/lib/aws/clients';
 import type { TableValues } from '@/lib/domain/verdict';
 import { FAILURE_PARAMETERS, PIPELINE_FUNCTIONS, type PipelineResources } from '@/lib/pipeline-resources';
 import type { FailurePercentages } from '@/lib/store/types';
-import type { StreamRecord } from './messages';
+import type { GeneratedRound, RoundTotals } from './messages';
 import { type SendOptions, type SendReport, sendRecords } from './sender';
 
 /** A single call to a team's table (a write of the percentages, a read of the AggregateTable) never takes longer. */
 export const TABLE_CALL_TIMEOUT_MS = 5000;
 
-export interface TeamChannel {
+/** The team is ready for the round. */
+export interface Prepared {
+  /** The AggregateTable before the burst. */
+  baseline: TableValues;
+  /** When the team began sending on its own (a remote team's agent sends as it starts); absent when the round sends. */
+  sendingSince?: number;
+}
+
+/** The burst is on the team's stream, every record acknowledged. */
+export interface Delivered {
+  /** When the last record was acknowledged: the deadline counts from here. */
+  sentAt: number;
+  /** The organiser's own sending (absent when the team's agent sent). */
+  report?: SendReport;
+}
+
+/** The AggregateTable as the round last learnt it. */
+export interface TableRead {
+  values: TableValues;
+  /** Since when the table is known to hold these values: the read itself, or the receipt of the upload they came in. */
+  since: number;
+}
+
+/** How a round reaches one team; `R` is what its `send` needs of the round (the records, or only the totals). */
+export interface TeamChannel<R extends RoundTotals = GeneratedRound> {
   /** Writes the failure percentages (when given) and reads the baseline of the AggregateTable. */
-  prepare(failurePercentages: FailurePercentages | undefined, signal: AbortSignal): Promise<TableValues>;
-  /** Puts the burst on the team's stream; resolves once every record was acknowledged. */
-  send(records: readonly StreamRecord[], options: SendOptions & { signal: AbortSignal }): Promise<SendReport>;
+  prepare(failurePercentages: FailurePercentages | undefined, signal: AbortSignal): Promise<Prepared>;
+  /** Has the burst put on the team's stream; resolves once every record was acknowledged. */
+  send(round: R, options: SendOptions & { signal: AbortSignal }): Promise<Delivered>;
   /** One read of the AggregateTable, ended by `signal` (the round gives it at most `TABLE_CALL_TIMEOUT_MS`). */
-  read(signal: AbortSignal): Promise<TableValues>;
+  read(signal: AbortSignal): Promise<TableRead>;
 }
 
 /** Where a team's pipeline lives, for local and AWS teams. */
@@ -83,9 +110,15 @@ export function sdkChannel(target: TeamTarget): TeamChannel {
       if (failurePercentages) {
         await withDeadline(resources.parameterTable, signal, TABLE_CALL_TIMEOUT_MS, (bounded) => writeFailurePercentages(target, failurePercentages, bounded));
       }
-      return read(signal);
+      return { baseline: await read(signal) };
     },
-    send: (records, options) => sendRecords(connection, resources.streamName, records, options),
-    read,
+    async send(round, options) {
+      const report = await sendRecords(connection, resources.streamName, round.records, options);
+      return { sentAt: Date.now(), report };
+    },
+    async read(signal) {
+      const values = await read(signal);
+      return { values, since: Date.now() };
+    },
   };
 }

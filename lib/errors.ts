@@ -27,6 +27,13 @@ export class TeamExistsError extends Error {}
 /** A team was to be changed that the organiser store does not have. */
 export class TeamNotFoundError extends Error {}
 
+/**
+ * A remote team's machine could not play its round (room mode, docs/room.md): not connected when it
+ * began, not started in time, the burst not reported sent (or not sent whole), or silent since. The
+ * message says which, in words that follow "Your machine was not connected: ". The round fails `offline`.
+ */
+export class AgentOfflineError extends Error {}
+
 /** The organiser refused the agent's join token (401): revoked, regenerated, or its team removed. */
 export class TokenRefusedError extends Error {}
 
@@ -47,4 +54,12 @@ export class RoleAssumptionError extends Error {
     );
     this.name = 'RoleAssumptionError';
   }
+}
+
+/** The RoleAssumptionError in an error's cause chain (5 deep at most), if any: the failure is then the organiser's, not the team's. */
+export function roleAssumptionIn(error: unknown): RoleAssumptionError | null {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    if (cause instanceof RoleAssumptionError) return cause;
+  }
+  return null;
 }

@@ -33,7 +33,11 @@ export interface DiagnosisInput {
   /** The table before the round and at its end (absent when the final read failed). */
   baseline?: TableValues;
   after?: TableValues;
-  /** Why the table could not be read (kind as classified by the reader, e.g. 'missing-table'). */
+  /**
+   * Why the table could not be read (kind as classified by the reader, e.g. 'missing-table'), or
+   * `offline`: a remote team's machine could not play the round (not connected, too late, or the
+   * burst not sent; room mode, docs/room.md), in words that follow "Your machine was not connected: ".
+   */
   readFailure?: { kind: string; message: string };
   /** Whether the table was still changing when the deadline passed. */
   stillChanging: boolean;
@@ -290,6 +294,12 @@ const KEY_SHAPE =
   'Every message adds to its leaf RiskType:TradeDesk:Region (in that order, e.g. PV:FXSpot:EMEA), to its middle node RiskType:TradeDesk and to its root RiskType.';
 
 function readFailureDiagnosis(failure: { kind: string; message: string }): Diagnosis {
+  if (failure.kind === 'offline') {
+    return {
+      code: 'offline',
+      message: `Your machine was not connected: ${failure.message}. Keep npm start -- --join running on your laptop; its terminal says why it stopped.`,
+    };
+  }
   if (failure.kind === 'missing-table') {
     return {
       code: 'missing-table',
@@ -414,13 +424,5 @@ export function diagnose(input: DiagnosisInput): Diagnosis {
   return {
     code: 'unknown',
     message: `The totals are off in a way none of the usual bugs explains: ${signedAmount(over)} over on some keys and ${signedAmount(-short)} short on others. Compare your AggregateTable with the expected totals key by key.`,
-  };
-}
-
-/** A remote team's round that its machine could not play (room mode, docs/room.md): not connected, too late, or the burst not sent. */
-export function offlineDiagnosis(detail: string): Diagnosis {
-  return {
-    code: 'offline',
-    message: `Your machine was not connected: ${detail}. Keep npm start -- --join running on your laptop; its terminal says why it stopped.`,
   };
 }

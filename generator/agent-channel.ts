@@ -1,0 +1,126 @@
+/**
+ * The team channel of a remote team (room mode, docs/room.md "The organiser's side of a remote
+ * round"): the round is offered to the team's agent through its record in the organiser store (the
+ * scheduler writes the offer with the round); the agent starts it with its baseline, sends the burst
+ * from the seed into its own stream, reports it sent and uploads its AggregateTable on change. So
+ * `prepare` waits for the agent's start, `send` for its report that the burst was sent, and `read`
+ * answers the latest upload received since the start, with the organiser's time of receipt: the
+ * round (./round.ts) waits, confirms, judges and diagnoses it as it does a table it reads itself,
+ * and time-to-correct is the receipt of the first matching upload minus the start. A machine not
+ * connected when the round begins, that does not start within 15 s of the offer, does not report
+ * the burst sent in time (or reports it could not send it whole), or stops answering before any
+ * upload, fails the round `offline` (AgentOfflineError).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TableValues } from '@/lib/domain/verdict';
+import { AgentOfflineError } from '@/lib/errors';
+import { type AgentRecords, agentOnline } from '@/lib/store/agent-records';
+import type { OrganiserStore } from '@/lib/store/organiser-store';
+import type { Round, RoundOffer, Team } from '@/lib/store/types';
+import type { RoundTotals } from './messages';
+import { POLL_INTERVAL_MS, type RoundSettings } from './round';
+import type { TableRead, TeamChannel } from './team-channel';
+
+/** The agent must start an offered round within this. */
+export const START_WITHIN_MS = 15_000;
+
+/** How long the organiser waits for `sent` after the start: 60 s plus 1 s per 1,000 messages. */
+export function sendAllowanceMs(messages: number): number {
+  return 60_000 + Math.ceil(messages / 1000) * 1000;
+}
+
+/** The offer a remote team's round record carries (written with the round). */
+export function roundOffer(settings: Pick<RoundSettings, 'messages' | 'deadlineSeconds' | 'failurePercentages'>, offeredAt: Date): RoundOffer {
+  return {
+    messages: settings.messages,
+    failurePercentages: settings.failurePercentages ?? { state: 0, map: 0, reduce: 0 },
+    deadlineSeconds: settings.deadlineSeconds,
+    offeredAt: offeredAt.toISOString(),
+    startBy: new Date(offeredAt.getTime() + START_WITHIN_MS).toISOString(),
+  };
+}
+
+function lastSeenWords(team: Pick<Team, 'remote'> | null): string {
+  const seen = team?.remote?.lastSeenAt;
+  return seen ? `it was last seen at ${seen}` : 'it has never connected';
+}
+
+const valuesOf = (record: Record<string, string> | undefined): TableValues => new Map(Object.entries(record ?? {}));
+
+export interface AgentChannelContext {
+  store: OrganiserStore;
+  agents: AgentRecords;
+  /** The team as it was when the round began. */
+  team: Team;
+  /** The round record as written by the scheduler, with its offer. */
+  round: Round;
+  /** How often the round record is looked at while waiting for the agent's reports (default: the round's poll interval). */
+  pollIntervalMs?: number;
+}
+
+/** The channel to a remote team: its agent's reports on the round record, and its uploaded table. */
+export function agentChannel(context: AgentChannelContext): TeamChannel<RoundTotals> {
+  const { store, agents, team, round } = context;
+  const offer = round.offer;
+  if (!offer) throw new Error(`round ${round.number} of ${team.slug} was not offered to its agent`);
+  const pollIntervalMs = context.pollIntervalMs ?? POLL_INTERVAL_MS;
+  /** The agent's start (organiser's clock), once it came. */
+  let startedAt = Number.NaN;
+  /** What `read` last answered (the baseline until the first upload since the start), and the receipt of that upload. */
+  let latest: TableRead = { values: new Map(), since: Number.NaN };
+  let latestReceipt: string | null = null;
+
+  /** Looks at the round record every poll until `report` finds the agent's report there; past `by`, the round fails `offline` in `late`'s words. */
+  async function awaitReport<T>(signal: AbortSignal, report: (round: Round) => T | undefined, by: number, late: () => Promise<string>): Promise<T> {
+    for (;;) {
+      const current = await store.getRound(team.slug, round.number);
+      const found = current ? report(current) : undefined;
+      if (found) return found;
+      signal.throwIfAborted();
+      if (Date.now() > by) throw new AgentOfflineError(await late());
+      await sleep(pollIntervalMs, undefined, { signal });
+    }
+  }
+
+  return {
+    async prepare(_failurePercentages, signal) {
+      // The offer carries the failure percentages: the agent writes them into its own ParameterTable.
+      if (!agentOnline(team, Date.now())) throw new AgentOfflineError(`the round began and ${lastSeenWords(team)}`);
+      const started = await awaitReport(
+        signal,
+        (current) => current.agentStart && { start: current.agentStart, baseline: valuesOf(current.baseline) },
+        Date.parse(offer.startBy) + pollIntervalMs,
+        async () => `your agent did not start the round within ${START_WITHIN_MS / 1000} s of its offer (${lastSeenWords(await store.getTeam(team.slug))})`,
+      );
+      startedAt = Date.parse(started.start.startedAt);
+      latest = { values: started.baseline, since: startedAt };
+      return { baseline: started.baseline, sendingSince: startedAt };
+    },
+
+    async send(generated, options) {
+      const allowanceMs = sendAllowanceMs(generated.counts.messages);
+      const sent = await awaitReport(
+        options.signal,
+        (current) => current.agentSent,
+        startedAt + allowanceMs,
+        async () => `your agent started the round but did not report the burst sent within ${allowanceMs / 1000} s`,
+      );
+      if (sent.error) throw new AgentOfflineError(`your agent could not send the burst whole (${sent.error})`);
+      return { sentAt: Date.parse(sent.sentAt) };
+    },
+
+    async read() {
+      const upload = await agents.tableOf(team.slug).catch(() => null);
+      const receivedAt = upload ? Date.parse(upload.receivedAt) : Number.NaN;
+      if (upload && receivedAt >= startedAt) {
+        if (upload.receivedAt !== latestReceipt) latest = { values: valuesOf(upload.values), since: receivedAt };
+        latestReceipt = upload.receivedAt;
+        return latest;
+      }
+      const current = await store.getTeam(team.slug).catch(() => null);
+      if (current && !agentOnline(current, Date.now()))
+        throw new AgentOfflineError(`your agent stopped answering during the round (${lastSeenWords(current)})`);
+      return latest;
+    },
+  };
+}
