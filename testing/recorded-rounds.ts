@@ -22,17 +22,20 @@ export async function startRecordedRound(store: OrganiserStore, team: string, nu
   return round;
 }
 
-/** Closes a running round: passed (100 points), or failed with a diagnosis. */
+/** Closes a running round: passed (100 points), failed with a diagnosis, or void with a reason. */
 export async function closeRecordedRound(
   store: OrganiserStore,
   round: Round,
-  outcome: { passed: true } | { passed: false; diagnosis: Diagnosis },
+  outcome: { passed: true } | { passed: false; diagnosis: Diagnosis } | { passed: false; voidReason: string },
 ): Promise<void> {
   const team = await store.getTeam(round.team);
   if (!team) throw new Error(`no team ${round.team} in the store`);
+  const endedAt = new Date().toISOString();
   const closed: Round = outcome.passed
-    ? { ...round, status: 'passed', points: 100, timeToCorrectMs: 4200, diagnosis: null, endedAt: new Date().toISOString() }
-    : { ...round, status: 'failed', points: 0, timeToCorrectMs: null, diagnosis: outcome.diagnosis, endedAt: new Date().toISOString() };
+    ? { ...round, status: 'passed', points: 100, timeToCorrectMs: 4200, diagnosis: null, endedAt }
+    : 'voidReason' in outcome
+      ? { ...round, status: 'void', points: 0, timeToCorrectMs: null, diagnosis: null, voidReason: outcome.voidReason, endedAt }
+      : { ...round, status: 'failed', points: 0, timeToCorrectMs: null, diagnosis: outcome.diagnosis, endedAt };
   if (!(await store.closeRound(closed, LEASE, team))) throw new Error(`round ${round.number} of ${round.team} was not running`);
 }
 

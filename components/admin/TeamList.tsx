@@ -21,7 +21,12 @@ function StateBadge({ team }: { team: AdminTeam }) {
       </Badge>
     );
   if (team.local?.resetPending) return <Badge tone="busy">reset requested</Badge>;
-  if (team.tableState === 'unreachable') return <Badge tone="bad">table unreachable</Badge>;
+  if (team.tableState === 'unreachable')
+    return (
+      <Badge tone="bad" title={team.tableMessage ?? undefined}>
+        table unreachable
+      </Badge>
+    );
   if (team.tableState === 'ok') return <Badge tone="good">ready</Badge>;
   return <Badge>{team.tableState}</Badge>;
 }

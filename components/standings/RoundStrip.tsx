@@ -9,7 +9,7 @@ const SLOTS = 10;
 
 function describe(round: RoundSummary): string {
   if (round.status === 'passed') return `Round ${round.number}: passed in ${formatDuration(round.timeToCorrectMs)}`;
-  if (round.status === 'void') return `Round ${round.number}: not scored (${round.voidReason ?? 'organiser side'})`;
+  if (round.status === 'void') return `Round ${round.number}: not scored — ${round.voidReason ?? 'the organiser’s side failed'}`;
   return `Round ${round.number}: failed${round.diagnosis ? ` — ${round.diagnosis.message}` : ''}`;
 }
 

@@ -1,11 +1,15 @@
 /**
  * The organiser's actions over HTTP against the real web app and a real organiser store: adding teams
  * (409 on a taken slug), resets (refused for AWS teams), the lab override and back to automatic,
- * announcements, the CSV exports with hostile team names, and the frozen standings as the public, a
+ * announcements, the CSV exports with hostile team names, the frozen standings as the public, a
  * team page and the organiser see them before and after a round that closes after the freeze; the
- * machine's capacity from a measurement in the store, and the warning when a local team is added beyond it.
+ * machine's capacity from a measurement in the store, and the warning when a local team is added
+ * beyond it; and a round voided by the organiser's role assumption, whose reason (the team's role
+ * ARN) only the organiser reads.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { RoleAssumptionError } from '@/lib/errors';
+import { PUBLIC_VOID_REASON } from '@/lib/scoreboard/views/rounds';
 import type { AdminTeam, AdminView, ScoreboardView, TeamView } from '@/lib/scoreboard/views/types';
 import type { Round, Settings } from '@/lib/store/types';
 import { eventually } from '@/testing/eventually';
@@ -275,5 +279,38 @@ describe('the machine’s capacity', () => {
     expect(fits.status).toBe(201);
     expect(jsonOf<{ warning?: string }>(fits).warning).toBeUndefined();
     await organiser('PATCH', '/api/admin/settings', { roundMessages: before.roundMessages, roundDeadlineSeconds: before.roundDeadlineSeconds });
+  });
+});
+
+describe('a round voided because the organiser could not assume the team’s role', () => {
+  it('shows the public that the organiser’s side failed, never the role ARN; the organiser reads it whole', async () => {
+    const roleArn = 'arn:aws:iam::210987654321:role/VoidedScoreboard';
+    const added = await organiser('POST', '/api/admin/teams', {
+      kind: 'aws',
+      slug: 'voided',
+      name: 'Voided',
+      region: 'eu-west-1',
+      roleArn,
+      externalId: 'ext-1',
+    });
+    expect(added.status).toBe(201);
+    const voidReason = new RoleAssumptionError(roleArn, 'ext-1', new Error('AccessDenied: not authorized to perform sts:AssumeRole')).message;
+    await recordRound(store(), 'voided', 31, { passed: false, voidReason });
+    const page = await eventually(
+      'the void round on the team page',
+      () => publicJson<TeamView>('/api/teams/voided'),
+      (shown) => shown.rounds.length > 0,
+    );
+    expect(page.rounds[0]).toMatchObject({ number: 31, status: 'void', voidReason: PUBLIC_VOID_REASON });
+    const publicReplies = await Promise.all([web().send('GET', '/api/teams/voided'), web().send('GET', '/api/scoreboard'), web().send('GET', '/teams/voided')]);
+    for (const reply of publicReplies) {
+      expect(reply.status).toBe(200);
+      expect(reply.text).not.toContain('210987654321');
+    }
+    const board = jsonOf<ScoreboardView>(publicReplies[1]!);
+    expect(board.teams.find((team) => team.slug === 'voided')?.rounds.at(-1)?.voidReason).toBe(PUBLIC_VOID_REASON);
+    const admin = jsonOf<{ teams: AdminTeam[] }>(await organiser('GET', '/api/admin/scoreboard'));
+    expect(admin.teams.find((team) => team.slug === 'voided')?.lastRound?.voidReason).toBe(voidReason);
+    expect((await organiser('GET', '/api/admin/export/rounds')).text).toContain(roleArn);
   });
 });

@@ -1,12 +1,13 @@
 /**
  * Reading each team's AggregateTable for the snapshot: at most one read per team in flight (a read
  * still running when the next snapshot is built is not started again), the last values kept while
- * later reads fail, and a team's reads started afresh when its connection or table name changes.
+ * later reads fail, and a team's reads started afresh when its connection or table name changes. A
+ * failed read says whose side failed: the organiser's when its credentials could not assume the team's role.
  */
 import { readAggregateTable } from '../aws/aggregate-table';
 import type { Connection } from '../aws/clients';
 import type { TableValues } from '../domain/verdict';
-import { errorMessage } from '../errors';
+import { errorMessage, roleAssumptionIn } from '../errors';
 import type { Team } from '../store/types';
 import type { TableRead } from './views/board-data';
 
@@ -48,7 +49,7 @@ export class TableScans {
           current.error = null;
         },
         (error: unknown) => {
-          current.error = { message: errorMessage(error) };
+          current.error = { message: errorMessage(error), side: roleAssumptionIn(error) ? 'organiser' : 'team' };
         },
       )
       .finally(() => {

@@ -1,6 +1,7 @@
 /**
  * The organiser's view: the live standings (even while the public board is frozen) and every team
- * with its connection, resource names, lab override, failure percentages, local status and last round.
+ * with its connection, resource names, lab override, failure percentages, local status, last round
+ * and table state, each in the organiser's words (a void round's or a table read's role ARN included).
  */
 import { type MachineCapacity, machineCapacity } from '@/lib/domain/capacity';
 import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
@@ -17,6 +18,7 @@ export function adminView(data: BoardData, live: ScoreboardView): AdminView {
     const team = bySlug.get(standing.slug);
     if (!team) return [];
     const local = team.local;
+    const table = liveTable(team, data.rounds.get(team.slug) ?? [], data.tables.get(team.slug), null);
     return [
       {
         slug: team.slug,
@@ -42,7 +44,8 @@ export function adminView(data: BoardData, live: ScoreboardView): AdminView {
           : null,
         remote: remoteState(team, data.readAt ?? Date.now()),
         lastRound: (data.summaries.get(team.slug) ?? []).filter(isClosed).at(-1) ?? null,
-        tableState: liveTable(team, data.rounds.get(team.slug) ?? [], data.tables.get(team.slug), null).state,
+        tableState: table.state,
+        tableMessage: table.message,
       },
     ];
   });

@@ -14,8 +14,11 @@ export interface TableRead {
   values: TableValues | null;
   /** When `values` were read, in ms since the epoch. */
   readAt: number | null;
-  /** Why the latest read failed; null when it succeeded. */
-  error: { message: string } | null;
+  /**
+   * Why the latest read failed, and whose side failed: the organiser's when its credentials could not
+   * assume the team's role (the message then names the role ARN: organiser's eyes only); null when it succeeded.
+   */
+  error: { message: string; side: 'team' | 'organiser' } | null;
 }
 
 export interface BoardData {

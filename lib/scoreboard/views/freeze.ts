@@ -1,10 +1,12 @@
 /**
- * What the public sees while the organiser keeps the standings frozen: the board saved at the freeze
+ * What the public sees of the standings: void rounds without the organiser's reasons (./rounds.ts,
+ * `publicRound`), and while the organiser keeps the standings frozen the board saved at the freeze
  * (with live settings and announcement), and on team pages only the rounds that had closed by then.
  * A team's rounds are numbered in order, so "closed by the freeze" is "numbered at most its newest
  * closed round on the frozen board": no clocks to compare.
  */
 import type { BoardData } from './board-data';
+import { publicRound } from './rounds';
 import type { ScoreboardView } from './types';
 
 /** The frozen board while the standings are frozen; null when they are live. */
@@ -19,10 +21,12 @@ export function revealedThrough(frozen: ScoreboardView, slug: string): number {
 
 /**
  * The public board: the live one, or while frozen the frozen teams and score chart with the live
- * settings and announcement. No running rounds while frozen: a round ending before its deadline
- * would tell that it passed.
+ * settings and announcement (no running rounds while frozen: a round ending before its deadline
+ * would tell that it passed); void rounds say only that the organiser's side failed.
  */
 export function publicBoard(live: ScoreboardView, frozen: ScoreboardView | null): ScoreboardView {
-  if (!frozen) return live;
-  return { ...live, teams: frozen.teams.map((team) => ({ ...team, running: null })), scoreHistory: frozen.scoreHistory, runningRound: null };
+  const board = frozen
+    ? { ...live, teams: frozen.teams.map((team) => ({ ...team, running: null })), scoreHistory: frozen.scoreHistory, runningRound: null }
+    : live;
+  return { ...board, teams: board.teams.map((team) => ({ ...team, rounds: team.rounds.map(publicRound) })) };
 }

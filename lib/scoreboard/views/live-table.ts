@@ -57,6 +57,14 @@ function resourcesState(team: Team): Pick<LiveTable, 'state' | 'message'> {
   return { state: 'starting', message: 'The team’s local DynamoDB and stream are starting.' };
 }
 
+/** What the public reads when the organiser's side could not read a team's table (the organiser's console keeps why). */
+export const PUBLIC_TABLE_PROBLEM = 'The scoreboard could not read this table: something failed on the organiser’s side, not the team’s';
+
+/** A table read as the public may see it: a failure on the organiser's side without its message (it names the team's role ARN). */
+export function publicTableRead(read: TableRead | undefined): TableRead | undefined {
+  return read?.error?.side === 'organiser' ? { ...read, error: { ...read.error, message: PUBLIC_TABLE_PROBLEM } } : read;
+}
+
 /**
  * A team's live table against its reference round (the newest with a baseline). `revealedThrough`
  * is set while the standings are frozen: a newer reference round is sealed, and the keys then show

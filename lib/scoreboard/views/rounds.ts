@@ -1,7 +1,8 @@
 /**
  * Turning stored rounds into what the pages show: summaries without per-key detail, the phase of a
  * running round, the round a team's live table is measured against, the latest diagnosis, the
- * median time-to-correct, and a round sealed while the standings are frozen.
+ * median time-to-correct, a round sealed while the standings are frozen, and a void round as the
+ * public sees it (why it was void stays the organiser's).
  */
 import type { Round } from '@/lib/store/types';
 import { hintFor } from './hints';
@@ -22,6 +23,18 @@ export function summariseRound(round: Round): RoundSummary {
     voidReason: round.voidReason ?? null,
     counts: round.counts ?? null,
   };
+}
+
+/** Why a void round was not scored, as the public reads it (the organiser's console keeps the reason itself). */
+export const PUBLIC_VOID_REASON = 'Something failed on the organiser’s side; it does not count against the team.';
+
+/**
+ * A round as the public sees it: a void round's reason is the organiser's own business — a team's
+ * role ARN with its account id and the external-id check when the role could not be assumed, the
+ * organiser's errors otherwise — so the public reads only that the organiser's side failed.
+ */
+export function publicRound(round: RoundSummary): RoundSummary {
+  return round.status === 'void' ? { ...round, voidReason: PUBLIC_VOID_REASON } : round;
 }
 
 export function isClosed(round: Pick<Round, 'status'>): boolean {

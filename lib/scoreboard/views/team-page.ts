@@ -1,13 +1,14 @@
 /**
  * One team's page: where it stands, its live table against the expected totals, every round, and
  * the diagnosis of its last failed round. While the standings are frozen, score, rank and lab are
- * those of the freeze and rounds closed since are sealed (see ./freeze.ts).
+ * those of the freeze and rounds closed since are sealed (see ./freeze.ts). A public page: void
+ * rounds and table reads the organiser's side failed say only that (`publicRound`, `publicTableRead`).
  */
 import type { BoardData } from './board-data';
 import { frozenBoardOf, revealedThrough } from './freeze';
-import { liveTable } from './live-table';
+import { liveTable, publicTableRead } from './live-table';
 import { remoteState } from './remote';
-import { isClosed, latestDiagnosis, medianTimeToCorrect, newestRunning, sealRound } from './rounds';
+import { isClosed, latestDiagnosis, medianTimeToCorrect, newestRunning, publicRound, sealRound } from './rounds';
 import type { RoundSummary, ScoreboardView, TeamView } from './types';
 
 /** A team's page, or null for an unknown team; `live` is the live board (for the team's rank). */
@@ -35,8 +36,8 @@ export function teamPage(data: BoardData, slug: string, live: ScoreboardView): T
       local: team.local ? { pipeline: team.local.pipeline, status: team.local.status, message: team.local.message ?? null } : null,
       remote: remoteState(team, data.readAt ?? Date.now()),
     },
-    live: liveTable(team, rounds, data.tables.get(slug), revealed),
-    rounds: summaries.map((round) => (isRevealed(round) ? round : sealRound(round))).reverse(),
+    live: liveTable(team, rounds, publicTableRead(data.tables.get(slug)), revealed),
+    rounds: summaries.map((round) => (isRevealed(round) ? publicRound(round) : sealRound(round))).reverse(),
     running: frozen ? null : newestRunning(rounds),
     lastDiagnosis: latestDiagnosis(shown.filter(isClosed).reverse()),
     medianTimeToCorrectMs: medianTimeToCorrect(shown),

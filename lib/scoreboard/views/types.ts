@@ -32,7 +32,7 @@ export interface RoundSummary {
   /** From the first record sent until the table first matched; null unless passed. */
   timeToCorrectMs: number | null;
   diagnosis: Diagnosis | null;
-  /** Why a void round was not scored (a problem on the organiser's side). */
+  /** Why a void round was not scored (a problem on the organiser's side): in the organiser's words for the organiser, `PUBLIC_VOID_REASON` for everyone else. */
   voidReason: string | null;
   counts: RoundCounts | null;
 }
@@ -192,6 +192,8 @@ export interface AdminTeam extends TeamHeadline {
   remote: RemoteState | null;
   lastRound: RoundSummary | null;
   tableState: LiveTableState;
+  /** Why the table cannot be read (or what the team's resources are doing), in the organiser's words. */
+  tableMessage: string | null;
 }
 
 export interface AdminView {

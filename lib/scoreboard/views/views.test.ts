@@ -4,12 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AGGREGATION_KEYS } from '@/lib/domain/hierarchy';
+import { RoleAssumptionError } from '@/lib/errors';
 import { newAwsTeam, newLocalTeam } from '@/lib/store/team-records';
 import type { Round, Settings, Team } from '@/lib/store/types';
 import { adminView } from './admin';
 import type { BoardData, TableRead } from './board-data';
 import { publicBoard } from './freeze';
-import { summariseRound } from './rounds';
+import { PUBLIC_TABLE_PROBLEM } from './live-table';
+import { PUBLIC_VOID_REASON, summariseRound } from './rounds';
 import { liveBoard } from './standings';
 import { teamPage } from './team-page';
 
@@ -105,7 +107,7 @@ const rounds = [
 const data = boardData([slow, tied, fast], rounds, {
   fast: table({ ...zeros, PV: '10.5', 'PV:FXSpot': '10.5', 'PV:FXSpot:EMEA': '10.50', message_count: '3' }),
   slow: table({ PV: '7' }),
-  tied: { values: null, readAt: null, error: { message: 'table AggregateTable not found' } },
+  tied: { values: null, readAt: null, error: { message: 'table AggregateTable not found', side: 'team' } },
 });
 
 describe('liveBoard', () => {
@@ -139,7 +141,11 @@ describe('liveBoard', () => {
 describe('publicBoard', () => {
   it('is the live board unless frozen, and the frozen teams and chart with live settings while frozen', () => {
     const live = liveBoard(data);
-    expect(publicBoard(live, null)).toBe(live);
+    const shownLive = publicBoard(live, null);
+    expect({ ...shownLive, teams: [] }).toEqual({ ...live, teams: [] });
+    expect(shownLive.teams.map((team) => [team.slug, team.score, team.rounds.map((round) => round.status)])).toEqual(
+      live.teams.map((team) => [team.slug, team.score, team.rounds.map((round) => round.status)]),
+    );
     const frozen = liveBoard(boardData([fast], [closedRound('fast', 1, 'passed')]));
     const shown = publicBoard({ ...live, announcement: { text: 'Finale!', postedAt: 'now' } }, frozen);
     expect(shown.teams.map((team) => [team.slug, team.rounds.length, team.running])).toEqual([['fast', 1, null]]);
@@ -270,5 +276,49 @@ describe('while the standings are frozen', () => {
     const view = adminView(frozen, live);
     expect(view.teams.find((team) => team.slug === 'fast')).toMatchObject({ score: 300, lab: 2, lastRound: { number: 4, status: 'failed' } });
     expect(view.live.runningRound?.number).toBe(5);
+  });
+});
+
+describe('a round voided because the organiser could not assume the team’s role', () => {
+  const roleArn = 'arn:aws:iam::210987654321:role/AcmeScoreboard';
+  const reason = new RoleAssumptionError(
+    roleArn,
+    'xyz',
+    new Error('User: arn:aws:iam::999988887777:user/organiser is not authorized to perform: sts:AssumeRole'),
+  ).message;
+  const acme = {
+    ...newAwsTeam({ slug: 'acme', name: 'Acme', region: 'eu-west-1', roleArn, externalId: 'xyz' }),
+    score: 100,
+    scoreReachedAt: '2026-05-01T10:01:20.000Z',
+  };
+  // The scoreboard's own reads of the table meet the same refusal.
+  const voidData = boardData([acme], [closedRound('acme', 1, 'passed'), { ...closedRound('acme', 2, 'void'), voidReason: reason }], {
+    acme: { ...table(zeros), error: { message: reason, side: 'organiser' } },
+  });
+  const live = liveBoard(voidData);
+  const accountIds = /210987654321|999988887777/;
+
+  it('shows the public only that the organiser’s side failed: standings strip, frozen board, team page and its live table', () => {
+    expect(reason).toMatch(accountIds);
+    const board = publicBoard(live, null);
+    expect(board.teams[0]?.rounds.map((round) => [round.status, round.voidReason])).toEqual([
+      ['passed', null],
+      ['void', PUBLIC_VOID_REASON],
+    ]);
+    expect(JSON.stringify(board)).not.toMatch(accountIds);
+    expect(JSON.stringify(publicBoard(live, live))).not.toMatch(accountIds);
+    const page = teamPage(voidData, 'acme', live)!;
+    expect(page.rounds[0]).toMatchObject({ number: 2, status: 'void', voidReason: PUBLIC_VOID_REASON });
+    expect(page.live).toMatchObject({ state: 'unreachable', message: `${PUBLIC_TABLE_PROBLEM} (showing the last values read)` });
+    expect(JSON.stringify(page)).not.toMatch(accountIds);
+  });
+
+  it('keeps the whole reason, role ARN and external-id check, in the organiser’s view (last round and table)', () => {
+    const view = adminView(voidData, live);
+    expect(view.teams[0]?.lastRound).toMatchObject({ number: 2, status: 'void', voidReason: reason });
+    expect(view.teams[0]?.lastRound?.voidReason).toContain(roleArn);
+    expect(view.teams[0]?.lastRound?.voidReason).toContain('external id');
+    expect(view.live.teams[0]?.rounds.at(-1)?.voidReason).toBe(reason);
+    expect(view.teams[0]).toMatchObject({ tableState: 'unreachable', tableMessage: `${reason} (showing the last values read)` });
   });
 });
