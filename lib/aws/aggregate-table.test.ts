@@ -5,7 +5,7 @@
  * that cannot be totalled (`1E+20`, strings, maps, a 390 KB string) are named, never matched, and
  * give the round a `bad-value` diagnosis instead of breaking the judge.
  */
-import { BatchWriteItemCommand, CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeRound } from '@/generator/messages';
 import { dynamoDbFixture } from '@/testing/fixtures';
@@ -13,6 +13,8 @@ import { diagnose } from '../domain/diagnosis';
 import { AGGREGATION_KEYS, MESSAGE_COUNT_KEY } from '../domain/hierarchy';
 import { judgeChange } from '../domain/verdict';
 import { LOCAL_REGION } from '../local/emulators';
+import { createTable } from '../local/team-resources';
+import { tableSpec } from '../pipeline-resources';
 import { readAggregateTable } from './aggregate-table';
 import { type Connection, dynamoDbClient } from './clients';
 
@@ -47,14 +49,7 @@ beforeAll(async () => {
     },
     { step: 'initialize', name: 'countAggregateReads' },
   );
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [{ AttributeName: 'Identifier', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'Identifier', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createTable(connection, TABLE, tableSpec('aggregate'));
   for (const key of [...AGGREGATION_KEYS, MESSAGE_COUNT_KEY]) await put(key, { N: '10.5' });
 });
 

@@ -12,24 +12,26 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-kinesis';
 import { type Connection, dynamoDbClient, kinesisClient } from '../aws/clients';
-import { type PipelineResources, TABLE_SPECS, tableName } from '../pipeline-resources';
+import { type PipelineResources, TABLE_SPECS, type TableSpec, tableName } from '../pipeline-resources';
+
+/** Creates one table of a team's pipeline under `name`, with the key and stream of its spec, and waits until it exists. */
+export async function createTable(connection: Connection, name: string, spec: TableSpec): Promise<void> {
+  const client = dynamoDbClient(connection);
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      AttributeDefinitions: [{ AttributeName: spec.hashKey, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: spec.hashKey, KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      StreamSpecification: spec.stream ? { StreamEnabled: true, StreamViewType: spec.stream } : undefined,
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: name });
+}
 
 /** Creates the StateTable, ReduceTable, AggregateTable and ParameterTable (streams as in docs/game.md). */
 export async function createTables(connection: Connection, resources: PipelineResources): Promise<void> {
-  const client = dynamoDbClient(connection);
-  for (const spec of TABLE_SPECS) {
-    const name = tableName(resources, spec.role);
-    await client.send(
-      new CreateTableCommand({
-        TableName: name,
-        AttributeDefinitions: [{ AttributeName: spec.hashKey, AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: spec.hashKey, KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-        StreamSpecification: spec.stream ? { StreamEnabled: true, StreamViewType: spec.stream } : undefined,
-      }),
-    );
-    await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: name });
-  }
+  for (const spec of TABLE_SPECS) await createTable(connection, tableName(resources, spec.role), spec);
 }
 
 async function waitForStream(connection: Connection, streamName: string, wanted: 'ACTIVE' | 'GONE'): Promise<void> {

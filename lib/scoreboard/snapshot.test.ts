@@ -3,7 +3,7 @@
  * one AggregateTable scan per team per refresh however many requests, closed rounds read once,
  * views built from the store's records.
  */
-import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbFixture } from '@/testing/fixtures';
@@ -14,6 +14,8 @@ import { AgentGate } from '../auth/join-tokens';
 import { type Connection, dynamoDbClient } from '../aws/clients';
 import { AGGREGATION_KEYS } from '../domain/hierarchy';
 import { LOCAL_REGION } from '../local/emulators';
+import { createTable } from '../local/team-resources';
+import { tableSpec } from '../pipeline-resources';
 import { AgentRecords } from '../store/agent-records';
 import { OrganiserStore } from '../store/organiser-store';
 import { newLocalTeam } from '../store/team-records';
@@ -29,14 +31,7 @@ const lease = { holder: 'snapshot-test' };
 
 async function createAggregateTable(name: string, values: Record<string, string>): Promise<void> {
   const client = dynamoDbClient(connection);
-  await client.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [{ AttributeName: 'Identifier', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'Identifier', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createTable(connection, name, tableSpec('aggregate'));
   for (const [key, value] of Object.entries(values)) {
     await client.send(new PutItemCommand({ TableName: name, Item: { Identifier: { S: key }, Value: { N: value } } }));
   }
