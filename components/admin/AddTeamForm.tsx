@@ -6,7 +6,7 @@
  * A local team beyond this machine's capacity is warned about before it is added.
  */
 import { type FormEvent, useState } from 'react';
-import { localTeamWarning, type MachineCapacity } from '@/lib/domain/capacity';
+import type { MachineCapacity } from '@/lib/domain/capacity';
 import { TEAM_SLUG_PATTERN, TEAM_SLUG_RULE } from '@/lib/domain/team-slug';
 import { DEFAULT_RESOURCES, RESOURCE_FIELDS } from '@/lib/pipeline-resources';
 import { Panel } from '../ui';
@@ -32,7 +32,6 @@ export function AddTeamForm({
   const kinds = localTeams ? (['local', 'remote', 'aws'] as const) : (['aws', 'remote'] as const);
   const [busy, setBusy] = useState(false);
   const [formKey, setFormKey] = useState(0);
-  const beyondCapacity = kind === 'local' && capacity !== null && localTeamWarning(capacity, roundMessages) !== null;
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -111,7 +110,7 @@ export function AddTeamForm({
         {kind === 'local' && capacity && <LocalTeamCapacityWarning capacity={capacity} roundMessages={roundMessages} />}
         <div className="flex items-end sm:col-span-2">
           <Button type="submit" tone="primary" disabled={busy}>
-            {busy ? 'Adding…' : beyondCapacity ? 'Add anyway' : 'Add team'}
+            {busy ? 'Adding…' : 'Add team'}
           </Button>
         </div>
       </form>
