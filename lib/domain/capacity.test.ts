@@ -16,66 +16,31 @@ function teamsOf(kind: string, count: number) {
   return Array.from({ length: count }, () => ({ kind, active: true }));
 }
 
-function reading(at: number, cpu: Array<[number, number]>, messages: Array<[string, number]>, busy = false): StackReading {
-  return { at, cpuMsByProcess: new Map(cpu), messagesByTeam: new Map(messages), busy };
+/** A reading of the stack: CPU ms by process id, messages processed by team. */
+function reading(at: number, cpu: Record<number, number>, messages: Record<string, number>, busy = false): StackReading {
+  const byProcess = Object.entries(cpu).map(([pid, ms]): [number, number] => [Number(pid), ms]);
+  return { at, cpuMsByProcess: new Map(byProcess), messagesByTeam: new Map(Object.entries(messages)), busy };
 }
 
 describe('busySpan', () => {
   it('sums the CPU the processes used and the messages the teams processed between two readings', () => {
-    const before = reading(
-      0,
-      [
-        [10, 1000],
-        [11, 500],
-      ],
-      [
-        ['reference', 2000],
-        ['my-team', 0],
-      ],
-    );
-    const after = reading(
-      5000,
-      [
-        [10, 4000],
-        [11, 1500],
-      ],
-      [
-        ['reference', 4000],
-        ['my-team', 1000],
-      ],
-    );
+    const before = reading(0, { 10: 1000, 11: 500 }, { reference: 2000, 'my-team': 0 });
+    const after = reading(5000, { 10: 4000, 11: 1500 }, { reference: 4000, 'my-team': 1000 });
     expect(busySpan(before, after)).toEqual({ endedAt: 5000, cpuMs: 4000, messages: 3000 });
   });
 
   it('is null for an idle span (no messages, not busy at either reading), whatever the idle CPU', () => {
-    expect(busySpan(reading(0, [[10, 1000]], [['reference', 2000]]), reading(5000, [[10, 1090]], [['reference', 2000]]))).toBeNull();
+    expect(busySpan(reading(0, { 10: 1000 }, { reference: 2000 }), reading(5000, { 10: 1090 }, { reference: 2000 }))).toBeNull();
   });
 
   it('counts a span without new messages while a pipeline is at work at either end (Map and Reduce after State)', () => {
-    const span = busySpan(reading(0, [[10, 1000]], [['reference', 2000]], true), reading(5000, [[10, 3000]], [['reference', 2000]]));
+    const span = busySpan(reading(0, { 10: 1000 }, { reference: 2000 }, true), reading(5000, { 10: 3000 }, { reference: 2000 }));
     expect(span).toEqual({ endedAt: 5000, cpuMs: 2000, messages: 0 });
   });
 
   it('counts a process and a team first seen from then on, a process gone not at all, and a counter that went back from zero', () => {
-    const before = reading(
-      0,
-      [
-        [10, 1000],
-        [12, 700],
-      ],
-      [['reference', 9000]],
-    );
-    const after = reading(
-      5000,
-      [
-        [10, 1500],
-        [13, 2600],
-      ],
-      [
-        ['reference', 300],
-        ['new-team', 50],
-      ],
-    );
+    const before = reading(0, { 10: 1000, 12: 700 }, { reference: 9000 });
+    const after = reading(5000, { 10: 1500, 13: 2600 }, { reference: 300, 'new-team': 50 });
     expect(busySpan(before, after)).toEqual({ endedAt: 5000, cpuMs: 500, messages: 300 });
   });
 });
