@@ -10,6 +10,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { Command } from 'commander';
 import { makeRound, type StreamRecord } from '@/generator/messages';
 import { wholeNumber } from '@/lib/cli-options';
+import { errorMessage } from '@/lib/errors';
 import { LOCAL_REGION, startDynamoDbLocal } from '@/lib/local/emulators';
 import { freePort } from '@/lib/local/ports';
 import { cpuTimeMs } from '@/lib/local/process-tree';
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`profile-state failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`profile-state failed: ${errorMessage(error)}\n`);
     process.exit(1);
   },
 );

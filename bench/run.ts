@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { wholeNumber, wholeNumberList } from '@/lib/cli-options';
+import { errorMessage } from '@/lib/errors';
 import { watchForOrphaning } from '@/lib/local/ancestry';
 import { killAllProcessesNow, stopAllProcesses } from '@/lib/local/processes';
 import type { FigureContext, FigureOutput, FigureRecord } from './figure';
@@ -221,7 +222,7 @@ async function runFigure(figure: number): Promise<FigureRecord> {
     say(`  done in ${seconds(record.durationMs)}`);
     return record;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     say(`  figure ${figure} failed: ${message}`);
     return { ...base, durationMs: Date.now() - startedAt.getTime(), loadAverage: { start, end: loadAverage() }, results: null, rows: [], error: message };
   } finally {

@@ -10,6 +10,7 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import type { Connection } from '@/lib/aws/clients';
 import { wholeNumber } from '@/lib/cli-options';
 import { type Config, ConfigError, readConfig } from '@/lib/config';
+import { errorMessage } from '@/lib/errors';
 import { DEFAULT_RESOURCES, type PipelineResources } from '@/lib/pipeline-resources';
 import { OrganiserStore } from '@/lib/store/organiser-store';
 import type { FailurePercentages, Lab } from '@/lib/store/types';
@@ -124,9 +125,7 @@ async function teamFromStore(options: Options, config: Config): Promise<Resolved
   try {
     team = await store.getTeam(options.team!);
   } catch (error) {
-    throw new UsageError(
-      `cannot read the organiser store at ${endpoint} (is \`npm start\` running?): ${error instanceof Error ? error.message : String(error)}`,
-    );
+    throw new UsageError(`cannot read the organiser store at ${endpoint} (is \`npm start\` running?): ${errorMessage(error)}`);
   }
   if (!team) throw new UsageError(`no team "${options.team}" in the organiser store at ${endpoint}`);
   if (!isReady(team)) throw new UsageError(`team "${team.slug}" is not ready: its local pipeline is ${team.local?.status ?? 'not set up'}`);
@@ -258,7 +257,7 @@ async function main(argv: string[]): Promise<number> {
       console.error(`generator: ${error.message}`);
       return EXIT_USAGE;
     }
-    console.error(`generator: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`generator: ${errorMessage(error)}`);
     return EXIT_USAGE;
   }
 }

@@ -6,7 +6,7 @@
  */
 
 import type { z } from 'zod';
-import { TokenRefusedError } from '@/lib/errors';
+import { errorMessage, TokenRefusedError } from '@/lib/errors';
 import {
   type Hello,
   helloSchema,
@@ -179,5 +179,5 @@ function networkProblem(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   if (cause?.code) return cause.code;
   if ((error as { name?: string })?.name === 'TimeoutError') return 'no answer in time';
-  return cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return cause?.message ?? errorMessage(error);
 }

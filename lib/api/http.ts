@@ -4,6 +4,7 @@
  * (never a stack trace).
  */
 import type { z } from 'zod';
+import { errorMessage } from '../errors';
 import type { ServedJson } from '../scoreboard/etag';
 import { matchesIfNoneMatch } from '../scoreboard/etag';
 import { describeIssues } from './schemas';
@@ -94,7 +95,7 @@ export async function respond(handler: () => Promise<Response>): Promise<Respons
   } catch (error) {
     if (isHttpError(error)) return json({ error: error.message }, error.status, error.headers);
     console.error('request failed:', error);
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     return json({ error: `the server could not do this: ${reason}` }, 500);
   }
 }

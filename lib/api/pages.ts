@@ -5,6 +5,7 @@
  */
 import { headers } from 'next/headers';
 import { ConfigError, readConfig } from '../config';
+import { errorMessage } from '../errors';
 import type { AdminView, ScoreboardView, TeamView } from '../scoreboard/views/types';
 import { isHttps } from './client';
 import { appContext } from './context';
@@ -16,7 +17,7 @@ async function load<T>(read: () => Promise<T>): Promise<Loaded<T>> {
     return { data: await read(), problem: null };
   } catch (error) {
     if (!(error instanceof ConfigError)) console.error('page data failed:', error);
-    return { data: null, problem: error instanceof Error ? error.message : String(error) };
+    return { data: null, problem: errorMessage(error) };
   }
 }
 
@@ -44,7 +45,7 @@ export async function organiserSession(token: string | undefined): Promise<{ sig
       };
     return { signedIn: await gate.hasSession(token), problem: null };
   } catch (error) {
-    return { signedIn: false, problem: error instanceof Error ? error.message : String(error) };
+    return { signedIn: false, problem: errorMessage(error) };
   }
 }
 

@@ -9,6 +9,7 @@ import { type AttributeValue, BatchGetItemCommand } from '@aws-sdk/client-dynamo
 import { AGGREGATION_KEYS, MESSAGE_COUNT_KEY } from '../domain/hierarchy';
 import { isUsableAmount, MAX_AMOUNT_TEXT } from '../domain/money';
 import { type TableValues, tableValues } from '../domain/verdict';
+import { errorMessage } from '../errors';
 import { type Connection, dynamoDbClient } from './clients';
 
 export type ReadFailureKind = 'missing-table' | 'access-denied' | 'unreachable' | 'throttled' | 'other';
@@ -33,7 +34,7 @@ export function classifyTableError(error: unknown, table: string): TableReadErro
   if (error instanceof TableReadError) return error;
   const name = (error as { name?: string })?.name ?? '';
   const code = (error as { code?: string })?.code ?? '';
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   if (name === 'ResourceNotFoundException') return new TableReadError('missing-table', `table ${table} not found`, { cause: error });
   if (ACCESS_DENIED.has(name)) return new TableReadError('access-denied', `access to ${table} denied: ${detail}`, { cause: error });
   if (THROTTLED.has(name)) return new TableReadError('throttled', `reads of ${table} are throttled`, { cause: error });

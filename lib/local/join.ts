@@ -12,6 +12,7 @@ import { OrganiserClient } from '../agent/organiser-client';
 import type { Hello } from '../agent/protocol';
 import { JOIN_TOKEN_PATTERN } from '../auth/join-tokens';
 import type { Config } from '../config';
+import { errorMessage } from '../errors';
 import type { LocalPipeline } from '../store/types';
 import { ParticipantStack } from './participant-stack';
 
@@ -105,7 +106,7 @@ export class Participant {
       report: (line) => say(`  ${clock()}  ${line}`),
     });
     say(this.banner(hello, stack));
-    this.agent.run().catch((error: unknown) => this.options.fail(error instanceof Error ? error.message : String(error)));
+    this.agent.run().catch((error: unknown) => this.options.fail(errorMessage(error)));
   }
 
   private banner(hello: Hello, stack: ParticipantStack): string {

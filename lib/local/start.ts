@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { credentialExpiryWarning, organiserCredentialExpiry } from '@/lib/aws/credential-expiry';
 import { lanAddresses } from '../api/organiser-url';
 import { type Config, ConfigError, readConfig } from '../config';
+import { errorMessage } from '../errors';
 import { watchForOrphaning } from './ancestry';
 import { type JoinArguments, JoinUsageError, joinArguments, Participant } from './join';
 import { isPortFree } from './ports';
@@ -95,10 +96,7 @@ function commandLine(): JoinArguments | null {
       allowPositionals: false,
     }));
   } catch (error) {
-    fatal(
-      `${error instanceof Error ? error.message : String(error)}\n  usage: npm start   or   npm start -- --join <organiser URL> --token <token> [--pipeline solution]`,
-      2,
-    );
+    fatal(`${errorMessage(error)}\n  usage: npm start   or   npm start -- --join <organiser URL> --token <token> [--pipeline solution]`, 2);
   }
   if (values.join === undefined && values.token === undefined && values.pipeline === undefined) return null;
   if (values.join === undefined) fatal('--token and --pipeline go with --join <organiser URL>: copy the whole join command your organiser gives your team', 2);
@@ -152,7 +150,7 @@ async function join(config: Config, args: JoinArguments): Promise<void> {
   try {
     await participant.start();
   } catch (error) {
-    if (!failed) fail(`your team's stack could not start: ${error instanceof Error ? error.message : String(error)}`);
+    if (!failed) fail(`your team's stack could not start: ${errorMessage(error)}`);
   }
 }
 
