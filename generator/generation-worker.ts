@@ -6,9 +6,9 @@ import { parentPort } from 'node:worker_threads';
 import { errorMessage } from '@/lib/errors';
 import { makeRound, type RoundPlan } from './messages';
 
-parentPort?.on('message', ({ id, plan }: { id: number; plan: RoundPlan }) => {
+parentPort?.on('message', ({ id, plan, stampedAt }: { id: number; plan: Omit<RoundPlan, 'now'>; stampedAt?: number }) => {
   try {
-    parentPort?.postMessage({ id, round: makeRound(plan) });
+    parentPort?.postMessage({ id, round: makeRound(stampedAt === undefined ? plan : { ...plan, now: () => stampedAt }) });
   } catch (error) {
     parentPort?.postMessage({ id, error: errorMessage(error) });
   }

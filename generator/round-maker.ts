@@ -31,13 +31,17 @@ export class RoundMaker {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (round: GeneratedRound) => void; reject: (error: Error) => void }>();
 
-  /** Makes the round of `plan` (without `now`: the worker's clock stamps the messages) on the worker thread. */
-  make(plan: Omit<RoundPlan, 'now'>): Promise<GeneratedRound> {
+  /**
+   * Makes the round of `plan` on the worker thread. Its messages' Timestamp is `stampedAt`
+   * (milliseconds since the epoch: a round made ahead of its start is stamped with the start), or
+   * the worker's clock when they are made.
+   */
+  make(plan: Omit<RoundPlan, 'now'>, stampedAt?: number): Promise<GeneratedRound> {
     const worker = this.running();
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, plan });
+      worker.postMessage({ id, plan, stampedAt });
     });
   }
 

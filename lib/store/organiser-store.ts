@@ -138,6 +138,11 @@ export class OrganiserStore {
     return this.rounds.allocateNumber();
   }
 
+  /** The round number likely to come next (allocateRoundNumber may still give another). */
+  peekRoundNumber(): Promise<number> {
+    return this.rounds.peekNextNumber();
+  }
+
   /** Records a round as running (and marks it for crash recovery); the lease must be held. */
   startRound(round: Round, lease: LeaseToken): Promise<void> {
     return this.rounds.start(round, lease);

@@ -42,6 +42,12 @@ export class RoundRecords {
     return counter.value;
   }
 
+  /** The number `allocateNumber` would give next (read only: another process may take it first). */
+  async peekNextNumber(): Promise<number> {
+    const counter = await this.table.get<{ value: number }>(COUNTER_KEY);
+    return (counter?.value ?? 0) + 1;
+  }
+
   /** Records a round as running (and marks it for crash recovery); the lease must be held. */
   async start(round: Round, lease: LeaseToken): Promise<void> {
     await this.table.transact([
