@@ -7,7 +7,8 @@
  * a whole may have a deadline (a round's: `sendDeadlineMs`), past which sending stops with the
  * records left not acknowledged: a stream that never answers ends the round then, not after every
  * attempt of a batch timed out. A role the organiser cannot assume ends the burst at once
- * (`role-assumption`, the organiser's problem).
+ * (`role-assumption`, the organiser's problem). The calls of every burst this process sends take
+ * turns (`CallTurns`).
  */
 import { createHash } from 'node:crypto';
 import { type KinesisClient, ListShardsCommand, PutRecordsCommand, type Shard } from '@aws-sdk/client-kinesis';
@@ -158,6 +159,41 @@ async function lanesOf(client: KinesisClient, streamName: string, records: reado
   return lanes.filter((lane) => lane.length > 0);
 }
 
+/**
+ * PutRecords calls take turns across every burst this process sends (issue 13 point 2): one call is
+ * made per turn of the event loop, and a burst's first call goes before any burst's later calls.
+ * Making a call of 500 records (serialising, signing) takes milliseconds of CPU, and a scheduler
+ * starting 100 teams' bursts at once made them back to back: the event loop did not turn for
+ * seconds, so table reads timed out, the lease lapsed, and the last teams began 26 s late (bench
+ * figure 7). Taking turns, every team's first records go out first and timers run between calls.
+ */
+export class CallTurns {
+  private readonly waiting: Array<{ first: boolean; go: () => void }> = [];
+  private turnTaken = false;
+
+  /** Resolves when it is this call's turn; the turn ends at the next turn of the event loop (after the call was made: its serialising runs in microtasks). */
+  take(first: boolean): Promise<void> {
+    return new Promise((go) => {
+      this.waiting.push({ first, go });
+      this.next();
+    });
+  }
+
+  private next(): void {
+    if (this.turnTaken || this.waiting.length === 0) return;
+    const firstCall = this.waiting.findIndex((call) => call.first);
+    const [call] = this.waiting.splice(firstCall === -1 ? 0 : firstCall, 1);
+    this.turnTaken = true;
+    call!.go(); // waiting was not empty
+    setImmediate(() => {
+      this.turnTaken = false;
+      this.next();
+    });
+  }
+}
+
+const turns = new CallTurns();
+
 function backoff(attempt: number): Promise<void> {
   const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1)) * (0.5 + Math.random() / 2);
   return new Promise((resolve) => setTimeout(resolve, delay));
@@ -179,6 +215,7 @@ export async function sendRecords(
   const signal = deadline && options.signal ? AbortSignal.any([options.signal, deadline]) : (deadline ?? options.signal);
   let acknowledged = 0;
   let failure: SendError | null = null;
+  let firstCallTaken = false;
 
   /** Why sending must stop now, if it must: the round's signal, or the burst's deadline. */
   const stopError = (): SendError | null => {
@@ -201,6 +238,10 @@ export async function sendRecords(
   const runLane = async (lane: number[]) => {
     const pending = [...lane];
     while (pending.length > 0) {
+      checkStop();
+      const first = !firstCallTaken;
+      firstCallTaken = true;
+      await turns.take(first);
       checkStop();
       const batch = pending.splice(0, MAX_RECORDS_PER_CALL);
       const rejected: number[] = [];
