@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: measures the six figures of the benchmark (bench/README.md), each on parts it
+ * `npm run bench`: measures the figures of the benchmark (bench/README.md), each on parts it
  * starts itself (free ports, temporary data), prints one table and writes bench/results.json.
  * Everything it starts is stopped on exit, Ctrl-C and failure.
  */
@@ -12,6 +12,8 @@ import { errorMessage } from '@/lib/errors';
 import { watchForOrphaning } from '@/lib/local/ancestry';
 import { killAllProcessesNow, stopAllProcesses } from '@/lib/local/processes';
 import type { FigureContext, FigureOutput, FigureRecord } from './figure';
+import { type AwsTeamsInputs, awsTeamsFigure } from './figures/aws-teams';
+import { type RemoteTeamsInputs, remoteTeamsFigure } from './figures/remote-teams';
 import { type RoundTimeInputs, type RoundTimeResults, roundTimeFigure } from './figures/round-time';
 import { type ScoreboardLoadInputs, scoreboardLoadFigure } from './figures/scoreboard-load';
 import { bestRate, type SdkCeilingInputs, type SdkCeilingResults, sdkCeilingFigure } from './figures/sdk-ceiling';
@@ -37,12 +39,19 @@ interface Options {
   out: string;
   profileRuntime?: string;
   keepLogs: boolean;
+  awsTeams: number[];
+  awsRounds: number;
+  roomTeams: number[];
+  roomRounds: number;
+  roomMessages: number;
 }
+
+const FIGURE_COUNT = 8;
 
 function figureList(value: string): number[] {
   const numbers = wholeNumberList(value);
-  const unknown = numbers.filter((number) => number > 6);
-  if (unknown.length) throw new InvalidArgumentError(`there are figures 1 to 6 (not ${unknown.join(', ')})`);
+  const unknown = numbers.filter((number) => number < 1 || number > FIGURE_COUNT);
+  if (unknown.length) throw new InvalidArgumentError(`there are figures 1 to ${FIGURE_COUNT} (not ${unknown.join(', ')})`);
   return numbers;
 }
 
@@ -53,20 +62,25 @@ const options = new Command()
   )
   .option('--quick', 'figures 1 (one team, Lab 1 only), 2 and 3, in under 3 minutes', false)
   .option('--only <figures>', 'only these figures, e.g. 4,5', figureList)
-  .option('--messages <n>', 'messages per round (figures 1, 2, 4, 6)', wholeNumber(), 10_000)
+  .option('--messages <n>', 'messages per round (figures 1, 2, 4, 6, 7)', wholeNumber(), 10_000)
   .option('--rounds <n>', 'figure 1: measured rounds per configuration', wholeNumber(), 3)
   .option('--teams <list>', 'figure 1: team counts', wholeNumberList, [1, 2, 4])
   .option('--soak-rounds <n>', 'figure 6: consecutive rounds per team', wholeNumber(), 60)
   .option('--load-seconds <n>', 'figure 4: seconds of load per poller setting', wholeNumber(), 20)
   .option('--pollers <list>', 'figure 4: concurrent pollers', wholeNumberList, [200, 1000])
   .option('--changes <n>', 'figure 5: AggregateTable changes timed', wholeNumber(), 20)
+  .option('--aws-teams <list>', 'figure 7: aws team counts served by one scheduler', wholeNumberList, [10, 50, 100])
+  .option('--aws-rounds <n>', 'figure 7: timed rounds per team count', wholeNumber(), 2)
+  .option('--room-teams <list>', 'figure 8: remote team counts (a participant stack each, on this machine)', wholeNumberList, [1, 2, 4])
+  .option('--room-rounds <n>', 'figure 8: timed rounds measured per team count', wholeNumber(), 2)
+  .option('--room-messages <n>', 'figure 8: messages per round (the participant stacks share this machine)', wholeNumber(), 2000)
   .option('--out <file>', 'where the results go', path.join(ROOT, 'bench/results.json'))
   .option('--profile-runtime <dir>', 'figure 1: run the function runtime under node --cpu-prof, profiles into <dir>')
   .option('--keep-logs', 'keep the temporary directory with every process log', false)
   .parse()
   .opts<Options>();
 
-const figures = options.only ?? (options.quick ? [1, 2, 3] : [1, 2, 3, 4, 5, 6]);
+const figures = options.only ?? (options.quick ? [1, 2, 3] : Array.from({ length: FIGURE_COUNT }, (_, index) => index + 1));
 const controller = new AbortController();
 const workDirectory = mkdtempSync(path.join(os.tmpdir(), 'workshop-bench-'));
 
@@ -123,6 +137,24 @@ const soakInputs: SoakInputs = {
   deadlineSeconds: 30,
   window: 10,
   sampleEveryMs: 2000,
+};
+
+const awsTeamsInputs: AwsTeamsInputs = {
+  teamCounts: options.awsTeams,
+  rounds: options.awsRounds,
+  messages: options.messages,
+  roundIntervalSeconds: 60,
+  deadlineSeconds: 30,
+  shardCount: 4,
+};
+
+const remoteTeamsInputs: RemoteTeamsInputs = {
+  teamCounts: options.roomTeams,
+  rounds: options.roomRounds,
+  messages: options.roomMessages,
+  eventMessages: options.messages,
+  roundIntervalSeconds: 60,
+  deadlineSeconds: 30,
 };
 
 /** The teams of the whole-stack figures: two running the reference solution (the default my-team is removed). */
@@ -198,6 +230,30 @@ const definitions: Record<number, FigureDefinition> = {
     title: `Soak: ${options.soakRounds} consecutive rounds for 2 teams (npm start stack)`,
     inputs: { ...soakInputs, teams: STACK_TEAMS },
     run: (context) => withOwnStack(context, soakInputs.lab, (stack) => soakFigure(stack, soakInputs, context)),
+  },
+  7: {
+    title: 'AWS teams at scale: one scheduler against stand-ins (STS, DynamoDB Local, an acknowledging Kinesis)',
+    inputs: awsTeamsInputs,
+    run: (context) => awsTeamsFigure(awsTeamsInputs, context),
+  },
+  8: {
+    title: "Remote teams (room mode): the organiser's CPU per remote team-round, participant stacks on this machine",
+    inputs: remoteTeamsInputs,
+    run: async (context) => {
+      context.log('  starting the organiser (npm start) on free ports with a fresh data directory…');
+      const stack = await FullStack.start({
+        workDirectory: context.workDirectory,
+        roundMessages: remoteTeamsInputs.messages,
+        roundIntervalSeconds: remoteTeamsInputs.roundIntervalSeconds,
+        roundDeadlineSeconds: remoteTeamsInputs.deadlineSeconds,
+        log: context.log,
+      });
+      try {
+        return await remoteTeamsFigure(stack, remoteTeamsInputs, context);
+      } finally {
+        await stack.stop();
+      }
+    },
   },
 };
 

@@ -3,7 +3,8 @@
  * forwards every call except those it answers itself as AWS would: Kinesis throttling a shard
  * (kinesalite never throttles) and IAM refusing a call the credentials may not make (DynamoDB Local
  * checks no permissions). Only the AWS JSON protocol (X-Amz-Target) is understood. Also a service
- * that hangs (accepts connections, never answers) and STS's AssumeRole.
+ * that hangs (accepts connections, never answers), STS's AssumeRole, and a Kinesis that acknowledges
+ * every record without keeping it (for measuring the sender's side of many teams).
  */
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -332,5 +333,86 @@ export async function startSts(options: StsOptions = {}): Promise<StsStandIn> {
     asked: () => [...asked],
     issued: () => [...issued],
     close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** One PutRecords call an acknowledging Kinesis answered. */
+export interface PutRecordsCall {
+  streamName: string;
+  records: number;
+  /** Date.now() when its whole body had arrived. */
+  receivedAt: number;
+}
+
+export interface AcknowledgingKinesis extends AwsProxy {
+  /** Every PutRecords call answered so far, in order. */
+  calls(): PutRecordsCall[];
+}
+
+const MAX_HASH_KEY = 2n ** 128n - 1n;
+const COUNTED = Buffer.from('"PartitionKey"');
+const STREAM_NAME = /"StreamName":"([^"]+)"/;
+
+/**
+ * Kinesis as a sender sees a stream with `shardCount` open shards that accepts everything: ListShards
+ * names the shards (the hash range split evenly), PutRecords acknowledges every record and keeps
+ * nothing but the call's stream, record count and arrival time (a body is not parsed: its records are
+ * counted by their PartitionKey fields, so the stand-in's own CPU stays small beside the sender's).
+ * Any stream name exists. Other operations answer 400.
+ */
+export async function startAcknowledgingKinesis(shardCount = 4): Promise<AcknowledgingKinesis> {
+  const calls: PutRecordsCall[] = [];
+  const width = (MAX_HASH_KEY + 1n) / BigInt(shardCount);
+  const shards = Array.from({ length: shardCount }, (_, index) => ({
+    ShardId: `shardId-${String(index).padStart(12, '0')}`,
+    HashKeyRange: {
+      StartingHashKey: String(width * BigInt(index)),
+      EndingHashKey: String(index === shardCount - 1 ? MAX_HASH_KEY : width * BigInt(index + 1) - 1n),
+    },
+    SequenceNumberRange: { StartingSequenceNumber: '1' },
+  }));
+  const acknowledgements = new Map<number, string>();
+  const acknowledged = (records: number): string => {
+    let body = acknowledgements.get(records);
+    if (!body) {
+      const entry = { SequenceNumber: '49000000000000000000000000000000000000000000000000000001', ShardId: shards[0]!.ShardId };
+      body = JSON.stringify({ FailedRecordCount: 0, Records: Array.from({ length: records }, () => entry) });
+      acknowledgements.set(records, body);
+    }
+    return body;
+  };
+  const answer = (operation: string, body: Buffer): { status: number; body: string } => {
+    if (operation === 'ListShards') return { status: 200, body: JSON.stringify({ Shards: shards }) };
+    if (operation !== 'PutRecords') {
+      return {
+        status: 400,
+        body: JSON.stringify({ __type: 'InvalidArgumentException', message: `the stand-in answers ListShards and PutRecords only, not ${operation}` }),
+      };
+    }
+    let records = 0;
+    for (let at = body.indexOf(COUNTED); at !== -1; at = body.indexOf(COUNTED, at + COUNTED.length)) records++;
+    const streamName = STREAM_NAME.exec(body.toString('utf8', 0, Math.min(body.length, 512)))?.[1] ?? STREAM_NAME.exec(body.toString('utf8'))?.[1] ?? '';
+    calls.push({ streamName, records, receivedAt: Date.now() });
+    return { status: 200, body: acknowledged(records) };
+  };
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+      const { status, body } = answer(operation, Buffer.concat(chunks));
+      response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'stand-in' });
+      response.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    calls: () => [...calls],
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
