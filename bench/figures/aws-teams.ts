@@ -13,6 +13,7 @@
 import path from 'node:path';
 import { LOCAL_REGION, startDynamoDbLocal } from '@/lib/local/emulators';
 import { freePort } from '@/lib/local/ports';
+import { cpuTimeMs } from '@/lib/local/process-tree';
 import { startNodeModule } from '@/lib/local/processes';
 import { createTables } from '@/lib/local/team-resources';
 import type { PipelineResources } from '@/lib/pipeline-resources';
@@ -22,7 +23,6 @@ import type { Round } from '@/lib/store/types';
 import { type AcknowledgingKinesis, type PutRecordsCall, startAcknowledgingKinesis, startSts } from '@/testing/aws-stand-ins';
 import { checkInterrupted, type FigureContext, type FigureOutput, sleep, type TableRow } from '../figure';
 import { ROOT } from '../local-stack';
-import { cpuTimeMs } from '../proc';
 import { median, rounded, seconds } from '../stats';
 
 export interface AwsTeamsInputs {

@@ -13,13 +13,13 @@
 import path from 'node:path';
 import { roundTotals } from '@/generator/messages';
 import { freePort } from '@/lib/local/ports';
+import { cpuTimeMs } from '@/lib/local/process-tree';
 import { type ManagedProcess, startNodeModule } from '@/lib/local/processes';
 import { agentOnline } from '@/lib/store/agent-records';
 import type { Round } from '@/lib/store/types';
 import { checkInterrupted, type FigureContext, type FigureOutput, sleep, type TableRow } from '../figure';
 import type { FullStack } from '../full-stack';
 import { ROOT } from '../local-stack';
-import { cpuTimeMs } from '../proc';
 import { rounded } from '../stats';
 
 export interface RemoteTeamsInputs {
