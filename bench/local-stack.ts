@@ -5,6 +5,7 @@
  * scheduler: it runs the rounds with the generator's library.
  */
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { TeamTarget } from '@/generator/round';
 import { type Emulator, startKinesisEmulator, waitUntilReady } from '@/lib/local/emulators';
@@ -107,7 +108,7 @@ export class LocalStack {
       });
       if (reading) return;
       if (Date.now() > deadline) throw new Error(`the runtime's triggers did not start for ${slugs.join(', ')}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
   }
 

@@ -11,6 +11,7 @@
  * turns (`CallTurns`).
  */
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type KinesisClient, ListShardsCommand, PutRecordsCommand, type Shard } from '@aws-sdk/client-kinesis';
 import { type Connection, kinesisClient } from '@/lib/aws/clients';
 import { errorMessage, RoleAssumptionError } from '@/lib/errors';
@@ -196,7 +197,7 @@ const turns = new CallTurns();
 
 function backoff(attempt: number): Promise<void> {
   const delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1)) * (0.5 + Math.random() / 2);
-  return new Promise((resolve) => setTimeout(resolve, delay));
+  return sleep(delay);
 }
 
 /** Puts every record on the stream; throws SendError when some could not be acknowledged. */
