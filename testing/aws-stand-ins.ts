@@ -54,22 +54,26 @@ function forwardTo(upstream: URL, request: http.IncomingMessage, body: Buffer): 
   });
 }
 
-/** Starts a proxy to `upstreamEndpoint`; `answer` decides each call (forwarding it, changed or not, or not). */
-export async function startAwsProxy(upstreamEndpoint: string, answer: (call: ProxiedCall) => Promise<Forwarded>): Promise<AwsProxy> {
-  const upstream = new URL(upstreamEndpoint);
+/** What a stand-in answers to one request. */
+interface Answer {
+  status: number;
+  headers: http.OutgoingHttpHeaders;
+  body: string | Buffer;
+}
+
+/**
+ * An HTTP server on a loopback port the OS hands out that reads each request whole and answers what
+ * `answer` says (502 with the error when it throws), with a request id as AWS does. Closing it
+ * drops the connections still open.
+ */
+async function standIn(answer: (request: http.IncomingMessage, body: Buffer) => Answer | Promise<Answer>): Promise<AwsProxy> {
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', async () => {
-      const body = Buffer.concat(chunks);
-      const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-      const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(request.headers.authorization ?? ''))?.[1] ?? null;
       try {
-        const answered = await answer({ operation, accessKeyId, body, forward: (changed = body) => forwardTo(upstream, request, changed) });
-        response.writeHead(answered.status, {
-          'content-type': answered.headers['content-type'] ?? 'application/x-amz-json-1.0',
-          'x-amzn-requestid': String(answered.headers['x-amzn-requestid'] ?? 'stand-in'),
-        });
+        const answered = await answer(request, Buffer.concat(chunks));
+        response.writeHead(answered.status, { 'x-amzn-requestid': 'stand-in', ...answered.headers });
         response.end(answered.body);
       } catch (error) {
         response.writeHead(502);
@@ -80,8 +84,27 @@ export async function startAwsProxy(upstreamEndpoint: string, answer: (call: Pro
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
+}
+
+/** Starts a proxy to `upstreamEndpoint`; `answer` decides each call (forwarding it, changed or not, or not). */
+export function startAwsProxy(upstreamEndpoint: string, answer: (call: ProxiedCall) => Promise<Forwarded>): Promise<AwsProxy> {
+  const upstream = new URL(upstreamEndpoint);
+  return standIn(async (request, body) => {
+    const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(request.headers.authorization ?? ''))?.[1] ?? null;
+    const answered = await answer({ operation, accessKeyId, body, forward: (changed = body) => forwardTo(upstream, request, changed) });
+    const headers = {
+      'content-type': answered.headers['content-type'] ?? 'application/x-amz-json-1.0',
+      'x-amzn-requestid': String(answered.headers['x-amzn-requestid'] ?? 'stand-in'),
+    };
+    return { status: answered.status, headers, body: answered.body };
+  });
 }
 
 /** An answer of the AWS JSON protocol (1.0 for DynamoDB, 1.1 for Kinesis). */
@@ -318,22 +341,8 @@ export async function startSts(options: StsOptions = {}): Promise<StsStandIn> {
         `</AssumeRoleResult><ResponseMetadata><RequestId>stand-in-${id}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
     };
   };
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const { status, body } = answer(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
-      response.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': 'stand-in' });
-      response.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    asked: () => [...asked],
-    issued: () => [...issued],
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  const server = await standIn((_request, body) => ({ ...answer(new URLSearchParams(body.toString('utf8'))), headers: { 'content-type': 'text/xml' } }));
+  return { ...server, asked: () => [...asked], issued: () => [...issued] };
 }
 
 /** One PutRecords call an acknowledging Kinesis answered. */
@@ -395,24 +404,9 @@ export async function startAcknowledgingKinesis(shardCount = 4): Promise<Acknowl
     calls.push({ streamName, records, receivedAt: Date.now() });
     return { status: 200, body: acknowledged(records) };
   };
-  const server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-      const { status, body } = answer(operation, Buffer.concat(chunks));
-      response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'stand-in' });
-      response.end(body);
-    });
+  const server = await standIn((request, body) => {
+    const operation = String(request.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
+    return { ...answer(operation, body), headers: { 'content-type': 'application/x-amz-json-1.1' } };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    calls: () => [...calls],
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { ...server, calls: () => [...calls] };
 }
