@@ -10,9 +10,8 @@ import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kine
 import { describe, expect, it } from 'vitest';
 import { kinesisClient } from '@/lib/aws/clients';
 import type { Round } from '@/lib/store/types';
-import { startTeam } from '@/testing/emulators';
 import { eventually } from '@/testing/eventually';
-import { dynamoDbFixture, fixture, kinesisFixture } from '@/testing/fixtures';
+import { dynamoDbFixture, kinesisFixture, quietTeamFixture } from '@/testing/fixtures';
 import { freshOrganiserStore, readyLocalTeam } from '@/testing/organiser-store';
 import { makeRound } from './messages';
 import { Scheduler } from './scheduler';
@@ -21,11 +20,7 @@ const MESSAGES = 200;
 const kinesis = kinesisFixture();
 const organiserDb = dynamoDbFixture();
 /** One shard, so the stream keeps the send order and round k is the k-th run of MESSAGES records. */
-const team = fixture(
-  'team quiet',
-  () => startTeam('quiet', kinesis().endpoint, 1),
-  (stack) => stack.stop(),
-);
+const team = quietTeamFixture(kinesis);
 
 async function streamRecords(): Promise<string[]> {
   const client = kinesisClient(team().connection);

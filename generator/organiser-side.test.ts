@@ -19,7 +19,7 @@ import type { Round } from '@/lib/store/types';
 import { startSts, startUnansweringEndpoint } from '@/testing/aws-stand-ins';
 import { startTeam } from '@/testing/emulators';
 import { eventually } from '@/testing/eventually';
-import { dynamoDbFixture, fixture, kinesisFixture } from '@/testing/fixtures';
+import { dynamoDbFixture, fixture, kinesisFixture, quietTeamFixture } from '@/testing/fixtures';
 import { freshOrganiserStore, readyLocalTeam } from '@/testing/organiser-store';
 import { runRound } from './round';
 import { Scheduler } from './scheduler';
@@ -28,11 +28,7 @@ import { sendDeadlineMs } from './sender';
 const kinesis = kinesisFixture();
 const organiserDb = dynamoDbFixture();
 /** Tables and a stream that no pipeline reads: each round fails at its deadline (no change). */
-const quiet = fixture(
-  'team quiet',
-  () => startTeam('quiet', kinesis().endpoint, 1),
-  (stack) => stack.stop(),
-);
+const quiet = quietTeamFixture(kinesis);
 const unanswering = fixture('an endpoint that never answers', startUnansweringEndpoint, (endpoint) => endpoint.close());
 
 const ALLOWED_ROLE = 'arn:aws:iam::111111111111:role/workshop-scoreboard';

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { Emulator } from '@/lib/local/emulators';
 import { LocalRuntime } from '@/lib/runtime/runtime';
-import { startDynamoDb, startKinesis } from './emulators';
+import { type LocalTeamStack, startDynamoDb, startKinesis, startTeam } from './emulators';
 import { PipelineTeam } from './pipeline-team';
 
 /** Starts `start()` before the tests and `stop()`s it after them; the getter throws before it started. */
@@ -43,6 +43,18 @@ export function dynamoDbFixture(): () => Emulator {
     'DynamoDB Local',
     () => startDynamoDb(),
     (emulator) => emulator.process.stop(),
+  );
+}
+
+/**
+ * A team's tables and one-shard stream with no pipeline reading them: its rounds fail at their
+ * deadline (no change), and its stream keeps the send order.
+ */
+export function quietTeamFixture(kinesis: () => Emulator, slug = 'quiet'): () => LocalTeamStack {
+  return fixture(
+    `team ${slug}`,
+    () => startTeam(slug, kinesis().endpoint, 1),
+    (stack) => stack.stop(),
   );
 }
 
