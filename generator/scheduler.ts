@@ -5,6 +5,7 @@
  * carries out organiser commands, and voids rounds a crashed leader left running.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { errorMessage } from '@/lib/errors';
 import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
@@ -164,7 +165,7 @@ export class Scheduler {
     await this.tickInProgress;
     const rounds = [...this.running.values()];
     for (const running of rounds) running.controller.abort(reason);
-    await Promise.race([Promise.all(rounds.map((running) => running.done)), new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS))]);
+    await Promise.race([Promise.all(rounds.map((running) => running.done)), sleep(STOP_GRACE_MS)]);
     await Promise.all([...this.running.values()].map((running) => this.closeWithRetries(voidRound(running.round, reason), 1)));
     if (this.leader) {
       this.leader = false;
@@ -379,7 +380,7 @@ export class Scheduler {
           this.log(`round ${round.number} of ${round.team} could not be closed (${errorMessage(error)}); the next leader will void it`);
           return false;
         }
-        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+        await sleep(500 * 2 ** attempt);
       }
     }
   }
