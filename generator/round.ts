@@ -10,12 +10,11 @@
  * clock (`Date.now()`), the clock a remote team's reports are received on.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TableReadError } from '@/lib/aws/aggregate-table';
 import { diagnose } from '@/lib/domain/diagnosis';
 import { AGGREGATION_KEYS, type CentsByKey, MESSAGE_COUNT_KEY } from '@/lib/domain/hierarchy';
 import { centsToDecimal } from '@/lib/domain/money';
 import { type ChangeVerdict, judgeChange, type TableValues } from '@/lib/domain/verdict';
-import { AgentOfflineError, roleAssumptionIn } from '@/lib/errors';
+import { AgentOfflineError, roleAssumptionIn, TableReadError } from '@/lib/errors';
 import type { Diagnosis, FailurePercentages, Lab, Round, RoundCounts } from '@/lib/store/types';
 import { type GeneratedRound, makeRound, type RoundPlan, type RoundTotals } from './messages';
 import { SendError, type SendReport, sendDeadlineMs } from './sender';

@@ -13,7 +13,8 @@
  * than restarting the tick loop in place: a hung promise cannot be cancelled from outside, and a
  * fresh process also drops whatever state the hang left behind.
  */
-import { ConfigError, readConfig } from '@/lib/config';
+import { readConfig } from '@/lib/config';
+import { ConfigError } from '@/lib/errors';
 import { OrganiserStore } from '@/lib/store/organiser-store';
 import { Scheduler } from './scheduler';
 

@@ -17,9 +17,10 @@
  * ends at its `signal`.
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { classifyTableError, readAggregateTable, TableReadError } from '@/lib/aws/aggregate-table';
+import { classifyTableError, readAggregateTable } from '@/lib/aws/aggregate-table';
 import { type Connection, dynamoDbClient } from '@/lib/aws/clients';
 import type { TableValues } from '@/lib/domain/verdict';
+import { TableReadError } from '@/lib/errors';
 import { FAILURE_PARAMETERS, PIPELINE_FUNCTIONS, type PipelineResources } from '@/lib/pipeline-resources';
 import type { FailurePercentages } from '@/lib/store/types';
 import type { GeneratedRound, RoundTotals } from './messages';

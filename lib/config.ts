@@ -3,6 +3,7 @@
  * A bad value stops with a message naming the variable and what it should be.
  */
 import { z } from 'zod';
+import { ConfigError } from './errors';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -42,8 +43,6 @@ const schema = z.object({
 });
 
 export type Config = z.infer<typeof schema>;
-
-export class ConfigError extends Error {}
 
 /** Reads and validates the configuration from an environment (process.env by default). */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -63,3 +63,20 @@ export function roleAssumptionIn(error: unknown): RoleAssumptionError | null {
   }
   return null;
 }
+
+/** The configuration (environment variables) is not usable; the message says which variable and what it must be. */
+export class ConfigError extends Error {}
+
+/** What kind of failure kept a team's table from being read or written. */
+export type ReadFailureKind = 'missing-table' | 'access-denied' | 'unreachable' | 'throttled' | 'other';
+
+/** Why a team's table could not be read, with a sentence for people. */
+export class TableReadError extends Error {
+  constructor(
+    readonly kind: ReadFailureKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -4,8 +4,8 @@
  * problems come back as a sentence, never a stack.
  */
 import { headers } from 'next/headers';
-import { ConfigError, readConfig } from '../config';
-import { errorMessage } from '../errors';
+import { readConfig } from '../config';
+import { ConfigError, errorMessage } from '../errors';
 import type { AdminView, ScoreboardView, TeamView } from '../scoreboard/views/types';
 import { isHttps } from './client';
 import { appContext } from './context';

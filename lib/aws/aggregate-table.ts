@@ -9,21 +9,8 @@ import { type AttributeValue, BatchGetItemCommand } from '@aws-sdk/client-dynamo
 import { AGGREGATION_KEYS, MESSAGE_COUNT_KEY } from '../domain/hierarchy';
 import { isUsableAmount, MAX_AMOUNT_TEXT } from '../domain/money';
 import { type TableValues, tableValues } from '../domain/verdict';
-import { errorMessage } from '../errors';
+import { errorMessage, TableReadError } from '../errors';
 import { type Connection, dynamoDbClient } from './clients';
-
-export type ReadFailureKind = 'missing-table' | 'access-denied' | 'unreachable' | 'throttled' | 'other';
-
-/** Why a team's table could not be read, with a sentence for people. */
-export class TableReadError extends Error {
-  constructor(
-    readonly kind: ReadFailureKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
 
 const ACCESS_DENIED = new Set(['AccessDeniedException', 'UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'AccessDenied']);
 const THROTTLED = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded']);

@@ -5,7 +5,8 @@
  * (lib/config.ts). Stops on SIGTERM and SIGINT.
  */
 import path from 'node:path';
-import { ConfigError, readConfig } from '../config';
+import { readConfig } from '../config';
+import { ConfigError } from '../errors';
 import { startWebServer } from './server';
 
 let config;
