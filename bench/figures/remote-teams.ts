@@ -10,16 +10,12 @@
  * only work that grows with the message count is the expected totals (`roundTotals`), measured here
  * at both counts and added.
  */
-import path from 'node:path';
 import { roundTotals } from '@/generator/messages';
-import { freePort } from '@/lib/local/ports';
 import { cpuTimeMs } from '@/lib/local/process-tree';
-import { type ManagedProcess, startNodeModule } from '@/lib/local/processes';
-import { agentOnline } from '@/lib/store/agent-records';
 import type { Round } from '@/lib/store/types';
 import { checkInterrupted, type FigureContext, type FigureOutput, sleep, type TableRow } from '../figure';
 import type { FullStack } from '../full-stack';
-import { ROOT } from '../local-stack';
+import { type Participant, startParticipant } from '../participant';
 import { rounded } from '../stats';
 
 export interface RemoteTeamsInputs {
@@ -61,43 +57,6 @@ export interface RemoteTeamsResults {
 /** The organiser's processes that serve remote teams (kinesalite and the runtime idle: they carry local teams only). */
 const ORGANISER_PARTS = ['web', 'scheduler', 'organiser store (DynamoDB Local)'];
 const IDLE_SECONDS = 30;
-
-interface Participant {
-  slug: string;
-  process: ManagedProcess;
-}
-
-async function startParticipant(stack: FullStack, index: number, context: FigureContext): Promise<Participant> {
-  const slug = `room-${index}`;
-  const { joinToken } = await stack.admin<{ joinToken: string }>('POST', 'teams', { kind: 'remote', slug, name: `Room ${index}` });
-  let joined: () => void = () => undefined;
-  const hasJoined = new Promise<void>((resolve) => {
-    joined = resolve;
-  });
-  const participant = startNodeModule(
-    `participant-${index}`,
-    path.join(ROOT, 'lib/local/start.ts'),
-    ['--join', stack.webUrl, '--token', joinToken, '--pipeline', 'solution'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        KINESIS_PORT: String(await freePort()),
-        RUNTIME_PORT: String(await freePort()),
-        TEAM_PORT_BASE: String(await freePort()),
-        WORKSHOP_DATA_DIR: path.join(context.workDirectory, `participant-${index}`),
-      },
-      logFile: path.join(context.workDirectory, `participant-${index}.log`),
-      onLine: (line) => {
-        if (line.includes('has joined the workshop')) joined();
-      },
-    },
-  );
-  const exited = participant.exited.then(() => Promise.reject(new Error(`participant ${index} exited:\n${participant.recentOutput()}`)));
-  await Promise.race([hasJoined, exited]);
-  await stack.waitUntil(async () => agentOnline((await stack.store.getTeam(slug)) ?? {}, Date.now()), 60_000, `the agent of ${slug}`, context.signal);
-  return { slug, process: participant };
-}
 
 /** CPU ms of `roundTotals` on this thread, the mean of `repetitions`. */
 function totalsCpuMs(messages: number, repetitions = 20): number {
