@@ -106,13 +106,15 @@ describe('the organiser store', () => {
     expect(await store.listRunningRounds()).not.toContainEqual({ team: 'gamma', number });
   });
 
-  it('lists rounds newest first or after a number, and deletes them with their team', async () => {
+  it('lists rounds newest first or after a number, and deletes them with their team, running marks included', async () => {
     await store.createTeam(newLocalTeam('delta', 'Delta', 'solution', LOCAL_REGION));
     for (const number of [101, 102, 103]) await store.startRound(runningRound('delta', number), lease);
     expect((await store.listRounds('delta', { limit: 2 })).map((round) => round.number)).toEqual([103, 102]);
     expect((await store.listRounds('delta', { after: 101 })).map((round) => round.number)).toEqual([102, 103]);
+    expect(await store.listRunningRounds()).toContainEqual({ team: 'delta', number: 103 });
     expect(await store.deleteTeam('delta')).toBe(true);
     expect(await store.listRounds('delta')).toEqual([]);
+    expect((await store.listRunningRounds()).filter((mark) => mark.team === 'delta')).toEqual([]);
     expect(await store.deleteTeam('delta')).toBe(false);
   });
 

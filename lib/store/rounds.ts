@@ -92,9 +92,13 @@ export class RoundRecords {
     return this.table.query<Round>(roundPk(team), { newestFirst: true, limit: options.limit });
   }
 
-  /** Removes a team's round history. */
+  /**
+   * Removes a team's round history and the marks of its running rounds (a round its scheduler is
+   * still running can then never be closed: left marked, it would count as running for good).
+   */
   async deleteAll(team: string): Promise<void> {
     const rounds = await this.table.query<Pick<Round, 'number'>>(roundPk(team), { attributes: ['number'] });
-    await this.table.deleteAll(rounds.map((round) => roundKey(team, round.number)));
+    const running = (await this.listRunning()).filter((mark) => mark.team === team);
+    await this.table.deleteAll([...rounds.map((round) => roundKey(team, round.number)), ...running.map((mark) => runningKey(team, mark.number))]);
   }
 }
