@@ -45,14 +45,18 @@ export interface WantedTeam {
 export class FullStack {
   readonly webUrl: string;
   readonly store: OrganiserStore;
+  /** The stack's WORKSHOP_DATA_DIR. */
+  readonly dataDirectory: string;
 
   private constructor(
     readonly supervisor: ManagedProcess,
     readonly ports: StackPorts,
     private readonly secret: string,
     readonly startupMs: number,
+    dataDirectory: string,
   ) {
     this.webUrl = `http://127.0.0.1:${ports.web}`;
+    this.dataDirectory = dataDirectory;
     this.store = new OrganiserStore({ region: LOCAL_REGION, dynamodbEndpoint: `http://127.0.0.1:${ports.organiserStore}` }, ORGANISER_TABLE, {
       roundIntervalSeconds: 60,
       roundMessages: 10_000,
@@ -104,7 +108,7 @@ export class FullStack {
       'npm start (the scoreboard)',
       15 * 60_000,
     );
-    return new FullStack(supervisor, ports, secret, Math.round(performance.now() - started));
+    return new FullStack(supervisor, ports, secret, Math.round(performance.now() - started), dataDirectory);
   }
 
   /** Calls the organiser API; throws with the server's sentence on an error status. */
@@ -205,42 +209,45 @@ export class FullStack {
     return (await response.json()) as { snapshotBuilds: number; aggregateScans: number; roundQueries: number; lastBuildMs: number | null };
   }
 
-  /** Every process of the stack (the supervisor and all below it), named by what it runs. */
-  async processes(): Promise<WatchedProcess[]> {
+  /** Every process of the stack (the supervisor and all below it), named by what it runs (teams: as read from the store now, unless given). */
+  async processes(teams?: readonly Team[]): Promise<WatchedProcess[]> {
     const teamsByPort = new Map<number, string>();
-    for (const team of await this.teams()) {
+    for (const team of teams ?? (await this.teams())) {
       const port = team.connection.dynamodbEndpoint ? Number(new URL(team.connection.dynamodbEndpoint).port) : 0;
       if (port) teamsByPort.set(port, team.slug);
     }
-    const pids = [this.supervisor.pid!, ...descendantsOf(this.supervisor.pid!)];
-    const named = pids.map((pid) => ({ pid, name: this.nameOf(pid, teamsByPort) }));
-    const counts = new Map<string, number>();
-    for (const { name } of named) counts.set(name, (counts.get(name) ?? 0) + 1);
-    return named.filter(({ name }) => name !== 'gone').map(({ pid, name }) => ({ pid, name: (counts.get(name) ?? 0) > 1 ? `${name} (${pid})` : name }));
-  }
-
-  private nameOf(pid: number, teamsByPort: Map<number, string>): string {
-    if (pid === this.supervisor.pid) return 'supervisor (npm start)';
-    const args = commandLine(pid);
-    const [command] = args;
-    if (command === undefined) return 'gone';
-    const line = args.join(' ');
-    if (line.includes('DynamoDBLocal.jar')) {
-      const port = Number(args[args.indexOf('-port') + 1]);
-      if (port === this.ports.organiserStore) return 'organiser store (DynamoDB Local)';
-      return `dynamodb ${teamsByPort.get(port) ?? `:${port}`}`;
-    }
-    if (line.includes('kinesalite')) return 'kinesalite';
-    if (line.includes('lib/runtime/process/main.ts')) return 'runtime';
-    if (args.some((arg) => arg.endsWith('sandbox.mjs'))) return `sandbox ${args[args.indexOf('--team') + 1]}`;
-    if (line.includes('scheduler-main.ts')) return 'scheduler';
-    if (line.includes('reaper.ts')) return 'reaper';
-    if (line.includes('esbuild')) return 'esbuild';
-    if (line.includes('lib/web/main.ts')) return 'web';
-    return path.basename(command);
+    return stackProcesses(this.supervisor.pid!, 'supervisor (npm start)', (port) =>
+      port === this.ports.organiserStore ? 'organiser store (DynamoDB Local)' : `dynamodb ${teamsByPort.get(port) ?? `:${port}`}`,
+    );
   }
 
   async stop(): Promise<void> {
     await this.supervisor.stop(25_000);
   }
+}
+
+/**
+ * A stack's processes (`root` and every live process below it), named by what each runs: the root
+ * as `rootName`, each DynamoDB Local by `dynamoDbName(its port)`; names that repeat get their pid.
+ */
+export function stackProcesses(root: number, rootName: string, dynamoDbName: (port: number) => string): WatchedProcess[] {
+  const named = [root, ...descendantsOf(root)].map((pid) => ({ pid, name: pid === root ? rootName : processName(commandLine(pid), dynamoDbName) }));
+  const counts = new Map<string, number>();
+  for (const { name } of named) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return named.filter(({ name }) => name !== 'gone').map(({ pid, name }) => ({ pid, name: (counts.get(name) ?? 0) > 1 ? `${name} (${pid})` : name }));
+}
+
+function processName(args: readonly string[], dynamoDbName: (port: number) => string): string {
+  const [command] = args;
+  if (command === undefined) return 'gone';
+  const line = args.join(' ');
+  if (line.includes('DynamoDBLocal.jar')) return dynamoDbName(Number(args[args.indexOf('-port') + 1]));
+  if (line.includes('kinesalite')) return 'kinesalite';
+  if (line.includes('lib/runtime/process/main.ts')) return 'runtime';
+  if (args.some((arg) => arg.endsWith('sandbox.mjs'))) return `sandbox ${args[args.indexOf('--team') + 1]}`;
+  if (line.includes('scheduler-main.ts')) return 'scheduler';
+  if (line.includes('reaper.ts')) return 'reaper';
+  if (line.includes('esbuild')) return 'esbuild';
+  if (line.includes('lib/web/main.ts')) return 'web';
+  return path.basename(command);
 }

@@ -1,9 +1,10 @@
 /**
- * What the benchmark reads from /proc about the processes it started: CPU time (user + system, all
- * threads), resident memory now and at its peak (VmRSS, VmHWM), and CPU time
- * spent between two moments per named process.
+ * What the benchmark reads from /proc and the file system about the processes it started: CPU time
+ * (user + system, all threads), resident memory now and at its peak (VmRSS, VmHWM), CPU time spent
+ * between two moments per named process, and the disk a directory of theirs takes.
  */
-import { readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { cpuTimeMs, TICKS_PER_SECOND } from '@/lib/local/process-tree';
 
 /** A process the benchmark watches, by the name the table uses. */
@@ -28,6 +29,22 @@ export function memoryUse(pid: number): MemoryUse | null {
   } catch {
     return null;
   }
+}
+
+/** Disk blocks a directory takes with everything in it, as `du` counts them (KiB); 0 when it does not exist. */
+export function diskUseKib(directory: string): number {
+  let blocks = 0;
+  const visit = (entry: string) => {
+    try {
+      const stat = lstatSync(entry);
+      blocks += stat.blocks;
+      if (stat.isDirectory()) for (const child of readdirSync(entry)) visit(path.join(entry, child));
+    } catch {
+      // Deleted while being counted (a compacted file): it no longer takes space.
+    }
+  };
+  visit(directory);
+  return blocks / 2;
 }
 
 /** CPU time the whole machine has spent busy (every process, not idle or waiting for I/O), in ms, summed over cores. */

@@ -131,12 +131,14 @@ const loadInputs: ScoreboardLoadInputs = {
 const stalenessInputs: StalenessInputs = { changes: options.changes, team: 'reference', key: 'PV', step: '1.00' };
 const soakInputs: SoakInputs = {
   rounds: options.soakRounds,
-  teams: ['reference', 'reference-2'],
+  localTeams: ['reference'],
+  remoteTeams: 1,
   lab: 2,
   roundMessages: options.messages,
   deadlineSeconds: 30,
   window: 10,
   sampleEveryMs: 2000,
+  event: { rounds: 240, messages: 10_000 },
 };
 
 const awsTeamsInputs: AwsTeamsInputs = {
@@ -163,12 +165,15 @@ const STACK_TEAMS: WantedTeam[] = [
   { slug: 'reference-2', pipeline: 'solution' },
 ];
 
+/** Figure 6's local team; its remote team is added by the figure with a participant stack. */
+const SOAK_TEAMS: WantedTeam[] = soakInputs.localTeams.map((slug) => ({ slug, pipeline: 'solution' }));
+
 const WARM_UP_ROUNDS = 5;
 
 /** Figures 4 and 5 share one `npm start` stack (Lab 1 rounds); figure 6 starts its own, so its memory starts fresh. */
 let boardStack: FullStack | null = null;
 
-async function startStack(context: FigureContext, lab: 1 | 2, warmUp: boolean): Promise<FullStack> {
+async function startStack(context: FigureContext, lab: 1 | 2, warmUp: boolean, teams: readonly WantedTeam[] = STACK_TEAMS): Promise<FullStack> {
   context.log('  starting the whole workshop (npm start) on free ports with a fresh data directory…');
   const stack = await FullStack.start({
     workDirectory: context.workDirectory,
@@ -177,8 +182,8 @@ async function startStack(context: FigureContext, lab: 1 | 2, warmUp: boolean): 
     roundDeadlineSeconds: 30,
     log: context.log,
   });
-  context.log(`  npm start answered after ${seconds(stack.startupMs)}; setting up teams ${STACK_TEAMS.map((team) => team.slug).join(', ')}…`);
-  await stack.setTeams(STACK_TEAMS, lab);
+  context.log(`  npm start answered after ${seconds(stack.startupMs)}; setting up teams ${teams.map((team) => team.slug).join(', ')}…`);
+  await stack.setTeams(teams, lab);
   await stack.settle(context.signal);
   // A fresh DynamoDB Local needs tens of thousands of writes before its JIT has compiled the hot paths
   // (figure 1's first rounds): warm up until a round passes for every team, at most WARM_UP_ROUNDS times.
@@ -197,8 +202,8 @@ async function sharedBoardStack(context: FigureContext): Promise<FullStack> {
   return boardStack;
 }
 
-async function withOwnStack<T>(context: FigureContext, lab: 1 | 2, work: (stack: FullStack) => Promise<T>): Promise<T> {
-  const stack = await startStack(context, lab, false);
+async function withOwnStack<T>(context: FigureContext, lab: 1 | 2, teams: readonly WantedTeam[], work: (stack: FullStack) => Promise<T>): Promise<T> {
+  const stack = await startStack(context, lab, false, teams);
   try {
     return await work(stack);
   } finally {
@@ -227,9 +232,9 @@ const definitions: Record<number, FigureDefinition> = {
     run: async (context) => stalenessFigure(await sharedBoardStack(context), stalenessInputs, context),
   },
   6: {
-    title: `Soak: ${options.soakRounds} consecutive rounds for 2 teams (npm start stack)`,
-    inputs: { ...soakInputs, teams: STACK_TEAMS },
-    run: (context) => withOwnStack(context, soakInputs.lab, (stack) => soakFigure(stack, soakInputs, context)),
+    title: `Soak: ${options.soakRounds} consecutive rounds for a local and a remote team (npm start stack, a participant stack)`,
+    inputs: soakInputs,
+    run: (context) => withOwnStack(context, soakInputs.lab, SOAK_TEAMS, (stack) => soakFigure(stack, soakInputs, context)),
   },
   7: {
     title: 'AWS teams at scale: one scheduler against stand-ins (STS, DynamoDB Local, an acknowledging Kinesis)',

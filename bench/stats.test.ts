@@ -1,6 +1,6 @@
-/** The benchmark's small statistics: percentiles by interpolation, ratios and the table's units. */
+/** The benchmark's small statistics: percentiles by interpolation, a least-squares slope, ratios and the table's units. */
 import { describe, expect, it } from 'vitest';
-import { grouped, megabytes, percentile, ratio, rounded, seconds } from './stats';
+import { grouped, megabytes, percentile, ratio, rounded, seconds, slope } from './stats';
 
 describe('percentile', () => {
   it('interpolates between the closest ranks', () => {
@@ -33,5 +33,41 @@ describe('ratio and units', () => {
     expect(seconds(null)).toBe('—');
     expect(grouped(12345.678, 1)).toBe('12,345.7');
     expect(megabytes(2048)).toBe('2 MB');
+  });
+});
+
+describe('slope', () => {
+  it('is the least-squares slope, whatever the noise around the line', () => {
+    expect(
+      slope([
+        [0, 1],
+        [1, 3],
+        [2, 5],
+      ]),
+    ).toBeCloseTo(2);
+    expect(
+      slope([
+        [0, 10],
+        [1, 12],
+        [2, 10],
+        [3, 12],
+      ]),
+    ).toBeCloseTo(0.4);
+    expect(
+      slope([
+        [5, 7],
+        [9, 7],
+      ]),
+    ).toBe(0);
+  });
+
+  it('is null without two distinct x', () => {
+    expect(slope([[1, 2]])).toBeNull();
+    expect(
+      slope([
+        [1, 2],
+        [1, 3],
+      ]),
+    ).toBeNull();
   });
 });

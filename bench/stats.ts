@@ -42,3 +42,17 @@ export function grouped(value: number | null | undefined, digits = 0): string {
 export function megabytes(kib: number | null | undefined): string {
   return kib === null || kib === undefined ? '—' : `${Math.round(kib / 1024)} MB`;
 }
+
+/** Least-squares slope of y over x (y units per x unit); null with fewer than two distinct x. */
+export function slope(points: ReadonlyArray<readonly [number, number]>): number | null {
+  if (points.length < 2) return null;
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / points.length;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / points.length;
+  let spread = 0;
+  let together = 0;
+  for (const [x, y] of points) {
+    spread += (x - meanX) ** 2;
+    together += (x - meanX) * (y - meanY);
+  }
+  return spread === 0 ? null : together / spread;
+}

@@ -1,40 +1,79 @@
 /**
- * Figure 6: soak. Consecutive 10,000-message rounds for 2 teams running the reference solution on
- * the whole `npm start` stack, each team's next round asked for (organiser API) as soon as its
- * previous one closed and its pipeline is idle; time-to-correct of the first 10 against the last
- * 10 rounds, resident memory of every process of the stack at the start and the end, and the
- * rounds not scored.
+ * Figure 6: soak (issue 10 point 8: a whole event fits a laptop). The whole `npm start` stack with
+ * local teams running the reference solution, and remote teams each with a participant stack
+ * (`npm start -- --join`) on this machine; consecutive rounds, each team's next round asked for
+ * (organiser API) as soon as its previous one closed and its pipeline is idle. Time-to-correct of the
+ * first against the last rounds; per process of the organiser's stack, of the local teams' pipelines
+ * and of each participant's stack: resident memory at the start, during the first and the last
+ * rounds, at its highest (VmHWM), and its slope over the second half of the soak (does it grow?);
+ * the disk under each data directory (organiser store, kinesalite, each team's tables, logs, the
+ * agent's journal) at the start and the end, per round, and extrapolated to a whole event.
  */
 import os from 'node:os';
-import type { Round } from '@/lib/store/types';
+import path from 'node:path';
+import type { Round, Team } from '@/lib/store/types';
 import { checkInterrupted, type FigureContext, type FigureOutput, sleep, type TableRow } from '../figure';
-import type { FullStack } from '../full-stack';
-import { CpuMeter, memoryUse, type WatchedProcess } from '../proc';
+import { type FullStack, stackProcesses } from '../full-stack';
+import { type Participant, startParticipant } from '../participant';
+import { CpuMeter, diskUseKib, memoryUse, type WatchedProcess } from '../proc';
 import { waitUntilIdle } from '../runtime-status';
-import { grouped, median, megabytes, ratio, rounded, seconds } from '../stats';
+import { grouped, median, megabytes, ratio, rounded, seconds, slope } from '../stats';
 
 export interface SoakInputs {
   rounds: number;
-  teams: string[];
+  /** Local teams: their pipelines run on the organiser's machine. */
+  localTeams: string[];
+  /** Remote teams: a participant stack each, on this machine. */
+  remoteTeams: number;
   lab: 1 | 2;
   roundMessages: number;
   deadlineSeconds: number;
   /** Rounds at each end compared. */
   window: number;
   sampleEveryMs: number;
+  /** The event the disk and memory are extrapolated to (issue 10 point 8: 240 rounds of 10,000 messages, 4 hours). */
+  event: { rounds: number; messages: number };
 }
+
+/** Whose machine a process or a directory is on in an event. */
+export type Machine = 'organiser' | 'local team' | 'participant';
 
 export interface ProcessMemory {
   name: string;
+  machine: Machine;
   /** RSS once the teams were ready, before the first round (KiB). */
   startRssKib: number | null;
   /** Highest RSS sampled during the first and during the last rounds (KiB). */
   peakFirstRoundsKib: number | null;
   peakLastRoundsKib: number | null;
-  /** VmHWM at the end: the highest RSS the process ever had (KiB). */
+  /** VmHWM at the end: the highest RSS the process ever had (KiB; of its last pid when it was restarted). */
   peakEverKib: number | null;
+  /** Highest RSS sampled while each number of rounds had closed (index = the fewest rounds closed by any team), KiB. */
+  perRoundPeakKib: Array<number | null>;
+  /** Least-squares slope of `perRoundPeakKib` over the second half of the rounds, KiB per round. */
+  growthKibPerRound: number | null;
+  /** Whether that slope, continued to the event's last round, adds more than GROWTH_TOLERANCE. */
+  grows: boolean;
+  /** Times the process was found with a new pid (restarted, e.g. a sandbox recycled). */
+  restarts: number;
   /** CPU used over the soak, % of one core. */
   cpuPercent: number;
+}
+
+export interface DirectoryDisk {
+  name: string;
+  machine: Machine;
+  path: string;
+  startKib: number;
+  endKib: number;
+  /** The team-rounds whose data it holds (its team's, or every team's for the organiser's store). */
+  teamRounds: number;
+  /** (end − start) ÷ teamRounds, KiB. */
+  perTeamRoundKib: number;
+  /** Whether it grows with the messages (stream records, tables) rather than with the rounds (store, logs, journal). */
+  followsMessages: boolean;
+  /** At the end of the event's rounds for one team, at the event's message count (KiB). */
+  eventKib: number;
 }
 
 export interface SoakResults {
@@ -46,22 +85,24 @@ export interface SoakResults {
   slowdown: number | null;
   notScored: { failed: number; void: number; of: number };
   memory: ProcessMemory[];
+  disk: DirectoryDisk[];
   machinePercent: number;
+}
+
+/** Growth past the last rounds' peak, continued to the event's end, that counts as growing: max(this, 10 % of that peak). */
+const GROWTH_TOLERANCE_KIB = 64 * 1024;
+
+/** A team the soak drives: where its pipeline runs, so its next round waits until that is idle. */
+interface SoakTeam {
+  slug: string;
+  runtimeUrl: string;
 }
 
 interface Sample {
   /** Fewest rounds closed by any team when sampled. */
   closed: number;
+  processes: WatchedProcess[];
   rssKib: Map<string, number>;
-}
-
-function sampleMemory(processes: readonly WatchedProcess[], closed: number): Sample {
-  const rssKib = new Map<string, number>();
-  for (const watched of processes) {
-    const use = memoryUse(watched.pid);
-    if (use) rssKib.set(watched.name, use.rssKib);
-  }
-  return { closed, rssKib };
 }
 
 /**
@@ -69,12 +110,13 @@ function sampleMemory(processes: readonly WatchedProcess[], closed: number): Sam
  * closed and the team's pipeline is idle (a late round's leftovers would otherwise spill into the
  * next round and fail it too, which an event's 60 s interval never does).
  */
-async function teamRounds(stack: FullStack, slug: string, count: number, closedCount: Map<string, number>, context: FigureContext): Promise<Round[]> {
+async function teamRounds(stack: FullStack, team: SoakTeam, count: number, closedCount: Map<string, number>, context: FigureContext): Promise<Round[]> {
   const done: Round[] = [];
+  const { slug } = team;
   let last = (await stack.rounds(slug)).at(-1)?.number ?? 0;
   while (done.length < count) {
     checkInterrupted(context.signal);
-    if (!(await waitUntilIdle(stack.runtimeUrl, 120_000, [slug]))) context.log(`  ${slug}'s pipeline was still busy 2 minutes after its round`);
+    if (!(await waitUntilIdle(team.runtimeUrl, 120_000, [slug]))) context.log(`  ${slug}'s pipeline was still busy 2 minutes after its round`);
     await stack.admin('POST', 'rounds', { teams: [slug] });
     const askedAt = Date.now();
     let round: Round | undefined;
@@ -102,43 +144,192 @@ function windowStats(rounds: readonly Round[]) {
   return { medianTimeToCorrectMs: median(times), passed: rounds.filter((round) => round.status === 'passed').length, of: rounds.length };
 }
 
-function peak(samples: readonly Sample[], name: string): number | null {
-  const values = samples.map((sample) => sample.rssKib.get(name)).filter((value): value is number => value !== undefined);
-  return values.length ? Math.max(...values) : null;
+/** The organiser's own processes; the rest of its stack (kinesalite, runtime, sandboxes, teams' DynamoDB Locals) carries local teams. */
+const ORGANISER_PROCESSES = new Set(['supervisor (npm start)', 'organiser store (DynamoDB Local)', 'scheduler', 'web', 'reaper']);
+
+function organiserMachine(name: string): Machine {
+  return ORGANISER_PROCESSES.has(name) ? 'organiser' : 'local team';
+}
+
+interface WatchedDirectory {
+  name: string;
+  path: string;
+  machine: Machine;
+}
+
+/** What each entry of a WORKSHOP_DATA_DIR holds, by its name there. */
+const DATA_ENTRIES: Record<string, string> = { organiser: 'organiser store', kinesis: 'kinesalite', logs: 'logs', agent: "agent's journal" };
+
+function dataEntry(root: string, entry: string, prefix: string, machine: Machine): WatchedDirectory {
+  const [first = entry, team] = entry.split('/');
+  return { name: `${prefix}${team ? `tables of ${team}` : (DATA_ENTRIES[first] ?? entry)}`, path: path.join(root, entry), machine };
+}
+
+/** Memory of every named process across samples: peaks, per-round peaks, slope over the second half, restarts. */
+export function memoryOf(
+  name: string,
+  machine: Machine,
+  samples: readonly Sample[],
+  inputs: Pick<SoakInputs, 'rounds' | 'window' | 'event'>,
+  peakEverKib: number | null,
+  cpuPercent: number,
+): ProcessMemory {
+  const window = Math.min(inputs.window, inputs.rounds);
+  const values = (chosen: readonly Sample[]) => chosen.map((sample) => sample.rssKib.get(name)).filter((value): value is number => value !== undefined);
+  const peakOf = (chosen: readonly Sample[]) => {
+    const found = values(chosen);
+    return found.length ? Math.max(...found) : null;
+  };
+  const perRoundPeakKib = Array.from({ length: inputs.rounds + 1 }, (_, closed) => peakOf(samples.filter((sample) => sample.closed === closed)));
+  const secondHalf = perRoundPeakKib
+    .map((kib, closed) => [closed, kib] as const)
+    .filter((point): point is readonly [number, number] => point[0] >= inputs.rounds / 2 && point[1] !== null);
+  const growthKibPerRound = slope(secondHalf);
+  const peakLastRoundsKib = peakOf(samples.filter((sample) => sample.closed >= inputs.rounds - window));
+  const added = (growthKibPerRound ?? 0) * Math.max(0, inputs.event.rounds - inputs.rounds);
+  const pids = new Set(samples.map((sample) => sample.processes.find((watched) => watched.name === name)?.pid).filter((pid) => pid !== undefined));
+  return {
+    name,
+    machine,
+    startRssKib: samples[0]?.rssKib.get(name) ?? null,
+    peakFirstRoundsKib: peakOf(samples.filter((sample) => sample.closed < window)),
+    peakLastRoundsKib,
+    peakEverKib,
+    perRoundPeakKib,
+    growthKibPerRound: growthKibPerRound === null ? null : rounded(growthKibPerRound),
+    grows: added > Math.max(GROWTH_TOLERANCE_KIB, 0.1 * (peakLastRoundsKib ?? 0)),
+    restarts: Math.max(0, pids.size - 1),
+    cpuPercent,
+  };
+}
+
+/** A directory's growth per team-round and its size after the event's rounds for one team, at the event's message count. */
+export function diskOf(
+  directory: WatchedDirectory,
+  startKib: number,
+  endKib: number,
+  teamRounds: number,
+  inputs: Pick<SoakInputs, 'roundMessages' | 'event'>,
+): DirectoryDisk {
+  const followsMessages = /kinesalite|tables/.test(directory.name);
+  const perTeamRoundKib = teamRounds > 0 ? (endKib - startKib) / teamRounds : 0;
+  const scale = followsMessages ? inputs.event.messages / inputs.roundMessages : 1;
+  return {
+    ...directory,
+    startKib,
+    endKib,
+    teamRounds,
+    perTeamRoundKib: rounded(perTeamRoundKib),
+    followsMessages,
+    eventKib: Math.round(startKib + Math.max(0, perTeamRoundKib) * scale * inputs.event.rounds),
+  };
 }
 
 export async function soakFigure(stack: FullStack, inputs: SoakInputs, context: FigureContext): Promise<FigureOutput<SoakResults>> {
   await stack.admin('PATCH', 'settings', { paused: true, roundMessages: inputs.roundMessages, roundDeadlineSeconds: inputs.deadlineSeconds });
-  const processes = await stack.processes();
-  const start = sampleMemory(processes, 0);
-  const samples: Sample[] = [start];
-  const closedCount = new Map<string, number>(inputs.teams.map((slug) => [slug, 0]));
-  const sampler = setInterval(() => samples.push(sampleMemory(processes, Math.min(...closedCount.values()))), inputs.sampleEveryMs);
-  const meter = new CpuMeter(processes);
+  const participants: Participant[] = [];
+  try {
+    while (participants.length < inputs.remoteTeams) {
+      context.log(`  starting participant stack ${participants.length + 1} (npm start -- --join)…`);
+      const participant = await startParticipant(stack, participants.length + 1, context);
+      participants.push(participant);
+      await stack.admin('PATCH', `teams/${participant.slug}`, { labOverride: inputs.lab });
+    }
+    return await measure(stack, participants, inputs, context);
+  } finally {
+    await Promise.all(participants.map((participant) => participant.process.stop(25_000)));
+  }
+}
+
+async function measure(stack: FullStack, participants: readonly Participant[], inputs: SoakInputs, context: FigureContext): Promise<FigureOutput<SoakResults>> {
+  const teamsNow: readonly Team[] = await stack.teams();
+  const teams: SoakTeam[] = [
+    ...inputs.localTeams.map((slug) => ({ slug, runtimeUrl: stack.runtimeUrl })),
+    ...participants.map((participant) => ({ slug: participant.slug, runtimeUrl: participant.runtimeUrl })),
+  ];
+  const machineOf = new Map<string, Machine>();
+  const allProcesses = async (): Promise<WatchedProcess[]> => {
+    const found = (await stack.processes(teamsNow)).map((watched) => {
+      machineOf.set(watched.name, organiserMachine(watched.name));
+      return watched;
+    });
+    for (const participant of participants) {
+      if (participant.process.pid === undefined) continue;
+      for (const watched of stackProcesses(participant.process.pid, 'supervisor and agent (npm start --join)', () => `dynamodb ${participant.slug}`)) {
+        const name = `${participant.slug}: ${watched.name}`;
+        machineOf.set(name, 'participant');
+        found.push({ name, pid: watched.pid });
+      }
+    }
+    return found;
+  };
+  const directories: WatchedDirectory[] = [
+    dataEntry(stack.dataDirectory, 'organiser', '', 'organiser'),
+    dataEntry(stack.dataDirectory, 'logs', '', 'organiser'),
+    dataEntry(stack.dataDirectory, 'kinesis', '', 'local team'),
+    ...inputs.localTeams.map((slug) => dataEntry(stack.dataDirectory, `teams/${slug}`, '', 'local team')),
+    ...participants.flatMap((participant) =>
+      ['kinesis', `teams/${participant.slug}`, 'logs', 'agent'].map((entry) =>
+        dataEntry(participant.dataDirectory, entry, `${participant.slug}: `, 'participant'),
+      ),
+    ),
+  ];
+  const diskStart = directories.map((directory) => diskUseKib(directory.path));
+
+  const closedCount = new Map<string, number>(teams.map((team) => [team.slug, 0]));
+  const sample = async (): Promise<Sample> => {
+    const processes = await allProcesses();
+    const rssKib = new Map<string, number>();
+    for (const watched of processes) {
+      const use = memoryUse(watched.pid);
+      if (use) rssKib.set(watched.name, use.rssKib);
+    }
+    return { closed: Math.min(...closedCount.values()), processes, rssKib };
+  };
+  const samples: Sample[] = [await sample()];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      await sleep(inputs.sampleEveryMs, context.signal);
+      if (sampling) samples.push(await sample());
+    }
+  })();
+  const meter = new CpuMeter(samples[0]!.processes);
   const startedAt = Date.now();
   let perTeam: Round[][];
   try {
-    perTeam = await Promise.all(inputs.teams.map((slug) => teamRounds(stack, slug, inputs.rounds, closedCount, context)));
+    perTeam = await Promise.all(teams.map((team) => teamRounds(stack, team, inputs.rounds, closedCount, context)));
   } finally {
-    clearInterval(sampler);
+    sampling = false;
+    await sampler;
   }
   const cpu = meter.read();
+  const final = await sample();
+  samples.push(final);
+
   const window = Math.min(inputs.window, inputs.rounds);
-  const first = perTeam.flatMap((rounds) => rounds.slice(0, window));
-  const last = perTeam.flatMap((rounds) => rounds.slice(-window));
+  const firstRounds = windowStats(perTeam.flatMap((rounds) => rounds.slice(0, window)));
+  const lastRounds = windowStats(perTeam.flatMap((rounds) => rounds.slice(-window)));
   const all = perTeam.flat();
-  const firstSamples = samples.filter((sample) => sample.closed < window);
-  const lastSamples = samples.filter((sample) => sample.closed >= inputs.rounds - window);
-  const memory: ProcessMemory[] = processes.map((watched) => ({
-    name: watched.name,
-    startRssKib: start.rssKib.get(watched.name) ?? null,
-    peakFirstRoundsKib: peak(firstSamples, watched.name),
-    peakLastRoundsKib: peak(lastSamples, watched.name),
-    peakEverKib: memoryUse(watched.pid)?.peakRssKib ?? null,
-    cpuPercent: rounded(((cpu.perProcess[watched.name] ?? 0) / cpu.wallMs) * 100, 1),
-  }));
-  const firstRounds = windowStats(first);
-  const lastRounds = windowStats(last);
+  const names = [...new Set(samples.flatMap((each) => each.processes.map((watched) => watched.name)))];
+  const memory = names.map((name) => {
+    const pid = final.processes.find((watched) => watched.name === name)?.pid;
+    const startPid = samples[0]!.processes.find((watched) => watched.name === name)?.pid;
+    return memoryOf(
+      name,
+      machineOf.get(name) ?? 'organiser',
+      samples,
+      inputs,
+      pid === undefined ? null : (memoryUse(pid)?.peakRssKib ?? null),
+      rounded((((startPid === pid ? cpu.perProcess[name] : undefined) ?? 0) / cpu.wallMs) * 100, 1),
+    );
+  });
+  const disk = directories.map((directory, index) => {
+    const sharedByAll = directory.name === 'organiser store' || directory.name === 'logs';
+    const sharedByLocal = directory.name === 'kinesalite';
+    const teamRoundCount = sharedByAll ? all.length : sharedByLocal ? inputs.localTeams.length * inputs.rounds : inputs.rounds;
+    return diskOf(directory, diskStart[index] ?? 0, diskUseKib(directory.path), teamRoundCount, inputs);
+  });
   const slowdown = ratio(lastRounds.medianTimeToCorrectMs, firstRounds.medianTimeToCorrectMs);
   const results: SoakResults = {
     durationMs: Date.now() - startedAt,
@@ -156,24 +347,48 @@ export async function soakFigure(stack: FullStack, inputs: SoakInputs, context: 
     slowdown: slowdown === null ? null : rounded(slowdown, 2),
     notScored: { failed: all.filter((round) => round.status === 'failed').length, void: all.filter((round) => round.status === 'void').length, of: all.length },
     memory,
+    disk,
     machinePercent: rounded((cpu.machineMs / cpu.wallMs) * 100, 0),
   };
   return { results, rows: soakRows(results, inputs) };
 }
 
+function sizeOf(kib: number | null): string {
+  if (kib === null) return '—';
+  if (Math.abs(kib) >= 1024 * 1024) return `${(kib / 1024 / 1024).toFixed(2)} GB`;
+  if (Math.abs(kib) >= 10 * 1024) return megabytes(kib);
+  return `${rounded(kib / 1024, 1)} MB`;
+}
+
+function growthOf(process: ProcessMemory, inputs: SoakInputs): string {
+  if (process.growthKibPerRound === null) return 'slope —';
+  const per100 = `${process.growthKibPerRound >= 0 ? '+' : '−'}${sizeOf(Math.abs(process.growthKibPerRound) * 100)} per 100 rounds`;
+  return process.grows
+    ? `**grows** ${per100} over the second half: ~${sizeOf((process.peakLastRoundsKib ?? 0) + process.growthKibPerRound * (inputs.event.rounds - inputs.rounds))} by round ${inputs.event.rounds}`
+    : `flat (${per100} over the second half)`;
+}
+
+const MACHINE_TITLES: Record<Machine, string> = {
+  organiser: "organiser's machine",
+  'local team': "a local team's pipeline (organiser's machine)",
+  participant: "participant's machine",
+};
+
 export function soakRows(results: SoakResults, inputs: SoakInputs): TableRow[] {
   const window = Math.min(inputs.window, inputs.rounds);
-  const teams = `${inputs.teams.length} teams`;
+  const teamCount = inputs.localTeams.length + inputs.remoteTeams;
+  const teams = `${teamCount} teams (${inputs.localTeams.length} local, ${inputs.remoteTeams} remote)`;
+  const eventScale = `${inputs.event.rounds} rounds of ${grouped(inputs.event.messages)} messages`;
   const rows: TableRow[] = [
     {
       measure: `first ${window} rounds of each of ${teams}`,
       result: `median ${seconds(results.firstRounds.medianTimeToCorrectMs)}, ${results.firstRounds.passed}/${results.firstRounds.of} passed`,
-      note: `Lab ${inputs.lab}${inputs.lab === 2 ? ' with failure injection' : ''}, ${grouped(inputs.roundMessages)} messages, each team's next round as soon as its previous one closed and its pipeline was idle`,
+      note: `Lab ${inputs.lab}${inputs.lab === 2 ? ' with failure injection' : ''}, ${grouped(inputs.roundMessages)} messages, each team's next round as soon as its previous one closed and its pipeline was idle; the remote team's participant stack (npm start -- --join) on this machine`,
     },
     {
       measure: `last ${window} rounds (of ${inputs.rounds} per team)`,
       result: `median ${seconds(results.lastRounds.medianTimeToCorrectMs)}, ${results.lastRounds.passed}/${results.lastRounds.of} passed`,
-      note: `last ÷ first: ${results.slowdown === null ? '—' : `${results.slowdown.toFixed(2)}×`}; soak took ${seconds(results.durationMs)}; machine CPU ${results.machinePercent}% of ${os.cpus().length * 100}%`,
+      note: `last ÷ first: ${results.slowdown === null ? '—' : `${results.slowdown.toFixed(2)}×`}; soak took ${seconds(results.durationMs)}; machine CPU ${results.machinePercent}% of ${os.cpus().length * 100}% (others' work included)`,
     },
     {
       measure: 'rounds not scored',
@@ -184,8 +399,28 @@ export function soakRows(results: SoakResults, inputs: SoakInputs): TableRow[] {
   for (const process of results.memory) {
     rows.push({
       measure: `memory: ${process.name}`,
-      result: `${megabytes(process.startRssKib)} at start → peak ${megabytes(process.peakFirstRoundsKib)} (first ${window}) → peak ${megabytes(process.peakLastRoundsKib)} (last ${window})`,
-      note: `highest ever (VmHWM) ${megabytes(process.peakEverKib)}; CPU ${process.cpuPercent}% of one core over the soak`,
+      result: `${megabytes(process.startRssKib)} at start → peak ${megabytes(process.peakFirstRoundsKib)} (first ${window}) → peak ${megabytes(process.peakLastRoundsKib)} (last ${window}); ${growthOf(process, inputs)}`,
+      note: `${MACHINE_TITLES[process.machine]}; highest ever (VmHWM) ${megabytes(process.peakEverKib)}${process.restarts ? `; restarted ${process.restarts}× (VmHWM of the last)` : ''}; CPU ${process.cpuPercent}% of one core over the soak`,
+    });
+  }
+  for (const directory of results.disk) {
+    rows.push({
+      measure: `disk: ${directory.name}`,
+      result: `${sizeOf(directory.startKib)} at start → ${sizeOf(directory.endKib)} at the end (${sizeOf(directory.perTeamRoundKib)} per team-round)`,
+      note: `${MACHINE_TITLES[directory.machine]}; after ${eventScale} for one team: ~${sizeOf(directory.eventKib)}${directory.followsMessages ? ` (per round scaled ×${rounded(inputs.event.messages / inputs.roundMessages, 2)} to the messages)` : ' (grows with rounds, not messages)'}`,
+    });
+  }
+  for (const machine of ['organiser', 'local team', 'participant'] as const) {
+    const processes = results.memory.filter((process) => process.machine === machine);
+    const directories = results.disk.filter((directory) => directory.machine === machine);
+    if (processes.length === 0 && directories.length === 0) continue;
+    const memoryKib = processes.reduce((sum, process) => sum + (process.peakEverKib ?? 0), 0);
+    const growing = processes.filter((process) => process.grows).map((process) => process.name);
+    const diskKib = directories.reduce((sum, directory) => sum + directory.eventKib, 0);
+    rows.push({
+      measure: `${MACHINE_TITLES[machine]}, a ${eventScale} event`,
+      result: `memory ${sizeOf(memoryKib)} (its processes' VmHWM summed), disk ~${sizeOf(diskKib)}`,
+      note: `${growing.length ? `growing: ${growing.join(', ')}` : 'no process grows'}; disk ${machine === 'organiser' ? 'of its store and logs with one team (the store and the logs grow per team-round)' : "of one team's data"} at the end of the event, extrapolated from this soak`,
     });
   }
   return rows;
