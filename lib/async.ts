@@ -4,6 +4,27 @@
  * `AbortSignal.any([...])`.
  */
 
+/**
+ * Settles as `promise` does, or rejects with `signal.reason` as soon as `signal` aborts, whichever
+ * comes first. For waits that do not always end when their own signal aborts: Node 20's fetch
+ * (undici 6) can leave reading a response's body (`text()`, `json()`) pending forever when the
+ * request's signal aborts while the body is being read (nodejs/undici#4232 and #4089, both open).
+ * Seen here with one core kept busy: the agent's `run()` had not settled 135 s after `stop()`, its
+ * only pending wait the body of a `POST /api/agent/logs` whose signal, stop and timeout alike, had
+ * aborted, and no socket open. Wrap both the fetch and the body read of every fetch with a signal.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => undefined); // its later rejection is not ours to report
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
 export async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

@@ -3,7 +3,8 @@
  * participant's agent on its own: an HTTP server on 127.0.0.1 answering `/api/agent/*` as the
  * contract says (bearer token, long poll, conditional start, idempotent sent, table and log uploads)
  * and recording every call. The test offers rounds, refuses the token, drops a call's connection
- * after acting on it (a network drop), or stops and restarts the server on the same port.
+ * after acting on it (a network drop), throttles every call (429 with Retry-After), holds answers
+ * (headers sent, body never finished), or stops and restarts the server on the same port.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,6 +32,14 @@ export class OrganiserStandIn {
   refuseToken = false;
   /** Calls (e.g. `POST start`) whose next request is acted on, then its connection dropped without an answer. */
   readonly dropNext = new Set<string>();
+  /** Answer every call 429 with this Retry-After (seconds), when set. */
+  retryAfterSeconds: number | null = null;
+  /** Answer with the status and headers and part of the body, and never finish it. */
+  holdAnswers = false;
+  /** Answers held so far (holdAnswers). */
+  heldAnswers = 0;
+  /** What hello tells the agent to keep to (docs/room.md). */
+  readonly agentSettings = { longPollSeconds: 2, tableUploadMinIntervalMs: 250, logEntriesPerCall: 100, offlineAfterSeconds: 10 };
   private waiters: Waiter[] = [];
   private server: http.Server;
   private port = 0;
@@ -65,6 +74,11 @@ export class OrganiserStandIn {
     };
     this.rounds.set(offer.number, { offer });
     this.wake();
+  }
+
+  /** Long polls for a round being held now. */
+  get longPolls(): number {
+    return this.waiters.length;
   }
 
   /** Stops answering (the organiser's machine went away); `restart` listens again on the same port. */
@@ -118,9 +132,20 @@ export class OrganiserStandIn {
             request.socket.destroy();
             return;
           }
+          if (this.holdAnswers) {
+            this.heldAnswers += 1;
+            response.writeHead(status, { 'content-type': 'application/json' });
+            response.write('{');
+            return;
+          }
           response.writeHead(status, { 'content-type': 'application/json' });
           response.end(json === undefined ? undefined : JSON.stringify(json));
         };
+        if (this.retryAfterSeconds !== null) {
+          response.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(this.retryAfterSeconds) });
+          response.end(JSON.stringify({ error: 'too many calls from this address' }));
+          return;
+        }
         if (this.refuseToken || request.headers.authorization !== `Bearer ${this.token}`) {
           send(401, { error: 'this join token is not valid' });
           return;
@@ -138,7 +163,7 @@ export class OrganiserStandIn {
         teamPageUrl: `${this.url}/teams/${this.team.slug}`,
         serverTime: new Date().toISOString(),
         settings: { roundIntervalSeconds: 60, roundMessages: 1000, roundDeadlineSeconds: 30, paused: false, nextRoundAt: null },
-        agent: { longPollSeconds: 2, tableUploadMinIntervalMs: 250, logEntriesPerCall: 100, offlineAfterSeconds: 10 },
+        agent: this.agentSettings,
       });
       return;
     }

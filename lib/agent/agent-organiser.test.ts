@@ -11,7 +11,6 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntimeServer } from '@/lib/runtime/process/http-server';
 import { AgentRecords } from '@/lib/store/agent-records';
@@ -42,16 +41,14 @@ beforeAll(async () => {
   runtimeServer = createRuntimeServer(runtime);
   await new Promise<void>((resolve) => runtimeServer.listen(0, '127.0.0.1', resolve));
 });
+// The agent's run ends promptly after stop() (agent.test.ts); a run still going after a minute fails this hook.
 afterAll(async () => {
   agent?.stop();
-  // Bounded: twice on a busy machine (one core kept busy) the agent's run had not ended 600 s after stop(), and the hook
-  // timed out although the test had passed; the cause is not found yet (see lib/agent/agent.ts's loops). Say so, and go on.
-  const stopped = await Promise.race([outcome?.then(() => true) ?? true, sleep(30_000).then(() => false)]);
-  if (!stopped) console.warn('agent-organiser.test: the agent had not stopped 30 s after stop(); tearing down around it');
+  await outcome;
   runtimeServer.closeAllConnections();
   await new Promise((resolve) => runtimeServer.close(resolve));
   rmSync(journal, { recursive: true, force: true });
-});
+}, 60_000);
 
 describe('the agent against the real organiser', () => {
   it('joins with its token, starts and sends an offered round once, and its table and logs reach the organiser store', async () => {

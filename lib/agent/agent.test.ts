@@ -3,13 +3,16 @@
  * and a real team stack (kinesalite, the team's DynamoDB Local, the reference solution in the local
  * runtime with its HTTP logs endpoint): a round's burst goes into the stream once and the uploaded
  * table reaches the expected change; a journaled round is never sent again; a dropped start is retried
- * with the same startId; the agent reconnects after the organiser went away; a refused token stops it.
+ * with the same startId; the agent reconnects after the organiser went away; a refused token stops it;
+ * `stop()` ends its run promptly in every wait (a held long poll, a burst, a throttled organiser, an
+ * answer whose body never ends, a runtime that does not answer).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeRound } from '@/generator/messages';
@@ -18,6 +21,7 @@ import { judgeChange, type TableValues } from '@/lib/domain/verdict';
 import { TokenRefusedError } from '@/lib/errors';
 import { FAILURE_PARAMETERS } from '@/lib/pipeline-resources';
 import { createRuntimeServer } from '@/lib/runtime/process/http-server';
+import { startUnansweringEndpoint } from '@/testing/aws-stand-ins';
 import { eventually } from '@/testing/eventually';
 import { kinesisFixture, pipelineTeamFixture, runtimeFixture } from '@/testing/fixtures';
 import { OrganiserStandIn } from '@/testing/organiser-stand-in';
@@ -64,11 +68,11 @@ function journalDirectory(): string {
 }
 
 /** Starts an agent as `npm start -- --join` does; returns it and its run's outcome. */
-async function startAgent(organiser: OrganiserStandIn, directory = journalDirectory()) {
+async function startAgent(organiser: OrganiserStandIn, directory = journalDirectory(), runtime = runtimeUrl) {
   const client = new OrganiserClient(organiser.url, TOKEN, { version: 'test', pipeline: 'solution', host: 'test' });
   const lines: string[] = [];
   const hello = await joinOrganiser(client, (line) => lines.push(line));
-  const agent = new Agent({ client, hello, target: team().target, journalDirectory: directory, runtimeUrl, report: (line) => lines.push(line) });
+  const agent = new Agent({ client, hello, target: team().target, journalDirectory: directory, runtimeUrl: runtime, report: (line) => lines.push(line) });
   const outcome = agent.run().then(
     () => null,
     (error: unknown) => error,
@@ -188,5 +192,50 @@ describe('the agent', () => {
     expect((error as Error).message).toContain("ask the organiser for your team's current join command");
     const client = new OrganiserClient(organiser.url, TOKEN, { version: 'test', pipeline: 'solution', host: 'test' });
     await expect(joinOrganiser(client, () => undefined)).rejects.toBeInstanceOf(TokenRefusedError);
+  });
+});
+
+/** A generous bound, not a timing goal: each wait below would last 25 s to a minute, or forever, if stop() did not end it. */
+const STOP_BOUND_MS = 10_000;
+
+/** Stops the agent and says whether its run settled within STOP_BOUND_MS. */
+async function settlesAfterStop({ agent, outcome }: Awaited<ReturnType<typeof startAgent>>): Promise<boolean> {
+  agent.stop();
+  return Promise.race([outcome.then(() => true), sleep(STOP_BOUND_MS).then(() => false)]);
+}
+
+describe("the agent's stop()", () => {
+  it('ends a long poll the organiser holds for 25 s', async () => {
+    const organiser = await standIn();
+    organiser.agentSettings.longPollSeconds = 25;
+    const started = await startAgent(organiser);
+    await eventually('a held long poll', () => organiser.longPolls > 0);
+    expect(await settlesAfterStop(started)).toBe(true);
+  });
+
+  it('ends a burst being sent', async () => {
+    const organiser = await standIn();
+    const started = await startAgent(organiser);
+    organiser.offer({ number: 1, lab: 1, seed: 31, messages: 30_000 });
+    await eventually('the round started', () => organiser.starts.length > 0);
+    expect(await settlesAfterStop(started)).toBe(true);
+  });
+
+  it('ends the wait the organiser asked for (429 with Retry-After: 60)', async () => {
+    const organiser = await standIn();
+    const started = await startAgent(organiser);
+    organiser.retryAfterSeconds = 60;
+    await eventually('the agent to be throttled', () => started.lines.find((line) => line.includes('throttling')));
+    expect(await settlesAfterStop(started)).toBe(true);
+  });
+
+  it('ends reading an answer whose body never ends, and a call to a runtime that does not answer', async () => {
+    const organiser = await standIn();
+    const runtime = await startUnansweringEndpoint();
+    cleanups.push(() => runtime.close());
+    const started = await startAgent(organiser, journalDirectory(), runtime.endpoint);
+    organiser.holdAnswers = true;
+    await eventually('answers held and the runtime called', () => organiser.heldAnswers >= 2 && runtime.connections() > 0);
+    expect(await settlesAfterStop(started)).toBe(true);
   });
 });

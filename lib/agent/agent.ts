@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TeamTarget } from '@/generator/round';
+import { untilAborted } from '@/lib/async';
 import { errorMessage, TokenRefusedError } from '@/lib/errors';
 import type { LogEntry } from '@/lib/runtime/logs/log-entry';
 import { Backoff } from './backoff';
@@ -180,9 +181,10 @@ export class Agent {
       let entries: LogEntry[];
       try {
         const url = `${runtimeUrl}/logs?team=${encodeURIComponent(hello.team.slug)}&limit=${hello.agent.logEntriesPerCall}`;
-        const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+        const signal = AbortSignal.any([this.signal, AbortSignal.timeout(5000)]);
+        const response = await untilAborted(fetch(url, { signal }), signal);
         if (!response.ok) continue;
-        entries = ((await response.json()) as { entries: LogEntry[] }).entries;
+        entries = ((await untilAborted(response.json(), signal)) as { entries: LogEntry[] }).entries;
       } catch {
         continue; // the runtime is restarting: its logs come back with it
       }

@@ -6,6 +6,7 @@
  */
 
 import type { z } from 'zod';
+import { untilAborted } from '@/lib/async';
 import { errorMessage, TokenRefusedError } from '@/lib/errors';
 import {
   type Hello,
@@ -112,24 +113,26 @@ export class OrganiserClient {
 
   private async call(method: string, path: string, options: CallOptions): Promise<{ status: number; json: unknown }> {
     const timeout = AbortSignal.timeout(options.timeoutMs ?? CALL_TIMEOUT_MS);
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let response: Response;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
+      const request = fetch(`${this.baseUrl}${path}`, {
         method,
         headers: {
           authorization: `Bearer ${this.token}`,
           ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+        signal,
       });
+      response = await untilAborted(request, signal);
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       throw new OrganiserUnreachableError(`the organiser at ${this.baseUrl} could not be reached: ${networkProblem(error)}`);
     }
     let text: string;
     try {
-      text = await response.text();
+      text = await untilAborted(response.text(), signal); // fetch may never end the read itself (lib/async.ts)
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       throw new OrganiserUnreachableError(`the organiser's answer to ${method} ${path.split('?')[0]} was cut off: ${networkProblem(error)}`);

@@ -4,6 +4,7 @@
  * without it). Each team's logs are fetched at most once per second however many people watch its
  * page, and only the lines added since the last fetch are asked for.
  */
+import { untilAborted } from '../async';
 import { errorMessage } from '../errors';
 import { PIPELINE_FUNCTIONS, type PipelineFunction } from '../pipeline-resources';
 import type { LogEntry } from '../runtime/logs/log-entry';
@@ -85,9 +86,10 @@ export class RuntimeLogs {
   private async page(team: string, fn: PipelineFunction, query: Record<string, string>): Promise<LogEntry[]> {
     const url = new URL('/logs', this.runtimeUrl);
     url.search = new URLSearchParams({ team, function: fn, ...query }).toString();
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const signal = AbortSignal.timeout(2000);
+    const response = await untilAborted(fetch(url, { signal }), signal);
     if (!response.ok) throw new Error(`${url.pathname} answered ${response.status}`);
-    return ((await response.json()) as { entries: LogEntry[] }).entries;
+    return ((await untilAborted(response.json(), signal)) as { entries: LogEntry[] }).entries;
   }
 
   /** First the newest lines (no `after`), then only the lines after the last one seen. */
