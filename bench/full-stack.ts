@@ -125,10 +125,13 @@ export class FullStack {
 
   /**
    * Makes the stack's teams exactly these (deleting the others, adding the missing ones), pauses the
-   * timer and waits until every wanted team's resources are ready and no round runs.
+   * timer and waits until every wanted team's resources are ready and no round runs. Teams are
+   * deleted only once no round runs: a team deleted during its round (the first round `npm start`
+   * begins at once) left that round marked running in the store, and the wait below timed out.
    */
   async setTeams(wanted: readonly WantedTeam[], labOverride: 1 | 2 | null): Promise<void> {
     await this.admin('PATCH', 'settings', { paused: true });
+    await this.waitUntil(async () => (await this.store.listRunningRounds()).length === 0, 180_000, 'the rounds running to close');
     const existing = await this.store.listTeams();
     for (const team of existing) {
       const wish = wanted.find((candidate) => candidate.slug === team.slug);
