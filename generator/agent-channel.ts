@@ -18,8 +18,15 @@ import { type AgentRecords, agentOnline } from '@/lib/store/agent-records';
 import type { OrganiserStore } from '@/lib/store/organiser-store';
 import type { Round, RoundOffer, Team } from '@/lib/store/types';
 import type { RoundTotals } from './messages';
-import { POLL_INTERVAL_MS, type RoundSettings } from './round';
+import type { RoundSettings } from './round';
 import type { TableRead, TeamChannel } from './team-channel';
+
+/**
+ * How often a remote round looks at the agent's reports and uploads in the organiser store: every
+ * look is a store read, and the organiser's clock stamps each upload's receipt, so looking less
+ * often than a local table's poll delays only when the round closes, not its time-to-correct.
+ */
+export const REMOTE_POLL_INTERVAL_MS = 2000;
 
 /** The agent must start an offered round within this. */
 export const START_WITHIN_MS = 15_000;
@@ -54,7 +61,7 @@ export interface AgentChannelContext {
   team: Team;
   /** The round record as written by the scheduler, with its offer. */
   round: Round;
-  /** How often the round record is looked at while waiting for the agent's reports (default: the round's poll interval). */
+  /** How often the round record is looked at while waiting for the agent's reports (default REMOTE_POLL_INTERVAL_MS). */
   pollIntervalMs?: number;
 }
 
@@ -63,7 +70,7 @@ export function agentChannel(context: AgentChannelContext): TeamChannel<RoundTot
   const { store, agents, team, round } = context;
   const offer = round.offer;
   if (!offer) throw new Error(`round ${round.number} of ${team.slug} was not offered to its agent`);
-  const pollIntervalMs = context.pollIntervalMs ?? POLL_INTERVAL_MS;
+  const pollIntervalMs = context.pollIntervalMs ?? REMOTE_POLL_INTERVAL_MS;
   /** The agent's start (organiser's clock), once it came. */
   let startedAt = Number.NaN;
   /** What `read` last answered (the baseline until the first upload since the start), and the receipt of that upload. */

@@ -12,7 +12,7 @@ import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
 import { AgentRecords } from '@/lib/store/agent-records';
 import type { LeaseToken, OrganiserStore } from '@/lib/store/organiser-store';
 import type { FailurePercentages, Lab, Round, Settings, Team } from '@/lib/store/types';
-import { agentChannel, roundOffer } from './agent-channel';
+import { agentChannel, REMOTE_POLL_INTERVAL_MS, roundOffer } from './agent-channel';
 import { type GeneratedRound, type RoundPlan, roundTotals } from './messages';
 import { roundSeed } from './random';
 import { type RoundGenerator, type RoundHooks, type RoundSettings, runRoundOver } from './round';
@@ -358,7 +358,12 @@ export class Scheduler {
       };
       const outcome =
         team.kind === 'remote'
-          ? await runRoundOver(agentChannel({ store: this.store, agents: this.agents, team, round }), settings, hooks, async (plan) => roundTotals(plan))
+          ? await runRoundOver(
+              agentChannel({ store: this.store, agents: this.agents, team, round }),
+              { ...settings, pollIntervalMs: REMOTE_POLL_INTERVAL_MS },
+              hooks,
+              async (plan) => roundTotals(plan),
+            )
           : await runRoundOver(channelFor(team), settings, hooks, generate);
       closing = closedRound(round, outcome);
     } catch (error) {

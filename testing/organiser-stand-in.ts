@@ -39,7 +39,7 @@ export class OrganiserStandIn {
   /** Answers held so far (holdAnswers). */
   heldAnswers = 0;
   /** What hello tells the agent to keep to (docs/room.md). */
-  readonly agentSettings = { longPollSeconds: 2, tableUploadMinIntervalMs: 250, logEntriesPerCall: 100, offlineAfterSeconds: 10 };
+  readonly agentSettings = { longPollSeconds: 2, tableUploadMinIntervalMs: 250, logEntriesPerCall: 100, logForwardIntervalMs: 1000, offlineAfterSeconds: 10 };
   private waiters: Waiter[] = [];
   private server: http.Server;
   private port = 0;

@@ -17,8 +17,6 @@ import type { Hello, TableReport } from './protocol';
 import { RoundRunner } from './round-runner';
 import { readTableReport, sameReport } from './table-report';
 
-/** How often the local runtime's logs are read for forwarding. */
-const LOG_FORWARD_INTERVAL_MS = 1000;
 /** A round another run of the agent holds is offered again at once: look again this much later. */
 const ELSEWHERE_PAUSE_MS = 2000;
 
@@ -172,11 +170,15 @@ export class Agent {
     }
   }
 
-  /** Forwards the newest function log entries (at most logEntriesPerCall a second: the organiser keeps only the newest). */
+  /**
+   * Forwards the newest function log entries every logForwardIntervalMs, in one call (at most
+   * logEntriesPerCall: the organiser keeps only the newest), and no call when nothing new was logged.
+   */
   private async logsLoop(): Promise<void> {
     const { client, hello, runtimeUrl } = this.options;
+    const interval = Math.max(hello.agent.logForwardIntervalMs, 250);
     while (!this.signal.aborted) {
-      await sleep(LOG_FORWARD_INTERVAL_MS, undefined, { signal: this.signal }).catch(() => undefined);
+      await sleep(interval, undefined, { signal: this.signal }).catch(() => undefined);
       if (this.signal.aborted) return;
       let entries: LogEntry[];
       try {

@@ -80,7 +80,7 @@ describe('a remote team and its join token', () => {
       team: { slug: 'blue-whales', name: 'Team blue-whales' },
       teamPageUrl: expect.stringMatching(/\/teams\/blue-whales$/),
       settings: { roundIntervalSeconds: expect.any(Number), paused: false },
-      agent: { longPollSeconds: 25, tableUploadMinIntervalMs: 250, logEntriesPerCall: 100, offlineAfterSeconds: 10 },
+      agent: { longPollSeconds: 25, tableUploadMinIntervalMs: 250, logEntriesPerCall: 100, logForwardIntervalMs: 5000, offlineAfterSeconds: 10 },
     });
     expect((await store().getTeam('blue-whales'))?.remote).toEqual({
       lastSeenAt: expect.any(String),

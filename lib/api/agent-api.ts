@@ -2,7 +2,7 @@
  * The agent API (docs/room.md): what a remote team's agent may do with its join token — say hello,
  * long-poll for its next round, `start` it (conditional) and report it `sent` (idempotent), upload its
  * AggregateTable and forward its function logs. Every call marks the agent seen (written at most
- * every 2 s per team). The token names the team: no path names one.
+ * every 5 s per team). The token names the team: no path names one.
  */
 import { AGGREGATION_KEYS, MESSAGE_COUNT_KEY } from '../domain/hierarchy';
 import { PIPELINE_FUNCTIONS } from '../pipeline-resources';
@@ -17,7 +17,7 @@ import { HttpError, json } from './http';
 import { requestOrigin } from './organiser-url';
 
 /** The agent's last-seen time is written at most this often per team. */
-export const SEEN_WRITE_INTERVAL_MS = 2000;
+export const SEEN_WRITE_INTERVAL_MS = 5000;
 /** Table uploads arriving faster than this are refused (429): the agent keeps 250 ms, with slack for network jitter. */
 export const TABLE_UPLOAD_FLOOR_MS = 200;
 /** Forwarded log entries kept per function, and at most this much JSON per team. */
@@ -107,7 +107,7 @@ export class AgentApi {
     this.waits = new RoundWaits(store, (team) => this.seen(team));
   }
 
-  /** Marks the team's agent seen (at most one write per team every 2 s, unless it tells who it is). */
+  /** Marks the team's agent seen (at most one write per team every 5 s, unless it tells who it is). */
   async seen(team: string, agent?: AgentInfo): Promise<void> {
     const now = this.now();
     if (!agent && now - (this.seenWrittenAt.get(team) ?? 0) < SEEN_WRITE_INTERVAL_MS) return;

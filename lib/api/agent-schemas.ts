@@ -25,6 +25,8 @@ export const AGENT_LIMITS = {
   longPollSeconds: 25,
   tableUploadMinIntervalMs: 250,
   logEntriesPerCall: 100,
+  /** Logs are forwarded in batches this far apart: one call per batch (the team page shows them as late at most). */
+  logForwardIntervalMs: 5000,
   offlineAfterSeconds: 10,
 } as const;
 

@@ -1,5 +1,5 @@
 /**
- * Agents' long polls (`GET /api/agent/rounds/next`), answered from one shared look per second at the
+ * Agents' long polls (`GET /api/agent/rounds/next`), answered from one shared look every 3 s at the
  * rounds running now (the organiser store's RUNNING markers: one query, whatever the number of
  * agents waiting), and a read of a round's record only for a team whose agent waits. A round that
  * can never be offered again (reported sent, or closed) is not read again. While a request is
@@ -10,7 +10,8 @@ import type { OrganiserStore } from '../store/organiser-store';
 import type { Round } from '../store/types';
 import { isOpenForAgent } from './agent-api';
 
-export const WAIT_CHECK_MS = 1000;
+/** One store query per look whatever the number of agents waiting; a fresh offer may wait this long (its agent has 15 s to start it). */
+export const WAIT_CHECK_MS = 3000;
 export const WAIT_SEEN_MS = 5000;
 const FINISHED_KEPT = 10_000;
 
@@ -76,7 +77,7 @@ export class RoundWaits {
       }
       await Promise.all([...newest].map(([team, number]) => this.offer(team, number)));
     } catch (error) {
-      console.error(`agents' long polls: the running rounds could not be read (tried again in a second): ${errorMessage(error)}`);
+      console.error(`agents' long polls: the running rounds could not be read (tried again in 3 s): ${errorMessage(error)}`);
     }
     const now = this.now();
     for (const waiter of this.waiters) {

@@ -2,7 +2,7 @@
  * Remote teams' join tokens as the organiser handles them (docs/room.md): issued when the team is
  * added, regenerated or revoked from the console or the API, revoked when the team is removed, and
  * shown (with the join command) only to the organiser. The old token stops working at once on this
- * web app (the agent gate forgets it) and within a second on any other.
+ * web app (the agent gate forgets it) and within 5 s on any other.
  */
 import { type AgentGate, joinToken, newTokenNonce, tokenHash } from '../auth/join-tokens';
 import type { AgentRecords, TokenRecord } from '../store/agent-records';

@@ -33,7 +33,7 @@ export interface AgentInfo {
 
 /** A remote team's connection with its agent; online/offline is derived from `lastSeenAt` (docs/room.md). */
 export interface RemoteTeamState {
-  /** The organiser's time of the agent's latest request (written at most every 2 s); null before the first. */
+  /** The organiser's time of the agent's latest request (written at most every 5 s); null before the first. */
   lastSeenAt: string | null;
   agent: AgentInfo | null;
 }
