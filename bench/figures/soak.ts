@@ -11,6 +11,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { errorMessage } from '@/lib/errors';
 import type { Round, Team } from '@/lib/store/types';
 import { checkInterrupted, type FigureContext, type FigureOutput, sleep, type TableRow } from '../figure';
 import { type FullStack, stackProcesses } from '../full-stack';
@@ -117,7 +118,13 @@ async function teamRounds(stack: FullStack, team: SoakTeam, count: number, close
   while (done.length < count) {
     checkInterrupted(context.signal);
     if (!(await waitUntilIdle(team.runtimeUrl, 120_000, [slug]))) context.log(`  ${slug}'s pipeline was still busy 2 minutes after its round`);
-    await stack.admin('POST', 'rounds', { teams: [slug] });
+    try {
+      await stack.admin('POST', 'rounds', { teams: [slug] });
+    } catch (error) {
+      // On a loaded machine a request can fail in transit (fetch failed): ask again, the soak measures memory.
+      context.log(`  asking for ${slug}'s round failed (${errorMessage(error)}); asking again`);
+      continue;
+    }
     const askedAt = Date.now();
     let round: Round | undefined;
     for (;;) {
