@@ -425,7 +425,7 @@ export function soakRows(results: SoakResults, inputs: SoakInputs): TableRow[] {
     const growing = processes.filter((process) => process.grows).map((process) => process.name);
     const diskKib = directories.reduce((sum, directory) => sum + directory.eventKib, 0);
     rows.push({
-      measure: `${MACHINE_TITLES[machine]}, a ${eventScale} event`,
+      measure: `${MACHINE_TITLES[machine]}: an event of ${eventScale}`,
       result: `memory ${sizeOf(memoryKib)} (its processes' VmHWM summed), disk ~${sizeOf(diskKib)}`,
       note: `${growing.length ? `growing: ${growing.join(', ')}` : 'no process grows'}; disk ${machine === 'organiser' ? 'of its store and logs with one team (the store and the logs grow per team-round)' : "of one team's data"} at the end of the event, extrapolated from this soak`,
     });
