@@ -45,6 +45,8 @@ export interface RoundStarts {
   /** The first and the last team's first record, after the scheduled time. */
   firstStartMs: number | null;
   lastStartMs: number | null;
+  /** The last team's start of sending (its round recorded, failure percentages written and baseline read), after the scheduled time. */
+  lastSendStartMs: number | null;
   /** Median and longest send (the scheduler's sendStartedAt to sentAt) over the teams. */
   medianSendMs: number | null;
   maxSendMs: number | null;
@@ -58,6 +60,8 @@ export interface AwsTeamsResult {
   /** The scheduler's CPU while it waited for the first round (ticks, and that round's messages made ahead). */
   idleCpuMsPerSecond: number | null;
   teamRounds: number;
+  /** DynamoDB Local's CPU (the organiser store and every team's tables) from the first round's start to the last one's close, per team-round. */
+  dynamoDbCpuPerTeamRoundMs: number | null;
   /** Team-rounds not started because the team's previous round still ran. */
   skipped: number;
   statuses: Record<string, number>;
@@ -96,7 +100,7 @@ function firstCalls(calls: readonly PutRecordsCall[], from: number, to: number):
 async function measureTeams(
   teams: number,
   inputs: AwsTeamsInputs,
-  parts: { dynamoDbEndpoint: string; stsEndpoint: string; kinesis: AcknowledgingKinesis; tablesMade: Set<string> },
+  parts: { dynamoDbEndpoint: string; dynamoDbPid: number | undefined; stsEndpoint: string; kinesis: AcknowledgingKinesis; tablesMade: Set<string> },
   context: FigureContext,
 ): Promise<AwsTeamsResult> {
   const table = `BenchAws${teams}-${Date.now()}`;
@@ -149,6 +153,8 @@ async function measureTeams(
     // The scheduled times, as the scheduler keeps them for the countdown, and its CPU when each was first
     // seen (round k's next time appears as round k starts); paused once the last measured round started.
     const cpuAt: Array<{ wallMs: number; cpuMs: number }> = [];
+    const dynamoDbCpu = () => (parts.dynamoDbPid === undefined ? null : cpuTimeMs(parts.dynamoDbPid));
+    let dynamoDbCpuAtFirst: number | null = null;
     while (scheduled.length < inputs.rounds + 1) {
       checkInterrupted(context.signal);
       const next = (await store.getSettings()).nextRoundAt;
@@ -156,6 +162,7 @@ async function measureTeams(
       if (at !== null && at !== scheduled.at(-1)) {
         cpuAt.push({ wallMs: performance.now(), cpuMs: cpuNow() });
         if (scheduled.length > 0) context.log(`  ${teams} aws teams: round ${scheduled.length} of ${inputs.rounds} began`);
+        if (scheduled.length === 1) dynamoDbCpuAtFirst = dynamoDbCpu();
         scheduled.push(at);
       }
       if (scheduled.length === inputs.rounds + 1) await store.updateSettings({ paused: true });
@@ -171,6 +178,7 @@ async function measureTeams(
       await sleep(1000, context.signal);
     }
     cpuAt.push({ wallMs: performance.now(), cpuMs: cpuNow() });
+    const dynamoDbCpuAtEnd = dynamoDbCpu();
     const [beforeFirst, ...atStarts] = cpuAt;
     // Round k's CPU: from its start to the next round's start (the last: to its close), ticks included.
     const roundCpuMs = atStarts.slice(0, -1).map((sample, index) => atStarts[index + 1]!.cpuMs - sample.cpuMs);
@@ -183,6 +191,7 @@ async function measureTeams(
       const offsets = firsts.map(([, receivedAt]) => receivedAt - at);
       const ofRound = rounds.filter((round) => Date.parse(round.startedAt) >= at && Date.parse(round.startedAt) < at + inputs.roundIntervalSeconds * 1000);
       const sends = ofRound.flatMap((round) => (round.sendStartedAt && round.sentAt ? [Date.parse(round.sentAt) - Date.parse(round.sendStartedAt)] : []));
+      const sendStarts = ofRound.flatMap((round) => (round.sendStartedAt ? [Date.parse(round.sendStartedAt) - at] : []));
       return {
         number: ofRound[0]?.number ?? index + 1,
         teamsStarted: ofRound.length,
@@ -190,6 +199,7 @@ async function measureTeams(
         teamsSending: firsts.length,
         firstStartMs: offsets.length ? Math.min(...offsets) : null,
         lastStartMs: offsets.length ? Math.max(...offsets) : null,
+        lastSendStartMs: sendStarts.length ? Math.max(...sendStarts) : null,
         medianSendMs: sends.length ? median(sends) : null,
         maxSendMs: sends.length ? Math.max(...sends) : null,
       };
@@ -203,6 +213,8 @@ async function measureTeams(
       rounds: starts.map((round, index) => ({ ...round, cpuPerTeamMs: rounded((roundCpuMs[index] ?? 0) / Math.max(1, round.teamsStarted)) })),
       idleCpuMsPerSecond: idleCpuMsPerSecond === null ? null : rounded(idleCpuMsPerSecond),
       teamRounds,
+      dynamoDbCpuPerTeamRoundMs:
+        dynamoDbCpuAtFirst === null || dynamoDbCpuAtEnd === null ? null : rounded((dynamoDbCpuAtEnd - dynamoDbCpuAtFirst) / Math.max(1, teamRounds)),
       skipped,
       statuses,
       // One line per reason, the teams' table names folded together.
@@ -216,6 +228,7 @@ async function measureTeams(
 function rowsOf(result: AwsTeamsResult, inputs: AwsTeamsInputs): TableRow[] {
   const worstLast = Math.max(...result.rounds.map((round) => round.lastStartMs ?? Number.POSITIVE_INFINITY));
   const bestFirst = Math.min(...result.rounds.map((round) => round.firstStartMs ?? Number.POSITIVE_INFINITY));
+  const worstSendStart = Math.max(...result.rounds.map((round) => round.lastSendStartMs ?? Number.POSITIVE_INFINITY));
   const sends = result.rounds.flatMap((round) => (round.medianSendMs === null ? [] : [round.medianSendMs]));
   const maxSend = Math.max(...result.rounds.map((round) => round.maxSendMs ?? 0));
   const steady = result.rounds.at(-1)?.cpuPerTeamMs ?? null;
@@ -227,12 +240,12 @@ function rowsOf(result: AwsTeamsResult, inputs: AwsTeamsInputs): TableRow[] {
     {
       measure: `${result.teams} aws teams: scheduler CPU per team-round`,
       result: steady === null ? '—' : `${steady} ms`,
-      note: `the last of ${result.rounds.length} rounds of ${inputs.messages.toLocaleString('en')} messages (each: ${result.rounds.map((round) => `${round.cpuPerTeamMs} ms`).join(', ')}), ${intervalCpuShare === null ? '' : `${rounded(intervalCpuShare * 100, 0)} % of one core per ${inputs.roundIntervalSeconds} s interval`}; before the first round ${result.idleCpuMsPerSecond ?? '—'} ms/s (ticks, that round made ahead)`,
+      note: `the last of ${result.rounds.length} rounds of ${inputs.messages.toLocaleString('en')} messages (each: ${result.rounds.map((round) => `${round.cpuPerTeamMs} ms`).join(', ')}), ${intervalCpuShare === null ? '' : `${rounded(intervalCpuShare * 100, 0)} % of one core per ${inputs.roundIntervalSeconds} s interval`}; before the first round ${result.idleCpuMsPerSecond ?? '—'} ms/s (ticks, that round made ahead); DynamoDB Local (organiser store and every team's tables) ${result.dynamoDbCpuPerTeamRoundMs ?? '—'} ms per team-round`,
     },
     {
       measure: `${result.teams} aws teams: first record after the scheduled time`,
       result: `first team ${seconds(bestFirst)}, last team ${seconds(worstLast)}`,
-      note: `worst of ${result.rounds.length} rounds (goal: every team within 1 s); teams started / sending per round: ${result.rounds.map((round) => `${round.teamsStarted}/${round.teamsSending}`).join(', ')}${result.skipped ? `; ${result.skipped} team-rounds skipped: the previous round still ran` : ''}`,
+      note: `worst of ${result.rounds.length} rounds (goal: every team within 1 s); the last team began sending (round recorded, table calls done) ${seconds(worstSendStart)} after the scheduled time; teams started / sending per round: ${result.rounds.map((round) => `${round.teamsStarted}/${round.teamsSending}`).join(', ')}${result.skipped ? `; ${result.skipped} team-rounds skipped: the previous round still ran` : ''}`,
     },
     {
       measure: `${result.teams} aws teams: send time`,
@@ -255,7 +268,12 @@ export async function awsTeamsFigure(inputs: AwsTeamsInputs, context: FigureCont
   try {
     for (const teams of inputs.teamCounts) {
       checkInterrupted(context.signal);
-      const result = await measureTeams(teams, inputs, { dynamoDbEndpoint: dynamoDb.endpoint, stsEndpoint: sts.endpoint, kinesis, tablesMade }, context);
+      const result = await measureTeams(
+        teams,
+        inputs,
+        { dynamoDbEndpoint: dynamoDb.endpoint, dynamoDbPid: dynamoDb.process.pid, stsEndpoint: sts.endpoint, kinesis, tablesMade },
+        context,
+      );
       configurations.push(result);
       for (const row of rowsOf(result, inputs)) context.log(`  ${row.measure}: ${row.result} (${row.note})`);
     }
