@@ -208,6 +208,34 @@ describe('which teams get rounds', () => {
       await scheduler.stop();
     }
   });
+
+  it('a team deleted mid-round: its round ends without points or marks left behind, and the other team is judged', async () => {
+    const { store, slugs } = await storeWithTeams('deleted', ['healthy', 'broken']);
+    const log: string[] = [];
+    const scheduler = new Scheduler({ store, firstRoundDelayMs: 0, log: (line) => log.push(line) });
+    try {
+      await scheduler.tick();
+      // The reference solution's round cannot close before its 1.5 s confirmation: it is still running here.
+      await eventually(
+        'the healthy team to be mid-round',
+        () => store.listRounds(slugs.healthy, { after: 0 }),
+        (rounds) => rounds[0]?.status === 'running',
+      );
+      expect(await store.deleteTeam(slugs.healthy)).toBe(true);
+      await scheduler.settled();
+
+      expect(await store.listRounds(slugs.healthy, { after: 0 })).toEqual([]);
+      expect((await store.listRunningRounds()).filter((mark) => mark.team.startsWith('deleted-'))).toEqual([]);
+      expect(linesWith(log, 'could not be closed')).toEqual([]);
+      expect(await store.listRounds(slugs.broken, { after: 0 })).toMatchObject([{ status: 'failed', diagnosis: { code: 'missing-table' } }]);
+      // A team registered again under the slug starts from nothing: the deleted team's round awarded no points to it.
+      await store.createTeam(readyLocalTeam(healthy().stack, { slug: slugs.healthy }));
+      expect((await store.getTeam(slugs.healthy))?.score).toBe(0);
+      expect(scheduler.isLeader).toBe(true);
+    } finally {
+      await scheduler.stop();
+    }
+  });
 });
 
 describe('the lease', () => {
