@@ -25,6 +25,16 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promi
   });
 }
 
+/**
+ * GETs `url` and reads its JSON answer, both ended by `signal` (see untilAborted: fetch alone may
+ * never end the body read); a status other than 2xx throws, naming the path and the status.
+ */
+export async function fetchJson<T>(url: string | URL, signal: AbortSignal): Promise<T> {
+  const response = await untilAborted(fetch(url, { signal }), signal);
+  if (!response.ok) throw new Error(`${new URL(url).pathname} answered ${response.status}`);
+  return (await untilAborted(response.json(), signal)) as T;
+}
+
 /** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
 export async function waitAtMost(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

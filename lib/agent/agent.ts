@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TeamTarget } from '@/generator/round';
-import { untilAborted } from '@/lib/async';
+import { fetchJson } from '@/lib/async';
 import { errorMessage, TokenRefusedError } from '@/lib/errors';
 import type { LogEntry } from '@/lib/runtime/logs/log-entry';
 import { Backoff } from './backoff';
@@ -183,12 +183,9 @@ export class Agent {
       let entries: LogEntry[];
       try {
         const url = `${runtimeUrl}/logs?team=${encodeURIComponent(hello.team.slug)}&limit=${hello.agent.logEntriesPerCall}`;
-        const signal = AbortSignal.any([this.signal, AbortSignal.timeout(5000)]);
-        const response = await untilAborted(fetch(url, { signal }), signal);
-        if (!response.ok) continue;
-        entries = ((await untilAborted(response.json(), signal)) as { entries: LogEntry[] }).entries;
+        ({ entries } = await fetchJson<{ entries: LogEntry[] }>(url, AbortSignal.any([this.signal, AbortSignal.timeout(5000)])));
       } catch {
-        continue; // the runtime is restarting: its logs come back with it
+        continue; // the runtime is restarting (or answered an error): its logs come back with it
       }
       const newest = entries.at(-1)?.id ?? 0;
       if (newest < this.lastLogId) this.lastLogId = 0; // a restarted runtime numbers its entries afresh

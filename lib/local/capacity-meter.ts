@@ -7,7 +7,7 @@
  * store, where the console and the API read it. Linux only (it reads /proc); elsewhere it writes nothing.
  */
 import os from 'node:os';
-import { untilAborted } from '../async';
+import { fetchJson } from '../async';
 import { type BusySpan, busySpan, keptSpans, measurementOf, type StackReading } from '../domain/capacity';
 import type { RuntimeStatus } from '../runtime/runtime';
 import { pipelineBusy, processedMessages } from '../runtime/status';
@@ -75,9 +75,7 @@ export class CapacityMeter {
   /** The runtime's status; null while it does not answer (restarting), which starts the readings afresh. */
   private async runtimeStatus(): Promise<RuntimeStatus | null> {
     try {
-      const signal = AbortSignal.timeout(STATUS_TIMEOUT_MS);
-      const response = await untilAborted(fetch(`${this.options.runtimeUrl}/status`, { signal }), signal);
-      return response.ok ? ((await untilAborted(response.json(), signal)) as RuntimeStatus) : null;
+      return await fetchJson<RuntimeStatus>(`${this.options.runtimeUrl}/status`, AbortSignal.timeout(STATUS_TIMEOUT_MS));
     } catch {
       return null;
     }

@@ -4,7 +4,7 @@
  * without it). Each team's logs are fetched at most once per second however many people watch its
  * page, and only the lines added since the last fetch are asked for.
  */
-import { untilAborted } from '../async';
+import { fetchJson } from '../async';
 import { errorMessage } from '../errors';
 import { PIPELINE_FUNCTIONS, type PipelineFunction } from '../pipeline-resources';
 import type { LogEntry } from '../runtime/logs/log-entry';
@@ -86,10 +86,7 @@ export class RuntimeLogs {
   private async page(team: string, fn: PipelineFunction, query: Record<string, string>): Promise<LogEntry[]> {
     const url = new URL('/logs', this.runtimeUrl);
     url.search = new URLSearchParams({ team, function: fn, ...query }).toString();
-    const signal = AbortSignal.timeout(2000);
-    const response = await untilAborted(fetch(url, { signal }), signal);
-    if (!response.ok) throw new Error(`${url.pathname} answered ${response.status}`);
-    return ((await untilAborted(response.json(), signal)) as { entries: LogEntry[] }).entries;
+    return (await fetchJson<{ entries: LogEntry[] }>(url, AbortSignal.timeout(2000))).entries;
   }
 
   /** First the newest lines (no `after`), then only the lines after the last one seen. */
