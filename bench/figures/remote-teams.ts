@@ -52,6 +52,17 @@ export interface RemoteTeamsResults {
   /** From the largest team count: organiser CPU per team-round beyond its idle at the event's message count, and the teams that fit. */
   atEventMessagesMs: number | null;
   teamsServed: number | null;
+  /** Beyond the idle, what each remote team-round added between the smallest and the largest team count (per-round work shared by all teams left out). */
+  furtherTeamRoundMs: number | null;
+}
+
+/** Organiser CPU beyond the idle that each team-round adds from the smallest to the largest team count, or null with one count. */
+function furtherTeamRoundMs(configurations: readonly RemoteTeamsResult[]): number | null {
+  const smallest = configurations.at(0);
+  const largest = configurations.at(-1);
+  if (!smallest || !largest || largest.teams === smallest.teams) return null;
+  const beyondIdle = (result: RemoteTeamsResult) => result.beyondIdlePerTeamRoundMs * result.teamRounds;
+  return rounded((beyondIdle(largest) - beyondIdle(smallest)) / (largest.teamRounds - smallest.teamRounds));
 }
 
 /** The organiser's processes that serve remote teams (kinesalite and the runtime idle: they carry local teams only). */
@@ -212,10 +223,16 @@ export async function remoteTeamsFigure(stack: FullStack, inputs: RemoteTeamsInp
     result: atEventMessagesMs === null ? '—' : `${atEventMessagesMs} ms`,
     note: `beyond the idle: the ${largest?.teams ?? '—'}-team row plus what its expected totals cost more at ${inputs.eventMessages.toLocaleString('en')} messages (roundTotals: ${totals.eventMessages} ms against ${totals.messages} ms), goal under 50 ms`,
   });
+  const further = furtherTeamRoundMs(configurations);
+  rows.push({
+    measure: 'each further remote team-round',
+    result: further === null ? '—' : `${further} ms`,
+    note: `beyond the idle, from the ${configurations.at(0)?.teams ?? '—'}- to the ${largest?.teams ?? '—'}-team row: what one more team adds, the work each round shares among its teams (the scheduler's round, the long polls' shared look) left out`,
+  });
   rows.push({
     measure: 'remote teams one organiser machine serves',
     result: teamsServed === null ? '—' : `about ${teamsServed.toLocaleString('en')}`,
     note: `(2 cores less the idle) × ${inputs.roundIntervalSeconds} s ÷ the CPU per team-round above: an upper bound, as if the cores were the organiser's alone and shared perfectly`,
   });
-  return { results: { idleCpuMsPerSecond: idle, configurations, totalsCpuMs: totals, atEventMessagesMs, teamsServed }, rows };
+  return { results: { idleCpuMsPerSecond: idle, configurations, totalsCpuMs: totals, atEventMessagesMs, teamsServed, furtherTeamRoundMs: further }, rows };
 }
