@@ -1,8 +1,9 @@
 /**
  * The participant's agent (docs/room.md): joins the organiser's game with the team's join token and
  * then, until stopped, long polls for the team's rounds and runs each one (round-runner.ts), uploads
- * the team's AggregateTable whenever it changes (at most every `tableUploadMinIntervalMs`), and
- * forwards the team's function logs from the local runtime. A dropped connection is retried with
+ * the team's AggregateTable when it changes (read every `tableUploadMinIntervalMs`: a change is
+ * uploaded as soon as it has settled, read twice alike, and while the table keeps changing at most
+ * every `tableChangingUploadIntervalMs`), and forwards the team's function logs from the local runtime. A dropped connection is retried with
  * backoff; a refused token (401) stops the agent with TokenRefusedError.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -133,22 +134,40 @@ export class Agent {
     }
   }
 
-  /** Uploads the table when it changed since the last upload (and after each burst), at most every tableUploadMinIntervalMs. */
+  /**
+   * Reads the table every tableUploadMinIntervalMs and uploads it when it differs from the last
+   * upload (and after each burst): at once when this read equals the one before (the pipeline's
+   * writes settled, e.g. the round's final totals, whose receipt time-to-correct counts from), else
+   * once it has been changing for tableChangingUploadIntervalMs, so each burst of Reduce's writes
+   * costs the organiser one request, and a table changing for seconds one every 2 s, not four a second.
+   */
   private async tableLoop(): Promise<void> {
     const { target, hello, client } = this.options;
     const interval = Math.max(hello.agent.tableUploadMinIntervalMs, 50);
     const backoff = new Backoff();
     let readProblem = '';
+    let previousRead: TableReport | null = null;
+    /** When the reads began to differ from the last upload without settling (null while they do not). */
+    let changingSince: number | null = null;
     while (!this.signal.aborted) {
       const began = performance.now();
       try {
         const report = await readTableReport(target.connection, target.resources.aggregateTable, this.signal);
         readProblem = '';
-        if (this.uploadWanted || !this.lastUpload || !sameReport(report, this.lastUpload)) {
+        const settled = previousRead !== null && sameReport(report, previousRead);
+        previousRead = report;
+        const changed = !this.lastUpload || !sameReport(report, this.lastUpload);
+        let changingForMs = 0;
+        if (changed) {
+          changingSince ??= began;
+          changingForMs = began - changingSince;
+        } else changingSince = null;
+        if (this.uploadWanted || (changed && (settled || changingForMs >= hello.agent.tableChangingUploadIntervalMs))) {
           this.uploadWanted = false;
           try {
             await client.putTable({ ...report, readAt: new Date().toISOString() }, this.signal);
             this.lastUpload = report;
+            changingSince = null;
             backoff.reset();
           } catch (error) {
             this.uploadWanted = true;

@@ -10,6 +10,7 @@ import { AGENT_LIMITS, type logsSchema, type sentSchema, type startSchema, type 
 const agentLimits = z.object({
   longPollSeconds: z.number().int().min(0).max(25).default(AGENT_LIMITS.longPollSeconds),
   tableUploadMinIntervalMs: z.number().int().min(0).default(AGENT_LIMITS.tableUploadMinIntervalMs),
+  tableChangingUploadIntervalMs: z.number().int().min(0).default(AGENT_LIMITS.tableChangingUploadIntervalMs),
   logEntriesPerCall: z.number().int().min(1).max(1000).default(AGENT_LIMITS.logEntriesPerCall),
   logForwardIntervalMs: z.number().int().min(0).default(AGENT_LIMITS.logForwardIntervalMs),
   offlineAfterSeconds: z.number().int().min(1).default(AGENT_LIMITS.offlineAfterSeconds),

@@ -14,6 +14,7 @@ import { organiserStoreFixture } from '@/testing/organiser-store';
 import { offerRecordedRound } from '@/testing/recorded-rounds';
 import { jsonOf, type Reply, webAppFixture } from '@/testing/web-app';
 import { AgentRecords } from '../store/agent-records';
+import { AGENT_LIMITS } from './agent-schemas';
 
 const SECRET = 'agent-api-test-secret';
 const ORGANISER = { authorization: `Bearer ${SECRET}` };
@@ -80,7 +81,7 @@ describe('a remote team and its join token', () => {
       team: { slug: 'blue-whales', name: 'Team blue-whales' },
       teamPageUrl: expect.stringMatching(/\/teams\/blue-whales$/),
       settings: { roundIntervalSeconds: expect.any(Number), paused: false },
-      agent: { longPollSeconds: 25, tableUploadMinIntervalMs: 250, logEntriesPerCall: 100, logForwardIntervalMs: 5000, offlineAfterSeconds: 10 },
+      agent: AGENT_LIMITS,
     });
     expect((await store().getTeam('blue-whales'))?.remote).toEqual({
       lastSeenAt: expect.any(String),

@@ -23,10 +23,13 @@ export const nextRoundQuerySchema = z.object({
 /** Limits the agent must keep, told at `hello` (the agent falls back on these when an organiser leaves one out). */
 export const AGENT_LIMITS = {
   longPollSeconds: 25,
+  /** How often the agent reads its table; a change it reads twice in a row (the table settled) is uploaded at once. */
   tableUploadMinIntervalMs: 250,
+  /** A table still changing is uploaded at most this often (each upload is a request and a store write for the organiser). */
+  tableChangingUploadIntervalMs: 2000,
   logEntriesPerCall: 100,
   /** Logs are forwarded in batches this far apart: one call per batch (the team page shows them as late at most). */
-  logForwardIntervalMs: 5000,
+  logForwardIntervalMs: 15_000,
   offlineAfterSeconds: 10,
 } as const;
 

@@ -7,8 +7,8 @@
  * organiser secrets (./throttle.ts), counted apart from them; while an address is throttled, a token
  * this process already knows to be valid still works (teams behind one NAT address are not locked
  * out by a neighbour) and any other gets 429 without being looked up. A valid token is remembered
- * for 5 s (a lookup in the organiser store per token and 5 s, not per request), so a revoked one
- * stops working at once on the web app that revoked it and within 5 s on every other instance.
+ * for 30 s (a lookup in the organiser store per token and 30 s, not per request), so a revoked one
+ * stops working at once on the web app that revoked it and within 30 s on every other instance.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { bearerOf } from './organiser';
@@ -17,7 +17,7 @@ import { SecretThrottle, type ThrottleOptions } from './throttle';
 export const JOIN_TOKEN_PREFIX = 'wsj_';
 export const JOIN_TOKEN_PATTERN = /^wsj_[A-Za-z0-9_-]{43}$/;
 /** How long a token found valid is believed without asking the store again. */
-export const TOKEN_CACHE_MS = 5000;
+export const TOKEN_CACHE_MS = 30_000;
 const KNOWN_VALID_MAX = 10_000;
 
 /** A fresh nonce for a team's next token. */
