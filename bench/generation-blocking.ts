@@ -1,14 +1,14 @@
 /**
  * How long making many teams' rounds at once blocks the event loop (issue 13 point 2):
  * `npx tsx bench/generation-blocking.ts [teams] [messages]` makes one round per team all at once,
- * first with `makeRound` on this thread (as the scheduler did) and then through a `RoundMaker` (a
- * worker thread, as the scheduler does now), and prints the event-loop delay of this thread
+ * first with `makeRound` on this thread (as the scheduler did) and then through `BurstWorkers` (worker
+ * threads that keep the records, as the scheduler does now), and prints the event-loop delay of this thread
  * (perf_hooks monitorEventLoopDelay: max and p99) and the wall time of each.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout } from 'node:timers/promises';
+import { BurstWorkers } from '@/generator/burst-workers';
 import { makeRound } from '@/generator/messages';
-import { RoundMaker } from '@/generator/round-maker';
 import { wholeNumber } from '@/lib/cli-options';
 
 const teams = process.argv[2] ? wholeNumber()(process.argv[2]) : 30;
@@ -35,7 +35,7 @@ await measure('makeRound (one go)', async () => {
   await Promise.resolve();
   return Promise.all(plans.map(async (plan) => makeRound(plan)));
 });
-const maker = new RoundMaker();
-await maker.make({ seed: 0, lab: 2, messages: 1000 }); // the worker started and warm
-await measure('RoundMaker (worker thread)', () => Promise.all(plans.map((plan) => maker.make(plan))));
-await maker.close();
+const workers = new BurstWorkers();
+await Promise.all([1, 2, 3, 4].map((seed) => workers.make({ seed, lab: 2, messages: 1000 }))); // the workers started and warm
+await measure('BurstWorkers (worker threads)', () => Promise.all(plans.map((plan) => workers.make(plan))));
+await workers.close();

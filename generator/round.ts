@@ -18,7 +18,7 @@ import { AgentOfflineError, roleAssumptionIn, TableReadError } from '@/lib/error
 import type { Diagnosis, FailurePercentages, Lab, Round, RoundCounts } from '@/lib/store/types';
 import { type GeneratedRound, makeRound, type RoundPlan, type RoundTotals } from './messages';
 import { SendError, type SendReport, sendDeadlineMs } from './sender';
-import { type Delivered, type Prepared, sdkChannel, TABLE_CALL_TIMEOUT_MS, type TeamChannel, type TeamTarget } from './team-channel';
+import { type Delivered, type Prepared, sdkChannel, sendFromHere, TABLE_CALL_TIMEOUT_MS, type TeamChannel, type TeamTarget } from './team-channel';
 
 export { type TeamChannel, type TeamTarget, writeFailurePercentages } from './team-channel';
 
@@ -299,12 +299,13 @@ function judge(run: RoundRun, baseline: TableValues, sent: Sent, waited: Waited)
 
 /** Runs one round against one local or AWS team and returns its outcome; never throws for the team's faults. */
 export function runRound(target: TeamTarget, settings: RoundSettings, hooks: RoundHooks = {}): Promise<RoundOutcome> {
-  return runRoundOver(sdkChannel(target), settings, hooks, async (plan) => makeRound(plan));
+  return runRoundOver(sdkChannel(target, sendFromHere), settings, hooks, async (plan) => makeRound(plan));
 }
 
 /**
- * Makes what a round's channel needs of its messages: all of them (`makeRound`, here or on a worker
- * thread, ./round-maker.ts, where many teams' rounds are made at once), or only their totals.
+ * Makes what a round's channel needs of its messages: all of them (`makeRound`), their totals with
+ * the records kept on the burst worker that will send them (./burst-workers.ts, where many teams'
+ * rounds are made and sent at once), or only their totals.
  */
 export type RoundGenerator<R extends RoundTotals = GeneratedRound> = (plan: Omit<RoundPlan, 'now'>) => Promise<R>;
 

@@ -13,12 +13,12 @@ import { AgentRecords } from '@/lib/store/agent-records';
 import type { LeaseToken, OrganiserStore } from '@/lib/store/organiser-store';
 import type { FailurePercentages, Lab, Round, Settings, Team } from '@/lib/store/types';
 import { agentChannel, REMOTE_POLL_INTERVAL_MS, roundOffer } from './agent-channel';
-import { type GeneratedRound, type RoundPlan, roundTotals } from './messages';
+import { BurstWorkers, type MadeRound } from './burst-workers';
+import { type RoundPlan, roundTotals } from './messages';
 import { roundSeed } from './random';
 import { type RoundGenerator, type RoundHooks, type RoundSettings, runRoundOver } from './round';
-import { RoundMaker } from './round-maker';
 import { closedRound, voidRound } from './scoring';
-import { sdkChannel, type TeamChannel } from './team-channel';
+import { type BurstSender, sdkChannel, type TeamChannel } from './team-channel';
 
 export const LEASE_TTL_MS = 15_000;
 export const LEASE_RENEW_MS = 5_000;
@@ -59,7 +59,7 @@ type Plan = Omit<RoundPlan, 'now'>;
 interface MadeAhead {
   /** The scheduled start (ms since the epoch). */
   at: number;
-  rounds: Map<string, { plan: Plan; made: Promise<GeneratedRound> }>;
+  rounds: Map<string, { plan: Plan; made: Promise<MadeRound> }>;
 }
 
 const samePlan = (a: Plan, b: Plan) => a.seed === b.seed && a.lab === b.lab && a.messages === b.messages;
@@ -80,9 +80,9 @@ export function isReady(team: Team): boolean {
   return team.kind === 'aws' || team.kind === 'remote' || team.local?.status === 'ready';
 }
 
-/** How the scheduler reaches a local or AWS team's pipeline for its rounds (remote teams: ./agent-channel.ts). */
-export function channelFor(team: Team): TeamChannel {
-  return sdkChannel({ connection: team.connection, resources: team.resources });
+/** How the scheduler reaches a local or AWS team's pipeline for its rounds, its bursts sent by `sendBurst` (remote teams: ./agent-channel.ts). */
+export function channelFor(team: Team, sendBurst: BurstSender<MadeRound>): TeamChannel<MadeRound> {
+  return sdkChannel({ connection: team.connection, resources: team.resources }, sendBurst);
 }
 
 export class Scheduler {
@@ -99,8 +99,10 @@ export class Scheduler {
   private leaseRenewedAt = 0;
   private nextRoundAt: number | null = null;
   private readonly running = new Map<string, RunningRound>();
-  /** Makes every team's messages on a worker thread: the ticks and rounds here never wait for it. */
-  private readonly roundMaker = new RoundMaker();
+  /** Makes every team's messages and sends its bursts on worker threads: the ticks, table reads and store calls here never wait for them. */
+  private readonly bursts = new BurstWorkers();
+  private readonly sendBurst: BurstSender<MadeRound> = (round, { connection, resources }, options) =>
+    this.bursts.send(round, connection, resources.streamName, options);
   private madeAhead: MadeAhead | null = null;
   private timer: NodeJS.Timeout | null = null;
   private tickInProgress: Promise<void> | null = null;
@@ -172,7 +174,8 @@ export class Scheduler {
       await this.store.updateSettings({ nextRoundAt: null }).catch((error) => this.log(`could not clear the next round time: ${errorMessage(error)}`));
       await this.store.releaseLease(this.holder).catch((error) => this.log(`could not release the lease: ${errorMessage(error)}`));
     }
-    await this.roundMaker.close();
+    this.discard(this.madeAhead);
+    await this.bursts.close();
   }
 
   /** Resolves once every round this scheduler has running now has closed. */
@@ -240,6 +243,7 @@ export class Scheduler {
     const interval = settings.roundIntervalSeconds * 1000;
     if (settings.paused) {
       this.nextRoundAt = null;
+      this.discard(this.madeAhead);
       this.madeAhead = null;
       if (settings.nextRoundAt !== null) await this.store.updateSettings({ nextRoundAt: null });
       return;
@@ -253,14 +257,25 @@ export class Scheduler {
       const following = this.nextRoundAt + interval;
       this.nextRoundAt = following > now ? following : now + interval;
       const ahead = this.madeAhead?.at === startingAt ? this.madeAhead : null;
+      if (!ahead) this.discard(this.madeAhead);
       this.madeAhead = null;
-      await this.store.updateSettings({ nextRoundAt: new Date(this.nextRoundAt).toISOString() });
-      await this.startRounds(undefined, settings, ahead);
+      try {
+        await this.store.updateSettings({ nextRoundAt: new Date(this.nextRoundAt).toISOString() });
+        await this.startRounds(undefined, settings, ahead);
+      } finally {
+        this.discard(ahead); // the rounds made ahead that no team took
+      }
       return;
     }
     const nextRoundAt = new Date(this.nextRoundAt).toISOString();
     if (settings.nextRoundAt !== nextRoundAt) await this.store.updateSettings({ nextRoundAt });
     if (this.nextRoundAt - now <= MAKE_AHEAD_MS && this.madeAhead?.at !== this.nextRoundAt) this.makeAhead(this.nextRoundAt, settings);
+  }
+
+  /** Lets the burst workers forget the rounds made ahead that were not taken (a team takes its own out of `rounds`). */
+  private discard(ahead: MadeAhead | null): void {
+    for (const { made } of ahead?.rounds.values() ?? []) made.then((round) => this.bursts.release(round)).catch(() => undefined);
+    ahead?.rounds.clear();
   }
 
   /**
@@ -269,6 +284,7 @@ export class Scheduler {
    * (seed, lab, messages) is still the same at the start, and makes it then otherwise.
    */
   private makeAhead(at: number, settings: Settings): void {
+    this.discard(this.madeAhead);
     const ahead: MadeAhead = { at, rounds: new Map() };
     this.madeAhead = ahead;
     const making = async () => {
@@ -276,7 +292,7 @@ export class Scheduler {
       for (const team of teams) {
         if (!team.active || team.kind === 'remote' || !isReady(team)) continue;
         const plan: Plan = { seed: roundSeed(secret, team.slug, number), lab: team.labOverride ?? team.lab, messages: settings.roundMessages };
-        const made = this.roundMaker.make(plan, at);
+        const made = this.bursts.make(plan, at);
         made.catch(() => undefined); // a round that fails here is made again at the start (see launch)
         ahead.rounds.set(team.slug, { plan, made });
       }
@@ -304,12 +320,16 @@ export class Scheduler {
     const settings = knownSettings ?? (await this.store.getSettings());
     const secret = await this.store.roundSeedSecret();
     const number = await this.store.allocateRoundNumber();
-    for (const team of eligible) this.launch(team, number, settings, secret, ahead?.rounds.get(team.slug));
+    for (const team of eligible) {
+      const madeAhead = ahead?.rounds.get(team.slug);
+      ahead?.rounds.delete(team.slug);
+      this.launch(team, number, settings, secret, madeAhead);
+    }
     return number;
   }
 
   /** Starts one team's round in the background; `madeAhead` is its timed round made ahead, used when the plan is the same. */
-  private launch(team: Team, number: number, settings: Settings, secret: Uint8Array, madeAhead?: { plan: Plan; made: Promise<GeneratedRound> }): void {
+  private launch(team: Team, number: number, settings: Settings, secret: Uint8Array, madeAhead?: { plan: Plan; made: Promise<MadeRound> }): void {
     const lab = team.labOverride ?? team.lab;
     const round: Round = {
       team: team.slug,
@@ -320,8 +340,11 @@ export class Scheduler {
       startedAt: new Date().toISOString(),
       points: 0,
     };
-    const generate: RoundGenerator = (plan) =>
-      madeAhead && samePlan(madeAhead.plan, plan) ? madeAhead.made.catch(() => this.roundMaker.make(plan)) : this.roundMaker.make(plan);
+    const generate: RoundGenerator<MadeRound> = (plan) => {
+      if (madeAhead && samePlan(madeAhead.plan, plan)) return madeAhead.made.catch(() => this.bursts.make(plan));
+      madeAhead?.made.then((unused) => this.bursts.release(unused)).catch(() => undefined);
+      return this.bursts.make(plan);
+    };
     const roundSettings: RoundSettings = {
       seed: round.seed,
       lab,
@@ -338,7 +361,7 @@ export class Scheduler {
     });
   }
 
-  private async runTeamRound(team: Team, round: Round, signal: AbortSignal, settings: RoundSettings, generate: RoundGenerator): Promise<void> {
+  private async runTeamRound(team: Team, round: Round, signal: AbortSignal, settings: RoundSettings, generate: RoundGenerator<MadeRound>): Promise<void> {
     try {
       await this.store.startRound(round, this.lease);
     } catch (error) {
@@ -356,6 +379,7 @@ export class Scheduler {
           });
         },
       };
+      let made: MadeRound | null = null;
       const outcome =
         team.kind === 'remote'
           ? await runRoundOver(
@@ -364,7 +388,12 @@ export class Scheduler {
               hooks,
               async (plan) => roundTotals(plan),
             )
-          : await runRoundOver(channelFor(team), settings, hooks, generate);
+          : await runRoundOver(channelFor(team, this.sendBurst), settings, hooks, async (plan) => {
+              made = await generate(plan);
+              return made;
+            }).finally(() => {
+              if (made) this.bursts.release(made); // its records, when the round ended before its burst took them
+            });
       closing = closedRound(round, outcome);
     } catch (error) {
       closing = voidRound(round, `the generator failed: ${errorMessage(error)}`);

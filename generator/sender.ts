@@ -200,15 +200,19 @@ function backoff(attempt: number): Promise<void> {
   return sleep(delay);
 }
 
-/** Puts every record on the stream; throws SendError when some could not be acknowledged. */
-export async function sendRecords(
-  connection: Connection,
+/** Puts every record on the stream with this process's client for `connection`; throws SendError when some could not be acknowledged. */
+export function sendRecords(connection: Connection, streamName: string, records: readonly StreamRecord[], options: SendOptions = {}): Promise<SendReport> {
+  return sendRecordsWith(kinesisClient(connection), streamName, records, options);
+}
+
+/** Puts every record on the stream with `client` (a burst worker's, ./burst-worker.ts); throws SendError when some could not be acknowledged. */
+export async function sendRecordsWith(
+  client: KinesisClient,
   streamName: string,
   records: readonly StreamRecord[],
   options: SendOptions = {},
 ): Promise<SendReport> {
   const started = performance.now();
-  const client = kinesisClient(connection);
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const attempts = new Uint16Array(records.length);
   const report: SendReport = { records: records.length, calls: 0, retries: 0, lanes: 0, durationMs: 0 };

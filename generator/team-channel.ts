@@ -4,7 +4,8 @@
  * AggregateTable), sends the burst, and reads the AggregateTable while the round waits. The round
  * (`round.ts`) does the rest — messages, waiting, judging, diagnosis — the same for every kind of team.
  *
- * Local and `aws` teams are reached through the AWS SDK clients (`sdkChannel`). A remote team
+ * Local and `aws` teams are reached through the AWS SDK clients (`sdkChannel`), their bursts sent
+ * from this thread or from the burst worker that made the round (./burst-workers.ts). A remote team
  * (room mode, docs/room.md) is reached through its agent (`agentChannel`, ./agent-channel.ts):
  * there `prepare` is "the round is offered; wait for the agent's start with its baseline", `send`
  * is "wait for the agent's report that it sent the burst", and `read` is "the latest table the
@@ -101,8 +102,15 @@ export async function writeFailurePercentages(target: TeamTarget, percentages: F
   }
 }
 
-/** The channel to a local or AWS team: its tables and stream through the AWS SDK clients. */
-export function sdkChannel(target: TeamTarget): TeamChannel {
+/** Puts a round's burst on a team's stream: from this thread (`sendRecords`), or from the burst worker that made it (./burst-workers.ts). */
+export type BurstSender<R extends RoundTotals> = (round: R, target: TeamTarget, options: SendOptions) => Promise<SendReport>;
+
+/** Sends the round's records from this thread. */
+export const sendFromHere: BurstSender<GeneratedRound> = (round, { connection, resources }, options) =>
+  sendRecords(connection, resources.streamName, round.records, options);
+
+/** The channel to a local or AWS team: its tables through the AWS SDK clients, its stream through `sendBurst`. */
+export function sdkChannel<R extends RoundTotals>(target: TeamTarget, sendBurst: BurstSender<R>): TeamChannel<R> {
   const { connection, resources } = target;
   const read = (signal: AbortSignal) =>
     withDeadline(resources.aggregateTable, signal, TABLE_CALL_TIMEOUT_MS, (bounded) => readAggregateTable(connection, resources.aggregateTable, bounded));
@@ -114,7 +122,7 @@ export function sdkChannel(target: TeamTarget): TeamChannel {
       return { baseline: await read(signal) };
     },
     async send(round, options) {
-      const report = await sendRecords(connection, resources.streamName, round.records, options);
+      const report = await sendBurst(round, target, options);
       return { sentAt: Date.now(), report };
     },
     async read(signal) {

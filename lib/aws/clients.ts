@@ -86,6 +86,9 @@ function baseConfig(connection: Connection, endpoint: string | undefined, timeou
   };
 }
 
+/** Credentials as a client signs with them (an access key, its secret and session token, and when they expire). */
+export type SigningCredentials = Awaited<ReturnType<KinesisClient['config']['credentials']>>;
+
 /**
  * Without the SDK's logger middleware: given no logger, it still runs every command's input and
  * output through the sensitive-data filter (the default logger's `info` exists and does nothing), a
@@ -120,4 +123,23 @@ export function dynamoDbStreamsClient(connection: Connection, timeouts: ClientTi
 
 export function kinesisClient(connection: Connection, timeouts: ClientTimeouts = DEFAULT_TIMEOUTS): KinesisClient {
   return cached('kinesis', connection, timeouts, () => withoutLogging(new KinesisClient(baseConfig(connection, connection.kinesisEndpoint, timeouts))));
+}
+
+/**
+ * The credentials this process's Kinesis client for `connection` signs with now: an assumed role's
+ * are assumed on first use and renewed when they near their expiry (the SDK's memoised provider).
+ * Rejects with a `RoleAssumptionError` when the role cannot be assumed.
+ */
+export function kinesisCredentials(connection: Connection): Promise<SigningCredentials> {
+  return kinesisClient(connection).config.credentials();
+}
+
+/**
+ * A Kinesis client for `connection` that gets its credentials from `credentials` (a burst worker's,
+ * generator/burst-worker.ts: asked of the thread whose client holds them). Not cached: its caller keeps it.
+ */
+export function kinesisClientWith(connection: Connection, credentials: () => Promise<SigningCredentials>, timeouts = DEFAULT_TIMEOUTS): KinesisClient {
+  return withoutLogging(
+    new KinesisClient({ region: connection.region, endpoint: connection.kinesisEndpoint, credentials, requestHandler: requestHandler(timeouts) }),
+  );
 }
