@@ -2,8 +2,8 @@
  * One round for one team (docs/game.md, "A round"), as named steps over a team channel
  * (./team-channel.ts) driven by one AbortSignal: `prepare` (make the messages, write the lab's
  * failure percentages, read the baseline), `send` the burst, `awaitPipeline` (poll the
- * AggregateTable every 500 ms until a match is confirmed or the deadline passes), `judge` (the
- * verdict with time-to-correct, or the diagnosis of a failed round). A step that cannot go on
+ * AggregateTable every 500 ms, less often while nothing reached it, until a match is confirmed or
+ * the deadline passes), `judge` (the verdict with time-to-correct, or the diagnosis of a failed round). A step that cannot go on
  * returns how the round ends instead of throwing: failed when the failure is the team's, void when
  * it is ours (docs/game.md, "Void rounds"). Local, `aws` and remote teams alike (the channel is
  * what differs); shared by the scheduler, the CLI and the Lambda handler. Times are the organiser's
@@ -23,6 +23,15 @@ import { type Delivered, type Prepared, sdkChannel, sendFromHere, TABLE_CALL_TIM
 export { type TeamChannel, type TeamTarget, writeFailurePercentages } from './team-channel';
 
 export const POLL_INTERVAL_MS = 500;
+/**
+ * While the AggregateTable still holds its baseline after the burst, the pause between polls
+ * doubles up to this. A working pipeline has changed the table by the time its burst was sent (it
+ * processes while the records arrive), so it is polled every `POLL_INTERVAL_MS` from the first read;
+ * a pipeline that has done nothing is read about 17 times in 30 s instead of 60 (issue 13 point 8:
+ * 100 teams' polls were ~6,000 table reads a minute). What it costs: a table whose first change
+ * comes after the burst is seen up to this much later.
+ */
+export const UNCHANGED_POLL_CAP_MS = 2000;
 /**
  * A match counts once it still holds this long after the first matching read: when Reduce fails
  * right after its last transaction, the totals are exact for the moment before the retried batch
@@ -242,6 +251,8 @@ async function awaitPipeline(run: RoundRun, baseline: TableValues, sent: Sent): 
   const times = { baseline, sendStartedAt: sent.sendStartedAt, sentAt: sent.sentAt, deadlineAt: sent.deadlineAt, send: sent.send };
   let previous = baseline;
   let lastChangeAt = -Infinity;
+  /** Reads in a row that found the table still as its baseline. */
+  let unchangedReads = 0;
   /** When the current run of matching reads began (null while the change does not match), and whether by the deadline. */
   let match: { since: number; byDeadline: boolean } | null = null;
   let due = Date.now();
@@ -254,6 +265,7 @@ async function awaitPipeline(run: RoundRun, baseline: TableValues, sent: Sent): 
       const read = await run.channel.read(AbortSignal.any([run.signal, AbortSignal.timeout(readTimeoutMs)]));
       const readAt = Date.now();
       if (!sameValues(previous, read.values)) lastChangeAt = read.since;
+      else if (lastChangeAt === -Infinity) unchangedReads += 1;
       previous = read.values;
       result.after = read.values;
       result.error = undefined;
@@ -274,7 +286,9 @@ async function awaitPipeline(run: RoundRun, baseline: TableValues, sent: Sent): 
       result.stillChanging = lastChangeAt >= deadlineMs - changingWindowMs;
       return { ok: true, value: result };
     }
-    const pause = Math.max(0, confirming ? pollIntervalMs - (now - pollStarted) : Math.min(deadlineMs - now, pollIntervalMs - (now - pollStarted)));
+    const intervalMs =
+      lastChangeAt === -Infinity ? Math.max(pollIntervalMs, Math.min(UNCHANGED_POLL_CAP_MS, pollIntervalMs * 2 ** unchangedReads)) : pollIntervalMs;
+    const pause = Math.max(0, confirming ? intervalMs - (now - pollStarted) : Math.min(deadlineMs - now, intervalMs - (now - pollStarted)));
     due = now + pause;
     await sleep(pause, undefined, { signal: run.signal }).catch(() => undefined);
   }

@@ -1,6 +1,6 @@
 /**
  * A team channel: how a round reaches one team (docs/game.md, "A round"). It prepares the team for
- * the round (the lab's failure percentages into its ParameterTable, then the baseline of its
+ * the round (the lab's failure percentages into its ParameterTable, and the baseline of its
  * AggregateTable), sends the burst, and reads the AggregateTable while the round waits. The round
  * (`round.ts`) does the rest — messages, waiting, judging, diagnosis — the same for every kind of team.
  *
@@ -116,10 +116,15 @@ export function sdkChannel<R extends RoundTotals>(target: TeamTarget, sendBurst:
     withDeadline(resources.aggregateTable, signal, TABLE_CALL_TIMEOUT_MS, (bounded) => readAggregateTable(connection, resources.aggregateTable, bounded));
   return {
     async prepare(failurePercentages, signal) {
-      if (failurePercentages) {
-        await withDeadline(resources.parameterTable, signal, TABLE_CALL_TIMEOUT_MS, (bounded) => writeFailurePercentages(target, failurePercentages, bounded));
-      }
-      return { baseline: await read(signal) };
+      // Both at once (one round trip less before the burst); the ParameterTable's failure is the one reported when both fail.
+      const [written, baseline] = await Promise.allSettled([
+        failurePercentages &&
+          withDeadline(resources.parameterTable, signal, TABLE_CALL_TIMEOUT_MS, (bounded) => writeFailurePercentages(target, failurePercentages, bounded)),
+        read(signal),
+      ]);
+      if (written.status === 'rejected') throw written.reason;
+      if (baseline.status === 'rejected') throw baseline.reason;
+      return { baseline: baseline.value };
     },
     async send(round, options) {
       const report = await sendBurst(round, target, options);
