@@ -4,7 +4,8 @@
  * stream when asked (`sendRecordsWith`: the same lanes, turns, retries and deadlines as on the main
  * thread), and forgets a round once it is sent or released. Its Kinesis clients sign with credentials
  * asked of the main thread, whose client for the connection holds them (an assumed role's, renewed
- * there): the SDK here asks again when the ones it has are within 5 minutes of their expiry.
+ * there), asked as soon as a round is made for that connection rather than when its burst begins:
+ * the SDK here asks again when the ones it has are within 5 minutes of their expiry.
  */
 import { parentPort } from 'node:worker_threads';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
@@ -81,6 +82,11 @@ port.on('message', (request: BurstRequest) => {
         const { records, ...totals } = makeRound(request.stampedAt === undefined ? request.plan : { ...request.plan, now: () => request.stampedAt! });
         rounds.set(request.id, records);
         reply({ type: 'made', id: request.id, totals });
+        // A failure here is the burst's to report, when it asks again.
+        if (request.sendsTo)
+          clientFor(request.sendsTo)
+            .config.credentials()
+            .catch(() => undefined);
       } catch (error) {
         reply({ type: 'failed', id: request.id, error: errorMessage(error) });
       }

@@ -28,7 +28,14 @@ export interface CredentialsFailure {
 
 /** What the main thread asks of a burst worker. */
 export type BurstRequest =
-  | { type: 'make'; id: number; plan: Omit<RoundPlan, 'now'>; stampedAt?: number }
+  | {
+      type: 'make';
+      id: number;
+      plan: Omit<RoundPlan, 'now'>;
+      stampedAt?: number;
+      /** Where its burst will go: the worker readies its client and credentials for it. */
+      sendsTo?: Connection;
+    }
   | {
       type: 'send';
       id: number;
@@ -106,13 +113,14 @@ export class BurstWorkers {
   /**
    * Makes the round of `plan` on a worker, which keeps its records. Its messages' Timestamp is
    * `stampedAt` (ms since the epoch: a round made ahead of its start is stamped with the start), or
-   * the worker's clock when they are made.
+   * the worker's clock when they are made. Given `sendsTo`, the worker then readies its Kinesis
+   * client for that connection and gets its credentials, so that the burst does not wait for them.
    */
-  async make(plan: Omit<RoundPlan, 'now'>, stampedAt?: number): Promise<MadeRound> {
+  async make(plan: Omit<RoundPlan, 'now'>, stampedAt?: number, sendsTo?: Connection): Promise<MadeRound> {
     const worker = this.nextWorker;
     this.nextWorker = (this.nextWorker + 1) % this.workers.length;
     const id = this.nextId++;
-    const totals = (await this.ask(worker, id, { type: 'make', id, plan, stampedAt })) as RoundTotals;
+    const totals = (await this.ask(worker, id, { type: 'make', id, plan, stampedAt, sendsTo })) as RoundTotals;
     return { ...totals, heldBy: { worker, round: id } };
   }
 

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { warmCredentials } from '@/lib/aws/clients';
 import { errorMessage } from '@/lib/errors';
 import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
 import { AgentRecords } from '@/lib/store/agent-records';
@@ -14,7 +15,7 @@ import type { LeaseToken, OrganiserStore } from '@/lib/store/organiser-store';
 import type { FailurePercentages, Lab, Round, Settings, Team } from '@/lib/store/types';
 import { agentChannel, REMOTE_POLL_INTERVAL_MS, roundOffer } from './agent-channel';
 import { BurstWorkers, type MadeRound } from './burst-workers';
-import { type RoundPlan, roundTotals } from './messages';
+import { type RoundPlan, type RoundTotals, roundTotals } from './messages';
 import { roundSeed } from './random';
 import { type RoundGenerator, type RoundHooks, type RoundSettings, runRoundOver } from './round';
 import { closedRound, voidRound } from './scoring';
@@ -83,6 +84,42 @@ export function isReady(team: Team): boolean {
 /** How the scheduler reaches a local or AWS team's pipeline for its rounds, its bursts sent by `sendBurst` (remote teams: ./agent-channel.ts). */
 export function channelFor(team: Team, sendBurst: BurstSender<MadeRound>): TeamChannel<MadeRound> {
   return sdkChannel({ connection: team.connection, resources: team.resources }, sendBurst);
+}
+
+/**
+ * Calls `write` once per turn of the event loop with the fields given during that turn merged: a
+ * round's "baseline read" and "sending started" come within one turn and make one store update.
+ */
+function mergedPerTurn<T extends object>(write: (fields: T) => void): (fields: T) => void {
+  let pending: T | null = null;
+  return (fields) => {
+    if (pending) {
+      Object.assign(pending, fields);
+      return;
+    }
+    pending = { ...fields };
+    setImmediate(() => {
+      const merged = pending!;
+      pending = null;
+      write(merged);
+    });
+  };
+}
+
+/**
+ * `channel`, whose `prepare` also waits for the round's record (written meanwhile) and fails when it
+ * could not be written: no burst is sent for a round the store does not have.
+ */
+function recordedBeforeSending<R extends RoundTotals>(channel: TeamChannel<R>, recorded: Promise<boolean>): TeamChannel<R> {
+  return {
+    ...channel,
+    async prepare(failurePercentages, signal) {
+      const preparing = channel.prepare(failurePercentages, signal);
+      preparing.catch(() => undefined); // reported below once the record is written
+      if (!(await recorded)) throw new Error('the round could not be recorded');
+      return preparing;
+    },
+  };
 }
 
 export class Scheduler {
@@ -188,11 +225,15 @@ export class Scheduler {
     try {
       await this.maintainLease();
       if (this.leader && !this.stopping) {
-        for (const command of await this.store.takeCommands()) {
+        // Both read at once (commands only start rounds, which do not change the settings); commands taken are run whatever the settings' read.
+        const [taken, read] = await Promise.allSettled([this.store.takeCommands(), this.store.getSettings()]);
+        if (taken.status === 'rejected') throw taken.reason;
+        for (const command of taken.value) {
           this.log(`organiser command: start a round for ${command.teams?.join(', ') ?? 'all active teams'}`);
           await this.startRounds(command.teams);
         }
-        await this.followTimer(await this.store.getSettings());
+        if (read.status === 'rejected') throw read.reason;
+        await this.followTimer(read.value);
       }
       this.lastTickError = null;
     } catch (error) {
@@ -260,8 +301,13 @@ export class Scheduler {
       if (!ahead) this.discard(this.madeAhead);
       this.madeAhead = null;
       try {
-        await this.store.updateSettings({ nextRoundAt: new Date(this.nextRoundAt).toISOString() });
-        await this.startRounds(undefined, settings, ahead);
+        // The countdown's next time is written while the rounds start (one store call less before their bursts).
+        const [counted, started] = await Promise.allSettled([
+          this.store.updateSettings({ nextRoundAt: new Date(this.nextRoundAt).toISOString() }),
+          this.startRounds(undefined, settings, ahead),
+        ]);
+        if (started.status === 'rejected') throw started.reason;
+        if (counted.status === 'rejected') throw counted.reason;
       } finally {
         this.discard(ahead); // the rounds made ahead that no team took
       }
@@ -292,8 +338,9 @@ export class Scheduler {
       for (const team of teams) {
         if (!team.active || team.kind === 'remote' || !isReady(team)) continue;
         const plan: Plan = { seed: roundSeed(secret, team.slug, number), lab: team.labOverride ?? team.lab, messages: settings.roundMessages };
-        const made = this.bursts.make(plan, at);
+        const made = this.bursts.make(plan, at, team.connection);
         made.catch(() => undefined); // a round that fails here is made again at the start (see launch)
+        void warmCredentials(team.connection); // its table calls' role credentials, assumed or renewed now rather than at the start
         ahead.rounds.set(team.slug, { plan, made });
       }
     };
@@ -341,9 +388,9 @@ export class Scheduler {
       points: 0,
     };
     const generate: RoundGenerator<MadeRound> = (plan) => {
-      if (madeAhead && samePlan(madeAhead.plan, plan)) return madeAhead.made.catch(() => this.bursts.make(plan));
+      if (madeAhead && samePlan(madeAhead.plan, plan)) return madeAhead.made.catch(() => this.bursts.make(plan, undefined, team.connection));
       madeAhead?.made.then((unused) => this.bursts.release(unused)).catch(() => undefined);
-      return this.bursts.make(plan);
+      return this.bursts.make(plan, undefined, team.connection);
     };
     const roundSettings: RoundSettings = {
       seed: round.seed,
@@ -362,22 +409,27 @@ export class Scheduler {
   }
 
   private async runTeamRound(team: Team, round: Round, signal: AbortSignal, settings: RoundSettings, generate: RoundGenerator<MadeRound>): Promise<void> {
-    try {
-      await this.store.startRound(round, this.lease);
-    } catch (error) {
-      this.log(`round ${round.number} of ${team.slug} could not start: ${errorMessage(error)}`);
-      return;
-    }
+    // A local or aws team's round is recorded while its tables are prepared (one store call less
+    // before its burst, which waits for the record); a remote team's agent is offered the round from
+    // its record, so that is written first.
+    const recorded = this.store.startRound(round, this.lease).then(
+      () => true,
+      (error: unknown) => {
+        this.log(`round ${round.number} of ${team.slug} could not start: ${errorMessage(error)}`);
+        return false;
+      },
+    );
+    if (team.kind === 'remote' && !(await recorded)) return;
     let closing: Round;
     try {
       const hooks: RoundHooks = {
         signal,
-        onProgress: (fields) => {
+        onProgress: mergedPerTurn((fields) => {
           this.store.updateRunningRound(round.team, round.number, fields).catch((error) => {
             if (!(error instanceof ConditionalCheckFailedException))
               this.log(`progress of round ${round.number} of ${team.slug} not recorded: ${errorMessage(error)}`);
           });
-        },
+        }),
       };
       let made: MadeRound | null = null;
       const outcome =
@@ -388,7 +440,7 @@ export class Scheduler {
               hooks,
               async (plan) => roundTotals(plan),
             )
-          : await runRoundOver(channelFor(team, this.sendBurst), settings, hooks, async (plan) => {
+          : await runRoundOver(recordedBeforeSending(channelFor(team, this.sendBurst), recorded), settings, hooks, async (plan) => {
               made = await generate(plan);
               return made;
             }).finally(() => {
@@ -398,6 +450,7 @@ export class Scheduler {
     } catch (error) {
       closing = voidRound(round, `the generator failed: ${errorMessage(error)}`);
     }
+    if (!(await recorded)) return; // no record to close, and nothing was sent
     const closed = await this.closeWithRetries(closing);
     if (closed) this.log(`round ${round.number} of ${team.slug} (lab ${round.lab}): ${summary(closing)}`);
   }

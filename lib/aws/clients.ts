@@ -126,6 +126,15 @@ export function kinesisClient(connection: Connection, timeouts: ClientTimeouts =
 }
 
 /**
+ * Gets now the credentials this process's DynamoDB and Kinesis clients for `connection` sign with
+ * (an assumed role's: assumed, or renewed when they near their expiry), so that a round's first
+ * calls do not wait for STS. A failure is left for those calls to report.
+ */
+export async function warmCredentials(connection: Connection): Promise<void> {
+  await Promise.allSettled([dynamoDbClient(connection).config.credentials(), kinesisClient(connection).config.credentials()]);
+}
+
+/**
  * The credentials this process's Kinesis client for `connection` signs with now: an assumed role's
  * are assumed on first use and renewed when they near their expiry (the SDK's memoised provider).
  * Rejects with a `RoleAssumptionError` when the role cannot be assumed.
