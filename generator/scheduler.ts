@@ -11,7 +11,7 @@ import { warmCredentials } from '@/lib/aws/clients';
 import { errorMessage } from '@/lib/errors';
 import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
 import { AgentRecords } from '@/lib/store/agent-records';
-import type { LeaseToken, OrganiserStore } from '@/lib/store/organiser-store';
+import { type LeaseToken, type OrganiserStore, ROUNDS_PER_START } from '@/lib/store/organiser-store';
 import type { FailurePercentages, Lab, Round, Settings, Team } from '@/lib/store/types';
 import { agentChannel, REMOTE_POLL_INTERVAL_MS, roundOffer } from './agent-channel';
 import { BurstWorkers, type MadeRound } from './burst-workers';
@@ -84,6 +84,29 @@ export function isReady(team: Team): boolean {
 /** How the scheduler reaches a local or AWS team's pipeline for its rounds, its bursts sent by `sendBurst` (remote teams: ./agent-channel.ts). */
 export function channelFor(team: Team, sendBurst: BurstSender<MadeRound>): TeamChannel<MadeRound> {
   return sdkChannel({ connection: team.connection, resources: team.resources }, sendBurst);
+}
+
+/** A team's round record as it starts, and the settings it runs with (a remote team's offer is in its record). */
+function roundFor(team: Team, number: number, settings: Settings, secret: Uint8Array): { round: Round; roundSettings: RoundSettings } {
+  const lab = team.labOverride ?? team.lab;
+  const round: Round = {
+    team: team.slug,
+    number,
+    lab,
+    seed: roundSeed(secret, team.slug, number),
+    status: 'running',
+    startedAt: new Date().toISOString(),
+    points: 0,
+  };
+  const roundSettings: RoundSettings = {
+    seed: round.seed,
+    lab,
+    messages: settings.roundMessages,
+    deadlineSeconds: settings.roundDeadlineSeconds,
+    failurePercentages: failurePercentagesFor(team, lab),
+  };
+  if (team.kind === 'remote') round.offer = roundOffer(roundSettings, new Date(round.startedAt));
+  return { round, roundSettings };
 }
 
 /**
@@ -367,58 +390,68 @@ export class Scheduler {
     const settings = knownSettings ?? (await this.store.getSettings());
     const secret = await this.store.roundSeedSecret();
     const number = await this.store.allocateRoundNumber();
-    for (const team of eligible) {
-      const madeAhead = ahead?.rounds.get(team.slug);
-      ahead?.rounds.delete(team.slug);
-      this.launch(team, number, settings, secret, madeAhead);
+    // The teams' round records are written together, ROUNDS_PER_START to a transaction (100 teams: 3
+    // transactions, not 100), while each team's round goes on: its burst waits for its record.
+    for (let first = 0; first < eligible.length; first += ROUNDS_PER_START) {
+      const teams = eligible.slice(first, first + ROUNDS_PER_START);
+      const rounds = teams.map((team) => roundFor(team, number, settings, secret));
+      const recorded = this.store
+        .startRounds(
+          rounds.map(({ round }) => round),
+          this.lease,
+        )
+        .then(
+          () => true,
+          (error: unknown) => {
+            this.log(`round ${number} of ${teams.map((team) => team.slug).join(', ')} could not start: ${errorMessage(error)}`);
+            return false;
+          },
+        );
+      teams.forEach((team, index) => {
+        const madeAhead = ahead?.rounds.get(team.slug);
+        ahead?.rounds.delete(team.slug);
+        const { round, roundSettings } = rounds[index]!;
+        this.launch(team, round, roundSettings, recorded, madeAhead);
+      });
     }
     return number;
   }
 
-  /** Starts one team's round in the background; `madeAhead` is its timed round made ahead, used when the plan is the same. */
-  private launch(team: Team, number: number, settings: Settings, secret: Uint8Array, madeAhead?: { plan: Plan; made: Promise<MadeRound> }): void {
-    const lab = team.labOverride ?? team.lab;
-    const round: Round = {
-      team: team.slug,
-      number,
-      lab,
-      seed: roundSeed(secret, team.slug, number),
-      status: 'running',
-      startedAt: new Date().toISOString(),
-      points: 0,
-    };
+  /**
+   * Starts one team's round in the background, once `recorded` (its record being written) says it
+   * was; `madeAhead` is its timed round made ahead, used when the plan is the same.
+   */
+  private launch(
+    team: Team,
+    round: Round,
+    roundSettings: RoundSettings,
+    recorded: Promise<boolean>,
+    madeAhead?: { plan: Plan; made: Promise<MadeRound> },
+  ): void {
     const generate: RoundGenerator<MadeRound> = (plan) => {
       if (madeAhead && samePlan(madeAhead.plan, plan)) return madeAhead.made.catch(() => this.bursts.make(plan, undefined, team.connection));
       madeAhead?.made.then((unused) => this.bursts.release(unused)).catch(() => undefined);
       return this.bursts.make(plan, undefined, team.connection);
     };
-    const roundSettings: RoundSettings = {
-      seed: round.seed,
-      lab,
-      messages: settings.roundMessages,
-      deadlineSeconds: settings.roundDeadlineSeconds,
-      failurePercentages: failurePercentagesFor(team, lab),
-    };
-    if (team.kind === 'remote') round.offer = roundOffer(roundSettings, new Date(round.startedAt));
     const controller = new AbortController();
     const running: RunningRound = { round, controller, done: Promise.resolve() };
     this.running.set(team.slug, running);
-    running.done = this.runTeamRound(team, round, controller.signal, roundSettings, generate).finally(() => {
+    running.done = this.runTeamRound(team, round, recorded, controller.signal, roundSettings, generate).finally(() => {
       if (this.running.get(team.slug) === running) this.running.delete(team.slug);
     });
   }
 
-  private async runTeamRound(team: Team, round: Round, signal: AbortSignal, settings: RoundSettings, generate: RoundGenerator<MadeRound>): Promise<void> {
-    // A local or aws team's round is recorded while its tables are prepared (one store call less
+  private async runTeamRound(
+    team: Team,
+    round: Round,
+    recorded: Promise<boolean>,
+    signal: AbortSignal,
+    settings: RoundSettings,
+    generate: RoundGenerator<MadeRound>,
+  ): Promise<void> {
+    // A local or aws team's tables are prepared while its round is recorded (one store call less
     // before its burst, which waits for the record); a remote team's agent is offered the round from
     // its record, so that is written first.
-    const recorded = this.store.startRound(round, this.lease).then(
-      () => true,
-      (error: unknown) => {
-        this.log(`round ${round.number} of ${team.slug} could not start: ${errorMessage(error)}`);
-        return false;
-      },
-    );
     if (team.kind === 'remote' && !(await recorded)) return;
     let closing: Round;
     try {

@@ -6,7 +6,7 @@
  * table names), and a Kinesis that acknowledges every PutRecords without keeping the records (so
  * the figure measures the scheduler, not an emulator). No pipelines: every round fails at its
  * deadline (no-change), which is the organiser's whole work per round. Per team count: the
- * scheduler's CPU per team-round (its process, the generation worker included), when each team's
+ * scheduler's CPU per team-round (its process, its burst workers included), when each team's
  * first record reached Kinesis against the round's scheduled time (first and last team), send time
  * (first record to last, scheduler's clock), and rounds void, which here can only be ours.
  */

@@ -11,7 +11,7 @@ import { dynamoDbFixture } from '@/testing/fixtures';
 import { freshOrganiserStore, TEST_ROUND_DEFAULTS } from '@/testing/organiser-store';
 import { TeamExistsError, TeamNotFoundError } from '../errors';
 import { LOCAL_REGION } from '../local/emulators';
-import { OrganiserStore } from './organiser-store';
+import { OrganiserStore, ROUNDS_PER_START } from './organiser-store';
 import { ExpressionNames, updateExpression } from './table';
 import { newLocalTeam } from './team-records';
 import type { Round } from './types';
@@ -104,6 +104,24 @@ describe('the organiser store', () => {
     expect((await store.getTeam('gamma'))?.score).toBe(100);
     expect(await store.getRound('gamma', number)).toMatchObject({ status: 'passed', points: 100, sentAt: 'sent' });
     expect(await store.listRunningRounds()).not.toContainEqual({ team: 'gamma', number });
+  });
+
+  it('records the most rounds one transaction takes together, all or none, and only with the lease', async () => {
+    const number = await store.allocateRoundNumber();
+    const rounds = Array.from({ length: ROUNDS_PER_START }, (_, index) => runningRound(`together-${index}`, number));
+    await expect(store.startRounds(rounds, { holder: 'someone-else' })).rejects.toThrow();
+    expect(await store.getRound('together-0', number)).toBeNull();
+    await store.startRounds(rounds, lease);
+    const running = await store.listRunningRounds();
+    for (const round of rounds) {
+      expect(await store.getRound(round.team, number)).toMatchObject({ status: 'running' });
+      expect(running).toContainEqual({ team: round.team, number });
+    }
+    // One of them recorded already: none of the next ones is.
+    const again = [runningRound('together-new', number), rounds[0]!];
+    await expect(store.startRounds(again, lease)).rejects.toThrow();
+    expect(await store.getRound('together-new', number)).toBeNull();
+    await expect(store.startRounds([...rounds, runningRound('one-too-many', number)], lease)).rejects.toThrow(/at most/);
   });
 
   it('lists rounds newest first or after a number, and deletes them with their team, running marks included', async () => {

@@ -22,6 +22,7 @@ import type { Command, Round, Settings, Team } from './types';
 
 export type { LeaseToken } from './lease';
 export type { RoundListOptions } from './rounds';
+export { ROUNDS_PER_START } from './rounds';
 export type { SettingsDefaults } from './settings';
 export { LAB_2_SCORE, labForScore, POINTS_PER_ROUND } from './teams';
 
@@ -145,7 +146,12 @@ export class OrganiserStore {
 
   /** Records a round as running (and marks it for crash recovery); the lease must be held. */
   startRound(round: Round, lease: LeaseToken): Promise<void> {
-    return this.rounds.start(round, lease);
+    return this.rounds.start([round], lease);
+  }
+
+  /** Records rounds as running, all or none (at most `ROUNDS_PER_START`, ./rounds.ts); the lease must be held. */
+  startRounds(rounds: readonly Round[], lease: LeaseToken): Promise<void> {
+    return this.rounds.start(rounds, lease);
   }
 
   /** Adds progress to a running round (baseline, expected totals, send times…). */
