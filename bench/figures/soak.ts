@@ -7,7 +7,8 @@
  * and of each participant's stack: resident memory at the start, during the first and the last
  * rounds, at its highest (VmHWM), and its slope over the second half of the soak (does it grow?);
  * the disk under each data directory (organiser store, kinesalite, each team's tables, logs, the
- * agent's journal) at the start and the end, per round, and extrapolated to a whole event.
+ * agent's journal) at the start and the end, after each round, its growth per round over each half
+ * of the soak (does it speed up?), and extrapolated to a whole event at the second half's rate.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -71,9 +72,14 @@ export interface DirectoryDisk {
   teamRounds: number;
   /** (end − start) ÷ teamRounds, KiB. */
   perTeamRoundKib: number;
+  /** Size when each number of rounds had first closed (index = the fewest rounds closed by any team), KiB. */
+  perRoundKib: Array<number | null>;
+  /** Least-squares growth per team-round over the first and over the second half of the soak, KiB. */
+  firstHalfPerTeamRoundKib: number | null;
+  secondHalfPerTeamRoundKib: number | null;
   /** Whether it grows with the messages (stream records, tables) rather than with the rounds (store, logs, journal). */
   followsMessages: boolean;
-  /** At the end of the event's rounds for one team, at the event's message count (KiB). */
+  /** At the end of the event's rounds for one team, at the event's message count, at the second half's rate (KiB). */
   eventKib: number;
 }
 
@@ -104,6 +110,8 @@ interface Sample {
   closed: number;
   processes: WatchedProcess[];
   rssKib: Map<string, number>;
+  /** Size of each watched directory by path (KiB): taken only by the first sample after a round closed. */
+  diskKib: Map<string, number> | null;
 }
 
 /**
@@ -216,10 +224,25 @@ export function diskOf(
   startKib: number,
   endKib: number,
   teamRounds: number,
-  inputs: Pick<SoakInputs, 'roundMessages' | 'event'>,
+  samples: readonly Sample[],
+  inputs: Pick<SoakInputs, 'rounds' | 'roundMessages' | 'event'>,
 ): DirectoryDisk {
   const followsMessages = /kinesalite|tables/.test(directory.name);
   const perTeamRoundKib = teamRounds > 0 ? (endKib - startKib) / teamRounds : 0;
+  const perRoundKib = Array.from(
+    { length: inputs.rounds + 1 },
+    (_, closed) => samples.find((sample) => sample.closed === closed && sample.diskKib)?.diskKib?.get(directory.path) ?? null,
+  );
+  // Each closed round is one round of every team whose data the directory holds (the organiser store: every team's).
+  const teamsSharing = teamRounds / inputs.rounds;
+  const halfSlope = (inFirstHalf: boolean) => {
+    const points = perRoundKib
+      .map((kib, closed) => [closed, kib] as const)
+      .filter((point): point is readonly [number, number] => point[1] !== null && point[0] <= inputs.rounds / 2 === inFirstHalf);
+    const perRound = slope(points);
+    return perRound === null || teamsSharing === 0 ? null : rounded(perRound / teamsSharing);
+  };
+  const secondHalfPerTeamRoundKib = halfSlope(false);
   const scale = followsMessages ? inputs.event.messages / inputs.roundMessages : 1;
   return {
     ...directory,
@@ -227,8 +250,11 @@ export function diskOf(
     endKib,
     teamRounds,
     perTeamRoundKib: rounded(perTeamRoundKib),
+    perRoundKib,
+    firstHalfPerTeamRoundKib: halfSlope(true),
+    secondHalfPerTeamRoundKib,
     followsMessages,
-    eventKib: Math.round(startKib + Math.max(0, perTeamRoundKib) * scale * inputs.event.rounds),
+    eventKib: Math.round(startKib + Math.max(0, secondHalfPerTeamRoundKib ?? perTeamRoundKib) * scale * inputs.event.rounds),
   };
 }
 
@@ -284,6 +310,7 @@ async function measure(stack: FullStack, participants: readonly Participant[], i
   const diskStart = directories.map((directory) => diskUseKib(directory.path));
 
   const closedCount = new Map<string, number>(teams.map((team) => [team.slug, 0]));
+  let diskSampledAt = -1;
   const sample = async (): Promise<Sample> => {
     const processes = await allProcesses();
     const rssKib = new Map<string, number>();
@@ -291,7 +318,10 @@ async function measure(stack: FullStack, participants: readonly Participant[], i
       const use = memoryUse(watched.pid);
       if (use) rssKib.set(watched.name, use.rssKib);
     }
-    return { closed: Math.min(...closedCount.values()), processes, rssKib };
+    const closed = Math.min(...closedCount.values());
+    const diskKib = closed === diskSampledAt ? null : new Map(directories.map((directory) => [directory.path, diskUseKib(directory.path)]));
+    diskSampledAt = closed;
+    return { closed, processes, rssKib, diskKib };
   };
   const samples: Sample[] = [await sample()];
   let sampling = true;
@@ -335,7 +365,7 @@ async function measure(stack: FullStack, participants: readonly Participant[], i
     const sharedByAll = directory.name === 'organiser store' || directory.name === 'logs';
     const sharedByLocal = directory.name === 'kinesalite';
     const teamRoundCount = sharedByAll ? all.length : sharedByLocal ? inputs.localTeams.length * inputs.rounds : inputs.rounds;
-    return diskOf(directory, diskStart[index] ?? 0, diskUseKib(directory.path), teamRoundCount, inputs);
+    return diskOf(directory, diskStart[index] ?? 0, diskUseKib(directory.path), teamRoundCount, samples, inputs);
   });
   const slowdown = ratio(lastRounds.medianTimeToCorrectMs, firstRounds.medianTimeToCorrectMs);
   const results: SoakResults = {
@@ -413,8 +443,8 @@ export function soakRows(results: SoakResults, inputs: SoakInputs): TableRow[] {
   for (const directory of results.disk) {
     rows.push({
       measure: `disk: ${directory.name}`,
-      result: `${sizeOf(directory.startKib)} at start → ${sizeOf(directory.endKib)} at the end (${sizeOf(directory.perTeamRoundKib)} per team-round)`,
-      note: `${MACHINE_TITLES[directory.machine]}; after ${eventScale} for one team: ~${sizeOf(directory.eventKib)}${directory.followsMessages ? ` (per round scaled ×${rounded(inputs.event.messages / inputs.roundMessages, 2)} to the messages)` : ' (grows with rounds, not messages)'}`,
+      result: `${sizeOf(directory.startKib)} at start → ${sizeOf(directory.endKib)} at the end (${sizeOf(directory.perTeamRoundKib)} per team-round; first half ${sizeOf(directory.firstHalfPerTeamRoundKib)}, second half ${sizeOf(directory.secondHalfPerTeamRoundKib)})`,
+      note: `${MACHINE_TITLES[directory.machine]}; after ${eventScale} for one team, at the second half's rate: ~${sizeOf(directory.eventKib)}${directory.followsMessages ? ` (per round scaled ×${rounded(inputs.event.messages / inputs.roundMessages, 2)} to the messages)` : ' (grows with rounds, not messages)'}`,
     });
   }
   for (const machine of ['organiser', 'local team', 'participant'] as const) {
