@@ -14,8 +14,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TableValues } from '@/lib/domain/verdict';
 import { AgentOfflineError } from '@/lib/errors';
-import { type AgentRecords, agentOnline } from '@/lib/store/agent-records';
-import type { OrganiserStore } from '@/lib/store/organiser-store';
+import { agentOnline, type RemoteRoundReads } from '@/lib/store/agent-records';
 import type { Round, RoundOffer, Team } from '@/lib/store/types';
 import type { RoundTotals } from './messages';
 import type { RoundSettings } from './round';
@@ -27,6 +26,13 @@ import type { TableRead, TeamChannel } from './team-channel';
  * often than a local table's poll delays only when the round closes, not its time-to-correct.
  */
 export const REMOTE_POLL_INTERVAL_MS = 2000;
+
+/**
+ * A remote round's look waits this long for other rounds' looks to share its store call (the
+ * scheduler's BatchedGets): rounds begun together look within it of each other, and a look only
+ * delays when the round closes, not what it reads.
+ */
+export const REMOTE_READ_WINDOW_MS = 250;
 
 /** The agent must start an offered round within this. */
 export const START_WITHIN_MS = 15_000;
@@ -55,8 +61,8 @@ function lastSeenWords(team: Pick<Team, 'remote'> | null): string {
 const valuesOf = (record: Record<string, string> | undefined): TableValues => new Map(Object.entries(record ?? {}));
 
 export interface AgentChannelContext {
-  store: OrganiserStore;
-  agents: AgentRecords;
+  /** The round record, the agent's upload and the team record as the round looks at them (the scheduler's are batched across its remote rounds). */
+  reads: RemoteRoundReads;
   /** The team as it was when the round began. */
   team: Team;
   /** The round record as written by the scheduler, with its offer. */
@@ -67,7 +73,7 @@ export interface AgentChannelContext {
 
 /** The channel to a remote team: its agent's reports on the round record, and its uploaded table. */
 export function agentChannel(context: AgentChannelContext): TeamChannel<RoundTotals> {
-  const { store, agents, team, round } = context;
+  const { reads, team, round } = context;
   const offer = round.offer;
   if (!offer) throw new Error(`round ${round.number} of ${team.slug} was not offered to its agent`);
   const pollIntervalMs = context.pollIntervalMs ?? REMOTE_POLL_INTERVAL_MS;
@@ -80,12 +86,14 @@ export function agentChannel(context: AgentChannelContext): TeamChannel<RoundTot
   /** Looks at the round record every poll until `report` finds the agent's report there; past `by`, the round fails `offline` in `late`'s words. */
   async function awaitReport<T>(signal: AbortSignal, report: (round: Round) => T | undefined, by: number, late: () => Promise<string>): Promise<T> {
     for (;;) {
-      const current = await store.getRound(team.slug, round.number);
+      const began = Date.now();
+      const current = await reads.round(team.slug, round.number);
       const found = current ? report(current) : undefined;
       if (found) return found;
       signal.throwIfAborted();
       if (Date.now() > by) throw new AgentOfflineError(await late());
-      await sleep(pollIntervalMs, undefined, { signal });
+      // Every poll interval from the first look, as the round's table polls go: rounds begun together keep looking together.
+      await sleep(Math.max(0, pollIntervalMs - (Date.now() - began)), undefined, { signal });
     }
   }
 
@@ -97,7 +105,7 @@ export function agentChannel(context: AgentChannelContext): TeamChannel<RoundTot
         signal,
         (current) => current.agentStart && { start: current.agentStart, baseline: valuesOf(current.baseline) },
         Date.parse(offer.startBy) + pollIntervalMs,
-        async () => `your agent did not start the round within ${START_WITHIN_MS / 1000} s of its offer (${lastSeenWords(await store.getTeam(team.slug))})`,
+        async () => `your agent did not start the round within ${START_WITHIN_MS / 1000} s of its offer (${lastSeenWords(await reads.team(team.slug))})`,
       );
       startedAt = Date.parse(started.start.startedAt);
       latest = { values: started.baseline, since: startedAt };
@@ -117,14 +125,14 @@ export function agentChannel(context: AgentChannelContext): TeamChannel<RoundTot
     },
 
     async read() {
-      const upload = await agents.tableOf(team.slug).catch(() => null);
+      const upload = await reads.upload(team.slug).catch(() => null);
       const receivedAt = upload ? Date.parse(upload.receivedAt) : Number.NaN;
       if (upload && receivedAt >= startedAt) {
         if (upload.receivedAt !== latestReceipt) latest = { values: valuesOf(upload.values), since: receivedAt };
         latestReceipt = upload.receivedAt;
         return latest;
       }
-      const current = await store.getTeam(team.slug).catch(() => null);
+      const current = await reads.team(team.slug).catch(() => null);
       if (current && !agentOnline(current, Date.now()))
         throw new AgentOfflineError(`your agent stopped answering during the round (${lastSeenWords(current)})`);
       return latest;

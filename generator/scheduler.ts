@@ -10,10 +10,10 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { warmCredentials } from '@/lib/aws/clients';
 import { errorMessage } from '@/lib/errors';
 import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
-import { AgentRecords } from '@/lib/store/agent-records';
+import { AgentRecords, type RemoteRoundReads } from '@/lib/store/agent-records';
 import { type LeaseToken, type OrganiserStore, ROUNDS_PER_START } from '@/lib/store/organiser-store';
 import type { FailurePercentages, Lab, Round, Settings, Team } from '@/lib/store/types';
-import { agentChannel, REMOTE_POLL_INTERVAL_MS, roundOffer } from './agent-channel';
+import { agentChannel, REMOTE_POLL_INTERVAL_MS, REMOTE_READ_WINDOW_MS, roundOffer } from './agent-channel';
 import { BurstWorkers, type MadeRound } from './burst-workers';
 import { type RoundPlan, type RoundTotals, roundTotals } from './messages';
 import { roundSeed } from './random';
@@ -148,8 +148,8 @@ function recordedBeforeSending<R extends RoundTotals>(channel: TeamChannel<R>, r
 export class Scheduler {
   readonly holder: string;
   private readonly store: OrganiserStore;
-  /** Remote teams' agents' reports (room mode). */
-  private readonly agents: AgentRecords;
+  /** What remote teams' rounds look at (room mode): their agents' reports and uploads, one BatchGetItem per look for all of them. */
+  private readonly remoteReads: RemoteRoundReads;
   private readonly leaseTtlMs: number;
   private readonly leaseRenewMs: number;
   private readonly tickMs: number;
@@ -174,7 +174,7 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions) {
     this.store = options.store;
-    this.agents = new AgentRecords(options.store);
+    this.remoteReads = new AgentRecords(options.store).batchedRoundReads(REMOTE_READ_WINDOW_MS);
     this.holder = options.holder ?? `scheduler-${randomUUID()}`;
     this.leaseTtlMs = options.leaseTtlMs ?? LEASE_TTL_MS;
     this.leaseRenewMs = options.leaseRenewMs ?? Math.min(LEASE_RENEW_MS, this.leaseTtlMs / 3);
@@ -468,7 +468,7 @@ export class Scheduler {
       const outcome =
         team.kind === 'remote'
           ? await runRoundOver(
-              agentChannel({ store: this.store, agents: this.agents, team, round }),
+              agentChannel({ reads: this.remoteReads, team, round }),
               { ...settings, pollIntervalMs: REMOTE_POLL_INTERVAL_MS },
               hooks,
               async (plan) => roundTotals(plan),

@@ -3,7 +3,8 @@
  * driven by the protocol's own client (testing/agent-client.ts): remote teams and their join tokens
  * (issued, shown only to the organiser, regenerated, revoked, removed with the team), what a token
  * grants and what it does not, throttling of wrong tokens, the long poll, the conditional start and
- * idempotent sent, table uploads, forwarded logs and body caps.
+ * idempotent sent, table uploads, forwarded logs and body caps; and, on a clock of the test's, how
+ * often the agent's last-seen time is written and how long each write counts it online.
  */
 import { randomUUID } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -13,8 +14,11 @@ import { dynamoDbFixture } from '@/testing/fixtures';
 import { organiserStoreFixture } from '@/testing/organiser-store';
 import { offerRecordedRound } from '@/testing/recorded-rounds';
 import { jsonOf, type Reply, webAppFixture } from '@/testing/web-app';
-import { AgentRecords } from '../store/agent-records';
+import { AgentRecords, agentOnline } from '../store/agent-records';
+import { newRemoteTeam } from '../store/team-records';
+import { AgentApi, SEEN_BETWEEN_ROUNDS, SEEN_IN_ROUND } from './agent-api';
 import { AGENT_LIMITS } from './agent-schemas';
+import { HttpError } from './http';
 
 const SECRET = 'agent-api-test-secret';
 const ORGANISER = { authorization: `Bearer ${SECRET}` };
@@ -85,6 +89,7 @@ describe('a remote team and its join token', () => {
     });
     expect((await store().getTeam('blue-whales'))?.remote).toEqual({
       lastSeenAt: expect.any(String),
+      seenUntil: expect.any(String),
       agent: { version: 'test', pipeline: 'solution', host: 'test-laptop' },
     });
     expect((await store().getTeam('green-frogs'))?.remote?.lastSeenAt).toBeNull();
@@ -278,5 +283,66 @@ describe('table uploads and forwarded logs', () => {
     expect(new Set(kept?.state.map((line) => line.team))).toEqual(new Set(['blue-whales']));
     expect(kept?.map).toEqual([]);
     expect((await blue.logs(Array.from({ length: 101 }, (_, index) => entry(index)))).status).toBe(400);
+  });
+});
+
+describe('the agent’s last-seen time', () => {
+  it('is written every 15 s, counting the agent online 30 s, but every 5 s, counting it online 10 s, from its start to its next upload', async () => {
+    await store().createTeam(newRemoteTeam('paced', 'Paced', 'local'));
+    const t0 = Date.parse('2026-05-01T10:00:00.000Z');
+    let now = t0;
+    const api = new AgentApi(store(), new AgentRecords(store()), undefined, 0, () => now);
+    const seenAt = async (at: number) => {
+      now = at;
+      await api.seen('paced');
+      return (await store().getTeam('paced'))!;
+    };
+    const iso = (at: number) => new Date(at).toISOString();
+
+    let team = await seenAt(t0);
+    expect(team.remote).toMatchObject({ lastSeenAt: iso(t0), seenUntil: iso(t0 + SEEN_BETWEEN_ROUNDS.onlineForMs) });
+    expect([agentOnline(team, t0 + 30_000), agentOnline(team, t0 + 30_001)]).toEqual([true, false]);
+    team = await seenAt(t0 + 15_000);
+    expect(team.remote?.lastSeenAt).toBe(iso(t0)); // not written again within 15 s
+    team = await seenAt(t0 + 16_000);
+    expect(team.remote?.lastSeenAt).toBe(iso(t0 + 16_000));
+
+    // The agent starts a round (refused here: the team has none; the agent is playing all the same).
+    now = t0 + 17_000;
+    await expect(api.start('paced', 1, { startId: 'start-0001', baseline: {}, unreadable: [] })).rejects.toBeInstanceOf(HttpError);
+    team = (await store().getTeam('paced'))!;
+    expect(team.remote).toMatchObject({ lastSeenAt: iso(t0 + 17_000), seenUntil: iso(t0 + 17_000 + SEEN_IN_ROUND.onlineForMs) });
+    team = await seenAt(t0 + 22_000);
+    expect(team.remote?.lastSeenAt).toBe(iso(t0 + 17_000));
+    team = await seenAt(t0 + 23_000);
+    expect(team.remote?.lastSeenAt).toBe(iso(t0 + 23_000));
+    // Gone now: offline 10 s after the last write, as a round's diagnosis needs.
+    expect([agentOnline(team, t0 + 33_000), agentOnline(team, t0 + 33_001)]).toEqual([true, false]);
+
+    // Its table uploaded, the round no longer looks at the agent's last-seen time: written at once for 30 s, then every 15 s.
+    now = t0 + 24_000;
+    expect((await api.table('paced', { values: { PV: '1' }, unreadable: [], readAt: null })).status).toBe(200);
+    team = (await store().getTeam('paced'))!;
+    expect(team.remote).toMatchObject({ lastSeenAt: iso(t0 + 24_000), seenUntil: iso(t0 + 24_000 + SEEN_BETWEEN_ROUNDS.onlineForMs) });
+    team = await seenAt(t0 + 39_000);
+    expect(team.remote?.lastSeenAt).toBe(iso(t0 + 24_000));
+    team = await seenAt(t0 + 40_000);
+    expect(team.remote?.lastSeenAt).toBe(iso(t0 + 40_000));
+
+    // Two minutes after a start with no upload, the faster pace ends too.
+    now = t0 + 41_000;
+    await expect(api.start('paced', 2, { startId: 'start-0002', baseline: {}, unreadable: [] })).rejects.toBeInstanceOf(HttpError);
+    expect((await store().getTeam('paced'))?.remote?.seenUntil).toBe(iso(t0 + 41_000 + SEEN_IN_ROUND.onlineForMs));
+    team = await seenAt(t0 + 41_000 + 120_000);
+    expect(team.remote?.seenUntil).toBe(iso(t0 + 161_000 + SEEN_BETWEEN_ROUNDS.onlineForMs));
+    team = await seenAt(t0 + 161_000 + 15_000);
+    expect(team.remote?.lastSeenAt).toBe(iso(t0 + 161_000));
+  });
+
+  it('counts a record written before seenUntil existed online for 10 s after lastSeenAt', () => {
+    const lastSeenAt = '2026-05-01T10:00:00.000Z';
+    const team = { remote: { lastSeenAt, agent: null } };
+    expect([agentOnline(team, Date.parse(lastSeenAt) + 10_000), agentOnline(team, Date.parse(lastSeenAt) + 10_001)]).toEqual([true, false]);
+    expect(agentOnline({ remote: { lastSeenAt: null, seenUntil: null, agent: null } }, Date.now())).toBe(false);
   });
 });

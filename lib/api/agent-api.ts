@@ -1,8 +1,9 @@
 /**
  * The agent API (docs/room.md): what a remote team's agent may do with its join token — say hello,
  * long-poll for its next round, `start` it (conditional) and report it `sent` (idempotent), upload its
- * AggregateTable and forward its function logs. Every call marks the agent seen (written at most
- * every 5 s per team). The token names the team: no path names one.
+ * AggregateTable and forward its function logs. Every call marks the agent seen: written at most
+ * every 5 s per team from its `start` to its first upload after it, every 15 s otherwise, each write
+ * saying until when the agent counts as online. The token names the team: no path names one.
  */
 import { AGGREGATION_KEYS, MESSAGE_COUNT_KEY } from '../domain/hierarchy';
 import { PIPELINE_FUNCTIONS } from '../pipeline-resources';
@@ -16,8 +17,21 @@ import { RoundWaits } from './agent-waits';
 import { HttpError, json } from './http';
 import { requestOrigin } from './organiser-url';
 
-/** The agent's last-seen time is written at most this often per team. */
-export const SEEN_WRITE_INTERVAL_MS = 5000;
+/** How often a team's last-seen time is written, and how long each write counts its agent online (docs/room.md). */
+export interface SeenPace {
+  writeEveryMs: number;
+  onlineForMs: number;
+}
+/**
+ * From the agent's `start` to its first table upload after it, when the round looks at whether the
+ * agent is online (generator/agent-channel.ts: a machine gone before any upload fails `offline`):
+ * gone, it is offline within 10 s.
+ */
+export const SEEN_IN_ROUND: SeenPace = { writeEveryMs: 5000, onlineForMs: 10_000 };
+/** Otherwise (its held long poll is then mostly the agent's only traffic): a vanished machine shows offline within 30 s, and fails its next round `offline` (not started). */
+export const SEEN_BETWEEN_ROUNDS: SeenPace = { writeEveryMs: 15_000, onlineForMs: 30_000 };
+/** A start with no upload after it counts this long at most. */
+const IN_ROUND_AFTER_START_MS = 120_000;
 /** Table uploads arriving faster than this are refused (429): the agent keeps 250 ms, with slack for network jitter. */
 export const TABLE_UPLOAD_FLOOR_MS = 200;
 /** Forwarded log entries kept per function, and at most this much JSON per team. */
@@ -93,7 +107,10 @@ export function mergeLogs(kept: ForwardedLogs | null, entries: readonly LogEntry
 }
 
 export class AgentApi {
-  private readonly seenWrittenAt = new Map<string, number>();
+  /** Per team: until when the last last-seen write counts the agent online. */
+  private readonly seenUntil = new Map<string, number>();
+  /** Per team: until when SEEN_IN_ROUND applies (its agent started a round and uploaded no table since). */
+  private readonly inRoundUntil = new Map<string, number>();
   private readonly tableReceivedAt = new Map<string, number>();
   private readonly waits: RoundWaits;
 
@@ -107,12 +124,20 @@ export class AgentApi {
     this.waits = new RoundWaits(store, (team) => this.seen(team));
   }
 
-  /** Marks the team's agent seen (at most one write per team every 5 s, unless it tells who it is). */
+  /**
+   * Marks the team's agent seen. Written when it tells who it is; when what the last write counts
+   * left is shorter than the pace allows (in one pace: `writeEveryMs` after the last write; once
+   * the agent's round no longer needs the faster pace: at once); or when the last write counts the
+   * agent online longer than the pace allows (the agent has just started a round).
+   */
   async seen(team: string, agent?: AgentInfo): Promise<void> {
     const now = this.now();
-    if (!agent && now - (this.seenWrittenAt.get(team) ?? 0) < SEEN_WRITE_INTERVAL_MS) return;
-    this.seenWrittenAt.set(team, now);
-    await this.records.markSeen(team, new Date(now).toISOString(), agent);
+    const pace = now < (this.inRoundUntil.get(team) ?? 0) ? SEEN_IN_ROUND : SEEN_BETWEEN_ROUNDS;
+    const until = now + pace.onlineForMs;
+    const written = this.seenUntil.get(team);
+    if (!agent && written !== undefined && written <= until && written - now >= pace.onlineForMs - pace.writeEveryMs) return;
+    this.seenUntil.set(team, until);
+    await this.records.markSeen(team, new Date(now).toISOString(), new Date(until).toISOString(), agent);
   }
 
   async hello(request: Request, slug: string, agent: AgentInfo): Promise<Response> {
@@ -144,6 +169,7 @@ export class AgentApi {
   }
 
   async start(team: string, number: number, report: StartReport): Promise<Response> {
+    this.inRoundUntil.set(team, this.now() + IN_ROUND_AFTER_START_MS);
     await this.seen(team);
     const { readable, unreadable } = readableValues(report.baseline, report.unreadable);
     const startedAt = new Date(this.now()).toISOString();
@@ -169,6 +195,7 @@ export class AgentApi {
       (round) => round.offer?.deadlineSeconds ?? 30,
     );
     if (!result.ok) return refused(result.refusal, number, result.round);
+    if (!result.deadlineAt) this.inRoundUntil.delete(team); // the burst was not sent whole: the round fails now
     return json({ number, sentAt: result.sent.sentAt, deadlineAt: result.deadlineAt });
   }
 
@@ -185,6 +212,8 @@ export class AgentApi {
     const { readable, unreadable } = readableValues(report.values, report.unreadable);
     const receivedAt = new Date(now).toISOString();
     await this.records.putTable({ team, values: readable, unreadable, readAt: report.readAt, receivedAt });
+    this.inRoundUntil.delete(team); // the round's reads have an upload since the start: they look no more at the agent's last-seen time
+    await this.seen(team); // written now if the last write counted the agent online for the faster pace only
     return json({ receivedAt });
   }
 

@@ -3,7 +3,7 @@
  * rounds running now (the organiser store's RUNNING markers: one query, whatever the number of
  * agents waiting), and a read of a round's record only for a team whose agent waits. A round that
  * can never be offered again (reported sent, or closed) is not read again. While a request is
- * held, its agent counts as seen (marked every 5 s).
+ * held, its agent counts as seen (marked at every look; `markSeen` decides what is written).
  */
 import { errorMessage } from '../errors';
 import type { OrganiserStore } from '../store/organiser-store';
@@ -12,13 +12,11 @@ import { isOpenForAgent } from './agent-api';
 
 /** One store query per look whatever the number of agents waiting; a fresh offer may wait this long (its agent has 15 s to start it). */
 export const WAIT_CHECK_MS = 3000;
-export const WAIT_SEEN_MS = 5000;
 const FINISHED_KEPT = 10_000;
 
 interface Waiter {
   team: string;
   after: number;
-  markedAt: number;
   resolve: (round: Round | null) => void;
 }
 
@@ -40,7 +38,6 @@ export class RoundWaits {
       const waiter: Waiter = {
         team,
         after,
-        markedAt: this.now(),
         resolve: (round) => {
           clearTimeout(timeout);
           signal?.removeEventListener('abort', abandon);
@@ -79,12 +76,7 @@ export class RoundWaits {
     } catch (error) {
       console.error(`agents' long polls: the running rounds could not be read (tried again in 3 s): ${errorMessage(error)}`);
     }
-    const now = this.now();
-    for (const waiter of this.waiters) {
-      if (now - waiter.markedAt < WAIT_SEEN_MS) continue;
-      waiter.markedAt = now;
-      this.markSeen(waiter.team).catch(() => {});
-    }
+    for (const team of waiting) this.markSeen(team).catch(() => {});
   }
 
   private async offer(team: string, number: number): Promise<void> {

@@ -7,19 +7,22 @@
  */
 import type { PipelineFunction } from '../pipeline-resources';
 import type { LogEntry } from '../runtime/logs/log-entry';
+import { BatchedGets } from './batched-gets';
 import type { OrganiserStore } from './organiser-store';
 import { roundKey } from './rounds';
 import { allOf, attributeAbove, attributeIs, type Condition, conditionHeld, itemAbsent, type StoreTable } from './table';
 import { teamKey } from './teams';
 import type { AgentInfo, AgentSent, AgentStart, Round, Team } from './types';
 
-/** An agent not seen for this long counts as offline (docs/room.md). */
+/** A record without `seenUntil` (written before it) counts its agent online this long after `lastSeenAt`. */
 export const OFFLINE_AFTER_MS = 10_000;
 
-/** Whether a remote team's agent was seen within OFFLINE_AFTER_MS of `now`. */
+/** Whether a remote team's agent counts as online at `now`: until its `seenUntil` (docs/room.md). */
 export function agentOnline(team: Pick<Team, 'remote'>, now: number): boolean {
-  const seen = team.remote?.lastSeenAt ? Date.parse(team.remote.lastSeenAt) : Number.NaN;
-  return now - seen <= OFFLINE_AFTER_MS;
+  const remote = team.remote;
+  if (!remote?.lastSeenAt) return false;
+  const until = remote.seenUntil ? Date.parse(remote.seenUntil) : Date.parse(remote.lastSeenAt) + OFFLINE_AFTER_MS;
+  return now <= until;
 }
 
 /** A team's join token: its SHA-256 and the nonce it was made from (see lib/auth/join-tokens.ts). */
@@ -43,6 +46,13 @@ export interface TableUpload {
 }
 
 export type ForwardedLogs = Record<PipelineFunction, LogEntry[]>;
+
+/** What a remote team's round looks at while it runs (generator/agent-channel.ts). */
+export interface RemoteRoundReads {
+  round(slug: string, number: number): Promise<Round | null>;
+  upload(slug: string): Promise<TableUpload | null>;
+  team(slug: string): Promise<Team | null>;
+}
 
 const TEAM_TOKEN_PK = 'TEAMTOKEN';
 const TOKEN_PK = 'JOINTOKEN';
@@ -120,9 +130,11 @@ export class AgentRecords {
 
   // ---- last seen ----
 
-  /** Records the agent's latest request (and what it said about itself) on the team record. */
-  async markSeen(slug: string, at: string, agent?: AgentInfo): Promise<void> {
-    await conditionHeld(this.table.update(teamKey(slug), { set: { 'remote.lastSeenAt': at, 'remote.agent': agent } }, attributeExists('remote')));
+  /** Records the agent's latest request, until when it counts as online (and what it said about itself) on the team record. */
+  async markSeen(slug: string, at: string, until: string, agent?: AgentInfo): Promise<void> {
+    await conditionHeld(
+      this.table.update(teamKey(slug), { set: { 'remote.lastSeenAt': at, 'remote.seenUntil': until, 'remote.agent': agent } }, attributeExists('remote')),
+    );
   }
 
   // ---- uploaded tables ----
@@ -138,6 +150,19 @@ export class AgentRecords {
   /** Every remote team's latest upload (one query, for the scoreboard's snapshot). */
   tables(): Promise<TableUpload[]> {
     return this.table.query<TableUpload>(TABLE_PK);
+  }
+
+  /**
+   * Reads for every remote round a scheduler runs, gathered: the looks asked within `windowMs` of
+   * each other are one BatchGetItem (./batched-gets.ts).
+   */
+  batchedRoundReads(windowMs: number): RemoteRoundReads {
+    const gets = new BatchedGets(this.table, windowMs);
+    return {
+      round: (slug, number) => gets.get<Round>(roundKey(slug, number)),
+      upload: (slug) => gets.get<TableUpload>(tableKey(slug)),
+      team: (slug) => gets.get<Team>(teamKey(slug)),
+    };
   }
 
   // ---- forwarded logs ----

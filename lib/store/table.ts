@@ -1,11 +1,12 @@
 /**
  * The organiser store's one table helper: items keyed by `pk` and `sk`, typed reads and writes,
- * queries, batch deletes and transactions. Expressions are built, never glued by hand: a
+ * queries, batch reads and deletes, and transactions. Expressions are built, never glued by hand: a
  * `Condition` or an update names attributes by path (`local.status`) and gives values as they are,
  * and the helper turns them into `#n0.#n1 = :v0` with the matching ExpressionAttributeNames and
  * ExpressionAttributeValues. The record modules (teams.ts, settings.ts, lease.ts, rounds.ts,
  * commands.ts, sessions.ts) say what they store; this says how it is written.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
@@ -16,6 +17,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -137,6 +139,9 @@ export async function conditionHeld(write: Promise<unknown>): Promise<boolean> {
   }
 }
 
+/** One string per key (a map's key). */
+export const keyId = ({ pk, sk }: ItemKey): string => JSON.stringify([pk, sk]);
+
 /** A record without its key attributes. */
 export function withoutKey<T>(item: Record<string, unknown> | undefined): T | null {
   if (!item) return null;
@@ -214,6 +219,25 @@ export class StoreTable {
   async delete(key: ItemKey, condition?: Condition): Promise<boolean> {
     const result = await this.documents.send(new DeleteCommand({ ...this.deletePart(key, condition).Delete!, ReturnValues: 'ALL_OLD' }));
     return result.Attributes !== undefined;
+  }
+
+  /**
+   * Records by key, strongly consistent, 100 keys per BatchGetItem (keys DynamoDB leaves unprocessed
+   * asked again), each without its key or null when absent, in the order of `keys`.
+   */
+  async getMany<T>(keys: readonly ItemKey[]): Promise<Array<T | null>> {
+    const found = new Map<string, T>();
+    for (let start = 0; start < keys.length; start += 100) {
+      let asked: ItemKey[] = keys.slice(start, start + 100).map(({ pk, sk }) => ({ pk, sk }));
+      for (let attempt = 1; asked.length > 0; attempt++) {
+        if (attempt > 5) throw new Error(`DynamoDB left ${asked.length} keys of ${this.name} unprocessed 5 times`);
+        const page = await this.documents.send(new BatchGetCommand({ RequestItems: { [this.name]: { Keys: asked, ConsistentRead: true } } }));
+        for (const item of page.Responses?.[this.name] ?? []) found.set(keyId(item as ItemKey), withoutKey<T>(item) as T);
+        asked = (page.UnprocessedKeys?.[this.name]?.Keys ?? []) as ItemKey[];
+        if (asked.length > 0) await sleep(50 * 2 ** attempt); // throttled: back off before asking again
+      }
+    }
+    return keys.map((key) => found.get(keyId(key)) ?? null);
   }
 
   /** Deletes records, 25 per call. */

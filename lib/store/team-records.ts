@@ -73,6 +73,6 @@ export function newRemoteTeam(slug: string, name: string, region: string): Team 
     kind: 'remote',
     connection: { region },
     resources: { ...DEFAULT_RESOURCES },
-    remote: { lastSeenAt: null, agent: null },
+    remote: { lastSeenAt: null, seenUntil: null, agent: null },
   };
 }

@@ -31,10 +31,12 @@ export interface AgentInfo {
   host: string;
 }
 
-/** A remote team's connection with its agent; online/offline is derived from `lastSeenAt` (docs/room.md). */
+/** A remote team's connection with its agent; online/offline is derived from `seenUntil` (docs/room.md). */
 export interface RemoteTeamState {
-  /** The organiser's time of the agent's latest request (written at most every 5 s); null before the first. */
+  /** The organiser's time of the agent's latest request as last written (docs/room.md: every 5 s in a round, 15 s between); null before the first. */
   lastSeenAt: string | null;
+  /** Until when the agent counts as online if no later request is written (absent in records written before it: `lastSeenAt` + 10 s). */
+  seenUntil?: string | null;
   agent: AgentInfo | null;
 }
 
