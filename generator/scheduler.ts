@@ -248,15 +248,13 @@ export class Scheduler {
     try {
       await this.maintainLease();
       if (this.leader && !this.stopping) {
-        // Both read at once (commands only start rounds, which do not change the settings); commands taken are run whatever the settings' read.
-        const [taken, read] = await Promise.allSettled([this.store.takeCommands(), this.store.getSettings()]);
-        if (taken.status === 'rejected') throw taken.reason;
-        for (const command of taken.value) {
+        // One store call a tick reads both (commands only start rounds, which do not change the settings); a command is taken only when there is one.
+        const { settings, commands } = await this.store.settingsAndCommands();
+        for (const command of commands.length > 0 ? await this.store.takeCommands(commands) : []) {
           this.log(`organiser command: start a round for ${command.teams?.join(', ') ?? 'all active teams'}`);
           await this.startRounds(command.teams);
         }
-        if (read.status === 'rejected') throw read.reason;
-        await this.followTimer(read.value);
+        await this.followTimer(settings);
       }
       this.lastTickError = null;
     } catch (error) {

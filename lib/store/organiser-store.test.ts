@@ -1,8 +1,8 @@
 /**
  * The organiser store against a real DynamoDB Local: the named conditions hold (a slug taken once, a
  * missing team, a lease held by someone else or expired, a round closed twice or without the lease,
- * a command taken twice), nested attributes are updated in place, and deleting a team removes its
- * rounds. The expression builder is checked as the pure function it is.
+ * a command taken twice), the settings read with the pending commands in one query, nested
+ * attributes are updated in place, and deleting a team removes its rounds. The expression builder is checked as the pure function it is.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeRound } from '@/generator/messages';
@@ -140,6 +140,19 @@ describe('the organiser store', () => {
     const command = await store.enqueueCommand({ type: 'start-round', teams: ['alpha'] });
     const [first, second] = await Promise.all([store.takeCommands(), store.takeCommands()]);
     expect([...(first ?? []), ...(second ?? [])]).toEqual([command]);
+  });
+
+  it('reads the settings and the pending commands in one query, oldest command first, each taken once', async () => {
+    await store.saveFrozenSnapshot('{"frozen":true}');
+    const older = await store.enqueueCommand({ type: 'start-round', teams: ['alpha'] });
+    const newer = await store.enqueueCommand({ type: 'start-round' });
+    const read = await store.settingsAndCommands();
+    expect(read.settings).toEqual(await store.getSettings());
+    expect(read.commands).toEqual([older, newer]);
+    const [first, second] = await Promise.all([store.takeCommands(read.commands), store.takeCommands()]);
+    expect([...first, ...second].sort((a, b) => a.id.localeCompare(b.id))).toEqual([older, newer]);
+    expect((await store.settingsAndCommands()).commands).toEqual([]);
+    await store.saveFrozenSnapshot(null);
   });
 
   it('keeps settings over their defaults, and the frozen snapshot until it is cleared', async () => {

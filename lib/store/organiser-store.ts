@@ -109,6 +109,11 @@ export class OrganiserStore {
     return this.settings.get();
   }
 
+  /** The settings and the pending organiser commands, in one store call (the scheduler's tick; take them with `takeCommands`). */
+  settingsAndCommands(): Promise<{ settings: Settings; commands: Command[] }> {
+    return this.settings.withCommands();
+  }
+
   updateSettings(changes: Partial<Settings>): Promise<Settings> {
     return this.settings.update(changes);
   }
@@ -189,8 +194,8 @@ export class OrganiserStore {
     return this.commands.enqueue(command);
   }
 
-  /** Takes pending commands, oldest first; each is returned to exactly one caller. */
-  takeCommands(): Promise<Command[]> {
-    return this.commands.take();
+  /** Takes pending commands (`pending`, when read with the settings), oldest first; each is returned to exactly one caller. */
+  takeCommands(pending?: readonly Command[]): Promise<Command[]> {
+    return this.commands.take(pending);
   }
 }

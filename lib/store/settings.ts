@@ -1,11 +1,13 @@
 /**
  * The event's settings (`SETTINGS`/`SETTINGS`: round interval, messages, deadline, pause, freeze,
  * announcement, next round), the standings frozen for the public (`SETTINGS`/`FROZEN`), and the
- * marker that the default teams were created once (`SETTINGS`/`SEEDED`).
+ * marker that the default teams were created once (`SETTINGS`/`SEEDED`); the organiser's commands
+ * sort right after the settings record (./commands.ts), read with them in one query.
  */
 
-import { conditionHeld, itemAbsent, type StoreTable } from './table';
-import type { Settings } from './types';
+import { COMMAND_SK_PREFIX } from './commands';
+import { conditionHeld, type ItemKey, itemAbsent, type StoreTable } from './table';
+import type { Command, Settings } from './types';
 
 const SETTINGS_KEY = { pk: 'SETTINGS', sk: 'SETTINGS' };
 const FROZEN_KEY = { pk: 'SETTINGS', sk: 'FROZEN' };
@@ -25,7 +27,26 @@ export class SettingsRecords {
   ) {}
 
   async get(): Promise<Settings> {
-    const stored = (await this.table.get<Partial<Settings>>(SETTINGS_KEY)) ?? {};
+    return this.withDefaults((await this.table.get<Partial<Settings>>(SETTINGS_KEY)) ?? {});
+  }
+
+  /** The settings and the pending organiser commands (./commands.ts), in one query: the scheduler's tick. */
+  async withCommands(): Promise<{ settings: Settings; commands: Command[] }> {
+    const records = await this.table.query<ItemKey & Record<string, unknown>>(SETTINGS_KEY.pk, {
+      skBeginsWith: SETTINGS_KEY.sk,
+      consistent: true,
+      withKeys: true,
+    });
+    let stored: Partial<Settings> = {};
+    const commands: Command[] = [];
+    for (const { pk: _pk, sk, ...record } of records) {
+      if (sk === SETTINGS_KEY.sk) stored = record as Partial<Settings>;
+      else if (sk.startsWith(COMMAND_SK_PREFIX)) commands.push(record as unknown as Command);
+    }
+    return { settings: this.withDefaults(stored), commands };
+  }
+
+  private withDefaults(stored: Partial<Settings>): Settings {
     return { ...this.defaults, paused: false, frozen: false, frozenAt: null, announcement: null, nextRoundAt: null, ...stored };
   }
 

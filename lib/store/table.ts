@@ -154,6 +154,12 @@ export type TransactionPart = NonNullable<TransactWriteCommandInput['TransactIte
 export interface QueryOptions {
   /** Only records whose sort key is above this one (oldest first). */
   skAfter?: string;
+  /** Only records whose sort key begins with this. */
+  skBeginsWith?: string;
+  /** Strongly consistent (what was written before is read). */
+  consistent?: boolean;
+  /** Records keep their `pk` and `sk`. */
+  withKeys?: boolean;
   /** Newest (highest sort key) first. */
   newestFirst?: boolean;
   /** At most this many records (one page); all of them otherwise. */
@@ -251,13 +257,16 @@ export class StoreTable {
   /** The records of a partition, in sort key order, without their keys (with them when `withKeys`). */
   async query<T>(pk: string, options: QueryOptions = {}): Promise<T[]> {
     const x = new ExpressionNames();
-    const keyCondition = `${x.name('pk')} = ${x.value(pk)}${options.skAfter === undefined ? '' : ` AND ${x.name('sk')} > ${x.value(options.skAfter)}`}`;
+    let keyCondition = `${x.name('pk')} = ${x.value(pk)}`;
+    if (options.skAfter !== undefined) keyCondition += ` AND ${x.name('sk')} > ${x.value(options.skAfter)}`;
+    else if (options.skBeginsWith !== undefined) keyCondition += ` AND begins_with(${x.name('sk')}, ${x.value(options.skBeginsWith)})`;
     const projection = options.attributes?.map((path) => x.name(path)).join(', ');
     const input: Omit<QueryCommandInput, 'ExclusiveStartKey'> = {
       TableName: this.name,
       KeyConditionExpression: keyCondition,
       ...(projection ? { ProjectionExpression: projection } : {}),
       ...(options.newestFirst ? { ScanIndexForward: false } : {}),
+      ...(options.consistent ? { ConsistentRead: true } : {}),
       ...(options.limit ? { Limit: options.limit } : {}),
       ...x.attributes(),
     };
@@ -265,7 +274,7 @@ export class StoreTable {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.documents.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-      for (const item of page.Items ?? []) records.push(withoutKey<T>(item) as T);
+      for (const item of page.Items ?? []) records.push(options.withKeys ? (item as T) : (withoutKey<T>(item) as T));
       startKey = options.limit ? undefined : page.LastEvaluatedKey;
     } while (startKey);
     return records;
