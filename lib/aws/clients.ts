@@ -77,17 +77,18 @@ function credentialsFor(connection: Connection, endpoint: string | undefined, ti
   return undefined;
 }
 
-function baseConfig(connection: Connection, endpoint: string | undefined, timeouts: ClientTimeouts) {
+/** Credentials as a client signs with them (an access key, its secret and session token, and when they expire). */
+export type SigningCredentials = Awaited<ReturnType<KinesisClient['config']['credentials']>>;
+
+/** A client's configuration: the connection's own credentials, or those `credentials` gives. */
+function baseConfig(connection: Connection, endpoint: string | undefined, timeouts: ClientTimeouts, credentials?: () => Promise<SigningCredentials>) {
   return {
     region: connection.region,
     endpoint,
-    credentials: credentialsFor(connection, endpoint, timeouts),
+    credentials: credentials ?? credentialsFor(connection, endpoint, timeouts),
     requestHandler: requestHandler(timeouts),
   };
 }
-
-/** Credentials as a client signs with them (an access key, its secret and session token, and when they expire). */
-export type SigningCredentials = Awaited<ReturnType<KinesisClient['config']['credentials']>>;
 
 /**
  * Without the SDK's logger middleware: given no logger, it still runs every command's input and
@@ -148,7 +149,5 @@ export function kinesisCredentials(connection: Connection): Promise<SigningCrede
  * generator/burst-worker.ts: asked of the thread whose client holds them). Not cached: its caller keeps it.
  */
 export function kinesisClientWith(connection: Connection, credentials: () => Promise<SigningCredentials>, timeouts = DEFAULT_TIMEOUTS): KinesisClient {
-  return withoutLogging(
-    new KinesisClient({ region: connection.region, endpoint: connection.kinesisEndpoint, credentials, requestHandler: requestHandler(timeouts) }),
-  );
+  return withoutLogging(new KinesisClient(baseConfig(connection, connection.kinesisEndpoint, timeouts, credentials)));
 }
