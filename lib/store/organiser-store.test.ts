@@ -106,21 +106,27 @@ describe('the organiser store', () => {
     expect(await store.listRunningRounds()).not.toContainEqual({ team: 'gamma', number });
   });
 
-  it('records the most rounds one transaction takes together, all or none, and only with the lease', async () => {
+  it('records the most rounds one transaction takes together, only with the lease, refusing only those recorded already', async () => {
     const number = await store.allocateRoundNumber();
     const rounds = Array.from({ length: ROUNDS_PER_START }, (_, index) => runningRound(`together-${index}`, number));
     await expect(store.startRounds(rounds, { holder: 'someone-else' })).rejects.toThrow();
     expect(await store.getRound('together-0', number)).toBeNull();
-    await store.startRounds(rounds, lease);
+    expect(await store.startRounds(rounds, lease)).toEqual([]);
     const running = await store.listRunningRounds();
     for (const round of rounds) {
       expect(await store.getRound(round.team, number)).toMatchObject({ status: 'running' });
       expect(running).toContainEqual({ team: round.team, number });
     }
-    // One of them recorded already: none of the next ones is.
-    const again = [runningRound('together-new', number), rounds[0]!];
-    await expect(store.startRounds(again, lease)).rejects.toThrow();
-    expect(await store.getRound('together-new', number)).toBeNull();
+    // Two of them recorded already: those two are refused, the others recorded.
+    const again = [runningRound('together-new', number), rounds[0]!, runningRound('together-newer', number), rounds[1]!];
+    expect((await store.startRounds(again, lease)).map((round) => round.team)).toEqual(['together-0', 'together-1']);
+    expect(await store.getRound('together-new', number)).toMatchObject({ status: 'running' });
+    expect(await store.getRound('together-newer', number)).toMatchObject({ status: 'running' });
+    expect(await store.listRunningRounds()).toContainEqual({ team: 'together-newer', number });
+    // Without the lease none is recorded, whatever else fails.
+    const unleased = [runningRound('together-unleased', number), rounds[2]!];
+    await expect(store.startRounds(unleased, { holder: 'someone-else' })).rejects.toThrow();
+    expect(await store.getRound('together-unleased', number)).toBeNull();
     await expect(store.startRounds([...rounds, runningRound('one-too-many', number)], lease)).rejects.toThrow(/at most/);
   });
 

@@ -150,12 +150,16 @@ export class OrganiserStore {
   }
 
   /** Records a round as running (and marks it for crash recovery); the lease must be held. */
-  startRound(round: Round, lease: LeaseToken): Promise<void> {
-    return this.rounds.start([round], lease);
+  async startRound(round: Round, lease: LeaseToken): Promise<void> {
+    const [refused] = await this.rounds.start([round], lease);
+    if (refused) throw new Error(`round ${round.number} of ${round.team} is recorded already`);
   }
 
-  /** Records rounds as running, all or none (at most `ROUNDS_PER_START`, ./rounds.ts); the lease must be held. */
-  startRounds(rounds: readonly Round[], lease: LeaseToken): Promise<void> {
+  /**
+   * Records rounds as running (at most `ROUNDS_PER_START`, ./rounds.ts); the lease must be held.
+   * Returns the rounds refused because their record exists already (the others are recorded).
+   */
+  startRounds(rounds: readonly Round[], lease: LeaseToken): Promise<Round[]> {
     return this.rounds.start(rounds, lease);
   }
 

@@ -5,6 +5,7 @@
  * scheduler still holds the lease, and closing awards its points on the condition `roundStillOpen`:
  * a round is scored at most once whatever crashes or restarts.
  */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { LeaseRecords, LeaseToken } from './lease';
 import { attributeIs, type Condition, conditionHeld, itemAbsent, type StoreTable, type TransactionPart } from './table';
 import type { TeamRecords } from './teams';
@@ -56,18 +57,37 @@ export class RoundRecords {
   }
 
   /**
-   * Records rounds as running (and marks them for crash recovery), all or none, in one transaction
-   * (at most ROUNDS_PER_START of them); the lease must be held.
+   * Records rounds as running (and marks them for crash recovery) in one transaction (at most
+   * ROUNDS_PER_START of them); the lease must be held. A round whose record exists already is
+   * refused alone: the others are recorded without it (one team's problem never stops another's
+   * start), and the refused are returned. Anything else (the lease lost, the store unreachable, a
+   * conflict) records none and throws.
    */
-  async start(rounds: readonly Round[], lease: LeaseToken): Promise<void> {
+  async start(rounds: readonly Round[], lease: LeaseToken): Promise<Round[]> {
     if (rounds.length > ROUNDS_PER_START) throw new Error(`at most ${ROUNDS_PER_START} rounds are started together (${rounds.length} given)`);
-    await this.table.transact([
-      ...rounds.flatMap((round) => [
-        this.table.putPart(roundKey(round.team, round.number), round, itemAbsent),
-        this.table.putPart(runningKey(round.team, round.number), { team: round.team, number: round.number }),
-      ]),
-      this.lease.heldCheck(lease),
-    ]);
+    const refused: Round[] = [];
+    let pending = [...rounds];
+    while (pending.length > 0) {
+      try {
+        await this.table.transact([
+          ...pending.flatMap((round) => [
+            this.table.putPart(roundKey(round.team, round.number), round, itemAbsent),
+            this.table.putPart(runningKey(round.team, round.number), { team: round.team, number: round.number }),
+          ]),
+          this.lease.heldCheck(lease),
+        ]);
+        break;
+      } catch (error) {
+        // One reason per part, in order: round k's record is part 2k, the lease's check the last.
+        const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+        const conditionFailed = (part: number) => reasons[part]?.Code === 'ConditionalCheckFailed';
+        const recordedAlready = pending.filter((_, index) => conditionFailed(2 * index));
+        if (recordedAlready.length === 0 || conditionFailed(2 * pending.length)) throw error;
+        refused.push(...recordedAlready);
+        pending = pending.filter((round) => !recordedAlready.includes(round));
+      }
+    }
+    return refused;
   }
 
   /** Adds progress to a running round (baseline, expected totals, send times…). */
