@@ -61,6 +61,7 @@ function send(request: Extract<BurstRequest, { type: 'send' }>): void {
   sendRecordsWith(clientFor(request.connection), request.streamName, records, {
     maxAttempts: request.maxAttempts,
     deadlineMs: request.deadlineMs,
+    startAt: request.startAt,
     signal: controller.signal,
     onProgress: request.progress ? (acknowledged, total) => reply({ type: 'progress', id: request.id, acknowledged, total }) : undefined,
   })

@@ -3,7 +3,8 @@
  * and STS's wire protocols: a round's totals are makeRound's and its burst reaches the stream whole
  * from the worker; a role the organiser cannot assume (credentials are asked of this thread) ends
  * the burst as the organiser's problem; the round's abort signal stops a burst to a stream that never
- * answers; a released round's records are gone. That the records are exactly a seed's is
+ * answers; bursts given a start time send from then, fairly (every team's first call before any
+ * team's second); a released round's records are gone. That the records are exactly a seed's is
  * made-ahead.test.ts's (the scheduler, through its workers, into kinesalite).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +91,29 @@ describe('burst workers', () => {
     const failure = await sending;
     expect(failure).toBeInstanceOf(SendError);
     expect((failure as SendError).kind).toBe('aborted');
+  });
+
+  it("sends bursts given one start time from then, every team's first call before any team's second", async () => {
+    // One worker: the calls of the bursts it sends take turns (sender.ts, CallTurns).
+    const single = new BurstWorkers(1);
+    try {
+      const connection: Connection = { region: LOCAL_REGION, kinesisEndpoint: kinesis().endpoint };
+      const streams = Array.from({ length: 8 }, (_, index) => `fair-stream-${index}`);
+      const made = await Promise.all(streams.map((_, index) => single.make({ seed: 20 + index, lab: 1, messages: 2000 })));
+      const startAt = Date.now() + 2000;
+      const reports = await Promise.all(made.map((round, index) => single.send(round, connection, streams[index]!, { startAt })));
+      expect(reports.map((report) => report.records)).toEqual(streams.map(() => 2000));
+      const calls = kinesis()
+        .calls()
+        .filter((call) => streams.includes(call.streamName));
+      expect(Math.min(...calls.map((call) => call.receivedAt))).toBeGreaterThanOrEqual(startAt);
+      // Each stream's calls in the order they arrived: the first of every stream before the second of any.
+      const order = streams.map((stream) => calls.flatMap((call, index) => (call.streamName === stream ? [index] : [])));
+      expect(order.every((indices) => indices.length >= 2)).toBe(true);
+      expect(Math.max(...order.map((indices) => indices[0]!))).toBeLessThan(Math.min(...order.map((indices) => indices[1]!)));
+    } finally {
+      await single.close();
+    }
   });
 
   it('forgets a released round', async () => {

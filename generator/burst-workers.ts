@@ -45,6 +45,7 @@ export type BurstRequest =
       streamName: string;
       maxAttempts?: number;
       deadlineMs?: number;
+      startAt?: number;
       /** Whether to report every call's progress. */
       progress: boolean;
     }
@@ -140,6 +141,7 @@ export class BurstWorkers {
         streamName,
         maxAttempts: options.maxAttempts,
         deadlineMs: options.deadlineMs,
+        startAt: options.startAt,
         progress: options.onProgress !== undefined,
       };
       return (await this.ask(worker, id, request, options.onProgress)) as SendReport;

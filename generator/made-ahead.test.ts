@@ -2,7 +2,8 @@
  * Timed rounds made ahead (issue 13 point 2) against real emulators and a real organiser store: the
  * scheduler makes a timed round's messages before its start, under the round number it expects, and
  * stamps them with the scheduled start; a round started by an organiser command in between takes that
- * number, and the timed round then makes its messages at its start. Whatever happened, the records in
+ * number, and the timed round then makes its messages when it begins (just ahead of its start, and
+ * stamped with it). A timed round's burst reaches the stream from its scheduled start. Whatever happened, the records in
  * the team's stream are exactly those of the seed its round recorded. The team has no pipeline: its
  * rounds fail at their short deadline, which does not matter here.
  */
@@ -22,16 +23,18 @@ const organiserDb = dynamoDbFixture();
 /** One shard, so the stream keeps the send order and round k is the k-th run of MESSAGES records. */
 const team = quietTeamFixture(kinesis);
 
-async function streamRecords(): Promise<string[]> {
+async function streamRecords(): Promise<Array<{ data: string; arrivedAt: number }>> {
   const client = kinesisClient(team().connection);
   const { streamName } = team().resources;
   let { ShardIterator } = await client.send(
     new GetShardIteratorCommand({ StreamName: streamName, ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }),
   );
-  const records: string[] = [];
+  const records: Array<{ data: string; arrivedAt: number }> = [];
   while (ShardIterator) {
     const page = await client.send(new GetRecordsCommand({ ShardIterator, Limit: 1000 }));
-    records.push(...(page.Records ?? []).map((record) => Buffer.from(record.Data!).toString('utf8')));
+    records.push(
+      ...(page.Records ?? []).map((record) => ({ data: Buffer.from(record.Data!).toString('utf8'), arrivedAt: record.ApproximateArrivalTimestamp!.getTime() })),
+    );
     if (!page.Records?.length) break;
     ShardIterator = page.NextShardIterator;
   }
@@ -66,7 +69,8 @@ describe('timed rounds made ahead', () => {
       );
       await store.enqueueCommand({ type: 'start-round' });
       const rounds: Round[] = await closed(3);
-      const records = await streamRecords();
+      const arrived = await streamRecords();
+      const records = arrived.map((record) => record.data);
       expect(records).toHaveLength(3 * MESSAGES);
       const [, command, second] = rounds;
       expect(rounds.map((round) => round.number)).toEqual([1, 2, 3]);
@@ -78,9 +82,15 @@ describe('timed rounds made ahead', () => {
         expect(sent.map(withoutTimestamp)).toEqual(expected.records.map((record) => withoutTimestamp(record.Data)));
       });
       // Made ahead: every message stamped with the scheduled start. Not made ahead (a command round took
-      // the number it was made for): stamped when made, after the start.
+      // the number it was made for): made when the round began, up to START_LEAD_MS ahead of its
+      // scheduled start, and stamped with it (after it, had the round begun late). The command round's
+      // are stamped when made, before it.
       expect(new Set(stampsOf(records.slice(0, MESSAGES)))).toEqual(new Set([Date.parse(firstAt!)]));
-      expect(Math.min(...stampsOf(records.slice(2 * MESSAGES)))).toBeGreaterThan(Date.parse(secondAt!));
+      expect(Math.min(...stampsOf(records.slice(2 * MESSAGES)))).toBeGreaterThanOrEqual(Date.parse(secondAt!));
+      expect(Math.max(...stampsOf(records.slice(MESSAGES, 2 * MESSAGES)))).toBeLessThan(Date.parse(secondAt!));
+      // A timed round's burst waits for its scheduled start, however early the round began.
+      expect(Math.min(...arrived.slice(0, MESSAGES).map((record) => record.arrivedAt))).toBeGreaterThanOrEqual(Date.parse(firstAt!));
+      expect(Math.min(...arrived.slice(2 * MESSAGES).map((record) => record.arrivedAt))).toBeGreaterThanOrEqual(Date.parse(secondAt!));
     } finally {
       await scheduler.stop();
     }

@@ -56,6 +56,11 @@ export interface RoundSettings {
   deadlineSeconds: number;
   /** Written to the team's ParameterTable before the round; the ParameterTable is left alone when absent. */
   failurePercentages?: FailurePercentages;
+  /**
+   * The burst begins no earlier than this (ms since the epoch): a timed round whose team is prepared
+   * (failure percentages, baseline) just ahead of its scheduled start, sent at that start.
+   */
+  sendAt?: number;
   pollIntervalMs?: number;
   maxSendAttempts?: number;
 }
@@ -201,7 +206,7 @@ interface Sent {
 async function send<R extends RoundTotals>(run: RoundRun<R>, prepared: Prepared): Promise<Step<Sent>> {
   const { baseline } = prepared;
   if (run.signal.aborted) return { ok: false, outcome: stopped(run, { baseline }) };
-  const sendStarted = prepared.sendingSince ?? Date.now();
+  const sendStarted = prepared.sendingSince ?? Math.max(Date.now(), run.settings.sendAt ?? 0);
   const sendStartedAt = new Date(sendStarted).toISOString();
   run.hooks.onProgress?.({ sendStartedAt });
   let delivered: Delivered;
@@ -209,6 +214,7 @@ async function send<R extends RoundTotals>(run: RoundRun<R>, prepared: Prepared)
     delivered = await run.channel.send(run.generated, {
       maxAttempts: run.settings.maxSendAttempts,
       deadlineMs: sendDeadlineMs(run.settings.deadlineSeconds, run.generated.counts.messages),
+      startAt: run.settings.sendAt,
       onProgress: run.hooks.onSendProgress,
       signal: run.signal,
     });

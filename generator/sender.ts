@@ -6,7 +6,8 @@
  * `CALL_TIMEOUT_MS`; a call that timed out counts as a failed attempt of its records. The burst as
  * a whole may have a deadline (a round's: `sendDeadlineMs`), past which sending stops with the
  * records left not acknowledged: a stream that never answers ends the round then, not after every
- * attempt of a batch timed out. A role the organiser cannot assume ends the burst at once
+ * attempt of a batch timed out. A burst may be given its start time (a timed round prepared ahead):
+ * its shards are listed at once and its first call waits for that time. A role the organiser cannot assume ends the burst at once
  * (`role-assumption`, the organiser's problem). The calls of every burst this process sends take
  * turns (`CallTurns`).
  */
@@ -53,8 +54,13 @@ export function sendDeadlineMs(deadlineSeconds: number, records: number): number
 
 export interface SendOptions {
   maxAttempts?: number;
-  /** The whole burst must be acknowledged within this long (none by default). */
+  /** The whole burst must be acknowledged within this long from its first call (none by default). */
   deadlineMs?: number;
+  /**
+   * No call is made before this time (ms since the epoch): a timed round prepared ahead of its
+   * scheduled start. The stream's shards are listed before it, so the first call goes out on time.
+   */
+  startAt?: number;
   /** Called after every call with the number of records acknowledged so far. */
   onProgress?: (acknowledged: number, total: number) => void;
   signal?: AbortSignal;
@@ -212,11 +218,12 @@ export async function sendRecordsWith(
   records: readonly StreamRecord[],
   options: SendOptions = {},
 ): Promise<SendReport> {
-  const started = performance.now();
+  const waitMs = Math.max(0, (options.startAt ?? 0) - Date.now());
+  const started = performance.now() + waitMs;
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const attempts = new Uint16Array(records.length);
   const report: SendReport = { records: records.length, calls: 0, retries: 0, lanes: 0, durationMs: 0 };
-  const deadline = options.deadlineMs === undefined ? undefined : AbortSignal.timeout(options.deadlineMs);
+  const deadline = options.deadlineMs === undefined ? undefined : AbortSignal.timeout(waitMs + options.deadlineMs);
   const signal = deadline && options.signal ? AbortSignal.any([options.signal, deadline]) : (deadline ?? options.signal);
   let acknowledged = 0;
   let failure: SendError | null = null;
@@ -303,6 +310,8 @@ export async function sendRecordsWith(
   let lanes: number[][];
   try {
     lanes = await lanesOf(client, streamName, records, signal);
+    const untilStart = started - performance.now();
+    if (untilStart > 0) await sleep(untilStart, undefined, { signal });
   } catch (error) {
     throw stopError() ?? error;
   }
