@@ -167,19 +167,37 @@ async function lanesOf(client: KinesisClient, streamName: string, records: reado
 }
 
 /**
- * PutRecords calls take turns across every burst this process sends (issue 13 point 2): one call is
- * made per turn of the event loop, and a burst's first call goes before any burst's later calls.
- * Making a call of 500 records (serialising, signing) takes milliseconds of CPU, and a scheduler
- * starting 100 teams' bursts at once made them back to back: the event loop did not turn for
- * seconds, so table reads timed out, the lease lapsed, and the last teams began 26 s late (bench
- * figure 7). Taking turns, every team's first records go out first and timers run between calls.
+ * How long a burst's later calls wait at most for the first calls in flight to be answered (see
+ * `CallTurns`): one stream that never answers holds the others' later calls back this long at most.
+ */
+export const FIRST_CALLS_HOLD_MS = 500;
+
+/**
+ * PutRecords calls take turns across every burst this process sends (issue 13 points 2 and 8): one
+ * call is made per turn of the event loop, a burst's first call before any burst's later calls, and
+ * later calls wait while first calls are unanswered (at most `FIRST_CALLS_HOLD_MS` after the last
+ * first call was made). Making a call of 500 records (serialising, signing) takes milliseconds of
+ * CPU, and a scheduler starting 100 teams' bursts at once made them back to back: the event loop did
+ * not turn for seconds, so table reads timed out, the lease lapsed, and the last teams began 26 s
+ * late (bench figure 7). Taking turns, every team's first records go out first and timers run
+ * between calls; holding the later calls, the first ones do not share the machine with the rest of
+ * 50 teams' bursts (200 calls of 500 records) before they are received.
  */
 export class CallTurns {
-  private readonly waiting: Array<{ first: boolean; go: () => void }> = [];
+  private readonly waiting: Array<{ first: boolean; go: (answered: () => void) => void }> = [];
   private turnTaken = false;
+  /** First calls made and not answered yet. */
+  private firstsUnanswered = 0;
+  /** Later calls wait for the first ones until then (performance.now()). */
+  private holdUntil = 0;
+  private holdTimer: NodeJS.Timeout | null = null;
 
-  /** Resolves when it is this call's turn; the turn ends at the next turn of the event loop (after the call was made: its serialising runs in microtasks). */
-  take(first: boolean): Promise<void> {
+  /**
+   * Resolves when it is this call's turn, with what to call once the call is answered (or failed);
+   * the turn ends at the next turn of the event loop (after the call was made: its serialising runs
+   * in microtasks).
+   */
+  take(first: boolean): Promise<() => void> {
     return new Promise((go) => {
       this.waiting.push({ first, go });
       this.next();
@@ -189,9 +207,28 @@ export class CallTurns {
   private next(): void {
     if (this.turnTaken || this.waiting.length === 0) return;
     const firstCall = this.waiting.findIndex((call) => call.first);
+    const holding = this.firstsUnanswered > 0 && performance.now() < this.holdUntil;
+    if (firstCall === -1 && holding) {
+      this.holdTimer ??= setTimeout(() => {
+        this.holdTimer = null;
+        this.next();
+      }, this.holdUntil - performance.now());
+      return;
+    }
     const [call] = this.waiting.splice(firstCall === -1 ? 0 : firstCall, 1);
     this.turnTaken = true;
-    call!.go(); // waiting was not empty
+    if (call!.first) {
+      // waiting was not empty
+      this.firstsUnanswered += 1;
+      this.holdUntil = performance.now() + FIRST_CALLS_HOLD_MS;
+      let answered = false;
+      call!.go(() => {
+        if (answered) return;
+        answered = true;
+        this.firstsUnanswered -= 1;
+        this.next();
+      });
+    } else call!.go(() => undefined);
     setImmediate(() => {
       this.turnTaken = false;
       this.next();
@@ -253,12 +290,12 @@ export async function sendRecordsWith(
       checkStop();
       const first = !firstCallTaken;
       firstCallTaken = true;
-      await turns.take(first);
-      checkStop();
+      const answered = await turns.take(first);
       const batch = pending.splice(0, MAX_RECORDS_PER_CALL);
       const rejected: number[] = [];
-      report.calls += 1;
       try {
+        checkStop();
+        report.calls += 1;
         const result = await client.send(
           new PutRecordsCommand({
             StreamName: streamName,
@@ -269,6 +306,7 @@ export async function sendRecordsWith(
           }),
           { abortSignal: callSignal(signal) },
         );
+        answered();
         const entries = result.Records ?? [];
         batch.forEach((index, position) => {
           const entry = entries[position];
@@ -276,6 +314,7 @@ export async function sendRecordsWith(
           else if (entry) acknowledged += 1;
         });
       } catch (error) {
+        answered();
         const fatal = fatalSendError(error, streamName, acknowledged);
         if (fatal) {
           failure ??= fatal;
