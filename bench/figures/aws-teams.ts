@@ -245,7 +245,7 @@ function rowsOf(result: AwsTeamsResult, inputs: AwsTeamsInputs): TableRow[] {
     {
       measure: `${result.teams} aws teams: first record after the scheduled time`,
       result: `first team ${seconds(bestFirst)}, last team ${seconds(worstLast)}`,
-      note: `worst of ${result.rounds.length} rounds (goal: every team within 1 s); the last team began sending (round recorded, table calls done) ${seconds(worstSendStart)} after the scheduled time; teams started / sending per round: ${result.rounds.map((round) => `${round.teamsStarted}/${round.teamsSending}`).join(', ')}${result.skipped ? `; ${result.skipped} team-rounds skipped: the previous round still ran` : ''}`,
+      note: `worst of ${result.rounds.length} rounds (goal: every team within 1 s); the last team began sending (round recorded, table calls done, begun 3 s ahead) ${seconds(worstSendStart)} after the scheduled time; teams started / sending per round: ${result.rounds.map((round) => `${round.teamsStarted}/${round.teamsSending}`).join(', ')}${result.skipped ? `; ${result.skipped} team-rounds skipped: the previous round still ran` : ''}`,
     },
     {
       measure: `${result.teams} aws teams: send time`,
