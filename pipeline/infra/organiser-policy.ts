@@ -15,11 +15,13 @@ export const DEFAULT_ORGANISER_TABLE = 'WorkshopOrganiser';
 
 /**
  * What lib/store does with its table: creating it on first start (and waiting for it), reading and
- * writing items, queries, batch deletes, and transactions (whose Put, Update, Delete and
+ * writing items, queries, batch reads (the scheduler's looks at every remote round at once), batch
+ * deletes, and transactions (whose Put, Update, Delete and
  * ConditionCheck parts IAM checks as PutItem, UpdateItem, DeleteItem and ConditionCheckItem).
  * A test compares this list with the commands lib/store sends.
  */
 export const ORGANISER_STORE_ACTIONS = [
+  'dynamodb:BatchGetItem',
   'dynamodb:BatchWriteItem',
   'dynamodb:ConditionCheckItem',
   'dynamodb:CreateTable',
