@@ -10,6 +10,7 @@
  * clock (`Date.now()`), the clock a remote team's reports are received on.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { timeoutSignal } from '@/lib/async';
 import { diagnose } from '@/lib/domain/diagnosis';
 import { AGGREGATION_KEYS, type CentsByKey, MESSAGE_COUNT_KEY } from '@/lib/domain/hierarchy';
 import { centsToDecimal } from '@/lib/domain/money';
@@ -268,7 +269,7 @@ async function awaitPipeline(run: RoundRun, baseline: TableValues, sent: Sent): 
     const pollStarted = Date.now();
     const readTimeoutMs = Math.min(TABLE_CALL_TIMEOUT_MS, Math.max(1000, deadlineMs - pollStarted));
     try {
-      const read = await run.channel.read(AbortSignal.any([run.signal, AbortSignal.timeout(readTimeoutMs)]));
+      const read = await run.channel.read(timeoutSignal(readTimeoutMs, run.signal));
       const readAt = Date.now();
       if (!sameValues(previous, read.values)) lastChangeAt = read.since;
       else if (lastChangeAt === -Infinity) unchangedReads += 1;

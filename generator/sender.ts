@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type KinesisClient, ListShardsCommand, PutRecordsCommand, type Shard } from '@aws-sdk/client-kinesis';
+import { timeoutSignal } from '@/lib/async';
 import { type Connection, kinesisClient } from '@/lib/aws/clients';
 import { errorMessage, RoleAssumptionError } from '@/lib/errors';
 import type { StreamRecord } from './messages';
@@ -108,8 +109,7 @@ interface ShardRange {
 
 /** The signal for one call: the round's, ended after CALL_TIMEOUT_MS. */
 function callSignal(signal: AbortSignal | undefined): AbortSignal {
-  const timeout = AbortSignal.timeout(CALL_TIMEOUT_MS);
-  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+  return timeoutSignal(CALL_TIMEOUT_MS, signal);
 }
 
 async function openShards(client: KinesisClient, streamName: string, signal: AbortSignal | undefined): Promise<ShardRange[]> {
@@ -260,7 +260,7 @@ export async function sendRecordsWith(
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const attempts = new Uint16Array(records.length);
   const report: SendReport = { records: records.length, calls: 0, retries: 0, lanes: 0, durationMs: 0 };
-  const deadline = options.deadlineMs === undefined ? undefined : AbortSignal.timeout(waitMs + options.deadlineMs);
+  const deadline = options.deadlineMs === undefined ? undefined : timeoutSignal(waitMs + options.deadlineMs);
   const signal = deadline && options.signal ? AbortSignal.any([options.signal, deadline]) : (deadline ?? options.signal);
   let acknowledged = 0;
   let failure: SendError | null = null;

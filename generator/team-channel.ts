@@ -18,6 +18,7 @@
  * ends at its `signal`.
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { timeoutSignal } from '@/lib/async';
 import { classifyTableError, readAggregateTable } from '@/lib/aws/aggregate-table';
 import { type Connection, dynamoDbClient } from '@/lib/aws/clients';
 import type { TableValues } from '@/lib/domain/verdict';
@@ -69,14 +70,14 @@ export interface TeamTarget {
   resources: PipelineResources;
 }
 
-/** Whether a signal ended by a timeout (AbortSignal.timeout's reason), not by someone stopping the round. */
+/** Whether a signal ended by a timeout (timeoutSignal's reason), not by someone stopping the round. */
 function timedOut(signal: AbortSignal): boolean {
   return signal.aborted && (signal.reason as { name?: string } | undefined)?.name === 'TimeoutError';
 }
 
 /** Runs `call` with a signal that ends at `signal` or after `ms`; a timeout becomes an `unreachable` TableReadError. */
 async function withDeadline<T>(table: string, signal: AbortSignal, ms: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const bounded = AbortSignal.any([signal, AbortSignal.timeout(ms)]);
+  const bounded = timeoutSignal(ms, signal);
   try {
     return await call(bounded);
   } catch (error) {

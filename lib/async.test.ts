@@ -1,7 +1,13 @@
-/** The async helpers with no native form: untilAborted ends a wait that would not end at its signal by itself. */
+/**
+ * The async helpers with no native form: untilAborted ends a wait that would not end at its signal
+ * by itself; timeoutSignal aborts at its timeout though a garbage collection ran before it.
+ */
 import { getEventListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { untilAborted } from './async';
+import { timeoutSignal, untilAborted } from './async';
 
 const never = () => new Promise<never>(() => undefined);
 
@@ -35,5 +41,32 @@ describe('untilAborted', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+});
+
+/** A full garbage collection now (what Node does on its own, at a moment of its choosing). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+describe('timeoutSignal', () => {
+  it('aborts with a TimeoutError at its timeout, though a garbage collection ran before it and only its listener holds it', async () => {
+    const round = new AbortController();
+    const aborted: string[] = [];
+    for (const signal of [timeoutSignal(300, round.signal), timeoutSignal(300)])
+      signal.addEventListener('abort', () => aborted.push((signal.reason as Error).name), { once: true });
+    await sleep(50);
+    collectGarbage();
+    await sleep(550);
+    expect(aborted).toEqual(['TimeoutError', 'TimeoutError']);
+  });
+
+  it('aborts with the reason of the signal it was given when that one aborts first', () => {
+    const round = new AbortController();
+    const signal = timeoutSignal(60_000, round.signal);
+    const reason = new Error('the round was stopped');
+    round.abort(reason);
+    expect(signal.reason).toBe(reason);
   });
 });

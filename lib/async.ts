@@ -1,8 +1,26 @@
 /**
- * Async helpers that have no native form. Sleeping and timeouts are native: use
- * `setTimeout` from `node:timers/promises` (with `{ signal }`), `AbortSignal.timeout(ms)` and
- * `AbortSignal.any([...])`.
+ * Async helpers that have no native form, or whose native form fails here. Sleeping is native:
+ * use `setTimeout` from `node:timers/promises` (with `{ signal }`). A deadline is `timeoutSignal`
+ * (never `AbortSignal.any([..., AbortSignal.timeout(ms)])`, see there); `AbortSignal.timeout(ms)`
+ * alone is fine where the call it is given listens to it (fetch, an SDK call).
  */
+
+/**
+ * A signal that aborts after `ms` with a `TimeoutError` (as `AbortSignal.timeout`'s does), or
+ * earlier when `signal` aborts, with its reason.
+ *
+ * Not `AbortSignal.any([signal, AbortSignal.timeout(ms)])`: Node 20 holds the sources of `any`
+ * weakly and a timeout signal's timer holds its signal weakly too, so once a garbage collection
+ * runs before the timeout the timeout signal is gone and the combined signal never aborts
+ * (nodejs/node#57736). Seen here: a write to a ParameterTable that never answers was to end at 5 s
+ * and ended at 60 s, after three attempts of 15 s at the HTTP handler's own timeout. Here the timer
+ * holds its controller strongly; it is unref'd, so it never keeps a process alive.
+ */
+export function timeoutSignal(ms: number, signal?: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new DOMException(`the operation did not end within ${ms} ms`, 'TimeoutError')), ms).unref();
+  return signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+}
 
 /**
  * Settles as `promise` does, or rejects with `signal.reason` as soon as `signal` aborts, whichever

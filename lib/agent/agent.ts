@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TeamTarget } from '@/generator/round';
-import { fetchJson } from '@/lib/async';
+import { fetchJson, timeoutSignal } from '@/lib/async';
 import { errorMessage, TokenRefusedError } from '@/lib/errors';
 import type { LogEntry } from '@/lib/runtime/logs/log-entry';
 import { Backoff } from './backoff';
@@ -202,7 +202,7 @@ export class Agent {
       let entries: LogEntry[];
       try {
         const url = `${runtimeUrl}/logs?team=${encodeURIComponent(hello.team.slug)}&limit=${hello.agent.logEntriesPerCall}`;
-        ({ entries } = await fetchJson<{ entries: LogEntry[] }>(url, AbortSignal.any([this.signal, AbortSignal.timeout(5000)])));
+        ({ entries } = await fetchJson<{ entries: LogEntry[] }>(url, timeoutSignal(5000, this.signal)));
       } catch {
         continue; // the runtime is restarting (or answered an error): its logs come back with it
       }

@@ -6,7 +6,7 @@
  */
 
 import type { z } from 'zod';
-import { untilAborted } from '@/lib/async';
+import { timeoutSignal, untilAborted } from '@/lib/async';
 import { errorMessage, TokenRefusedError } from '@/lib/errors';
 import {
   type Hello,
@@ -112,8 +112,7 @@ export class OrganiserClient {
   }
 
   private async call(method: string, path: string, options: CallOptions): Promise<{ status: number; json: unknown }> {
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? CALL_TIMEOUT_MS);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const signal = timeoutSignal(options.timeoutMs ?? CALL_TIMEOUT_MS, options.signal);
     let response: Response;
     try {
       const request = fetch(`${this.baseUrl}${path}`, {
