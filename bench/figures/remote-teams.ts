@@ -5,8 +5,13 @@
  * directory, running timed rounds. What is measured is the organiser's side: the CPU of its web app,
  * scheduler and organiser store per remote team-round (every round interval whole: the agents' long
  * polls, uploads and forwarded logs between rounds included), the rounds' outcomes, and from that an
- * estimate of how many remote teams one organiser machine serves. The participant stacks share the
- * machine, so rounds have fewer messages than an event's 10,000 (said in the rows); the organiser's
+ * estimate of how many remote teams one organiser machine serves. The organiser's idle, subtracted
+ * from each row, is measured last (no team, rounds paused), once its JVM and caches have warmed: measured
+ * right after the start it came out above what the organiser spent in all with a team and every row
+ * beyond it was negative (3 December); for the same reason the first team count's rounds are
+ * measured after one round unmeasured (measured at once, 1 team's rounds cost the organiser store
+ * 1.6 s a round where 4 teams' cost 1.0). The participant stacks share the machine, so rounds have
+ * fewer messages than an event's 10,000 (said in the rows); the organiser's
  * only work that grows with the message count is the expected totals (`roundTotals`), measured here
  * at both counts and added.
  */
@@ -68,6 +73,8 @@ function furtherTeamRoundMs(configurations: readonly RemoteTeamsResult[]): numbe
 /** The organiser's processes that serve remote teams (kinesalite and the runtime idle: they carry local teams only). */
 const ORGANISER_PARTS = ['web', 'scheduler', 'organiser store (DynamoDB Local)'];
 const IDLE_SECONDS = 30;
+/** After the last participant stopped and the teams were removed: their last requests and the store's compactions settle. */
+const IDLE_SETTLE_SECONDS = 10;
 
 /** CPU ms of `roundTotals` on this thread, the mean of `repetitions`. */
 function totalsCpuMs(messages: number, repetitions = 20): number {
@@ -94,13 +101,15 @@ async function idleCpu(stack: FullStack, seconds: number, context: FigureContext
   return Object.fromEntries(Object.keys(before).map((name) => [name, rounded(((after[name] ?? 0) - (before[name] ?? 0)) / elapsedSeconds)]));
 }
 
+/** The rounds of one team count, measured; what they cost beyond the idle comes once the idle is known (`beyondIdle`). */
+type MeasuredRounds = Omit<RemoteTeamsResult, 'beyondIdlePerTeamRoundMs'>;
+
 async function measureRounds(
   stack: FullStack,
   participants: readonly Participant[],
-  idle: Record<string, number>,
   inputs: RemoteTeamsInputs,
   context: FigureContext,
-): Promise<RemoteTeamsResult> {
+): Promise<MeasuredRounds> {
   const teams = participants.length;
   const cpuOf = await organiserCpu(stack);
   const slugs = participants.map((participant) => participant.slug);
@@ -145,20 +154,17 @@ async function measureRounds(
   const teamRounds = teams * inputs.rounds;
   const wallMs = Math.round(last.wallMs - first.wallMs);
   const organiserMs = Object.values(cpuMs).reduce((sum, ms) => sum + ms, 0);
-  const idleMs = (Object.values(idle).reduce((sum, ms) => sum + ms, 0) * wallMs) / 1000;
-  return {
-    teams,
-    wallMs,
-    cpuMs,
-    teamRounds,
-    organiserCpuPerTeamRoundMs: rounded(organiserMs / teamRounds),
-    beyondIdlePerTeamRoundMs: rounded((organiserMs - idleMs) / teamRounds),
-    statuses,
-    diagnoses,
-  };
+  return { teams, wallMs, cpuMs, teamRounds, organiserCpuPerTeamRoundMs: rounded(organiserMs / teamRounds), statuses, diagnoses };
 }
 
-function rowOf(result: RemoteTeamsResult, inputs: RemoteTeamsInputs): TableRow {
+/** The measured rounds with what they cost beyond the organiser's idle over the same wall time. */
+function beyondIdle(measured: MeasuredRounds, idle: Record<string, number>): RemoteTeamsResult {
+  const idleMs = (Object.values(idle).reduce((sum, ms) => sum + ms, 0) * measured.wallMs) / 1000;
+  return { ...measured, beyondIdlePerTeamRoundMs: rounded(measured.organiserCpuPerTeamRoundMs - idleMs / measured.teamRounds) };
+}
+
+/** In all, as the rounds are measured (the idle comes last). */
+function inAllOf(result: MeasuredRounds, inputs: RemoteTeamsInputs): string {
   const parts = Object.entries(result.cpuMs)
     .map(([name, ms]) => `${name} ${rounded(ms / result.teamRounds)} ms`)
     .join(', ');
@@ -168,10 +174,16 @@ function rowOf(result: RemoteTeamsResult, inputs: RemoteTeamsInputs): TableRow {
   const diagnoses = Object.entries(result.diagnoses)
     .map(([code, count]) => `${count}× ${code}`)
     .join(', ');
+  return `${inputs.messages.toLocaleString('en')}-message rounds (participant stacks share this machine), ${inputs.roundIntervalSeconds} s intervals whole, in all: ${parts}; rounds: ${outcomes}${diagnoses ? ` (${diagnoses})` : ''}`;
+}
+
+const measureOf = (result: MeasuredRounds) => `${result.teams} remote team${result.teams > 1 ? 's' : ''}: organiser CPU per team-round`;
+
+function rowOf(result: RemoteTeamsResult, inputs: RemoteTeamsInputs): TableRow {
   return {
-    measure: `${result.teams} remote team${result.teams > 1 ? 's' : ''}: organiser CPU per team-round`,
+    measure: measureOf(result),
     result: `${result.beyondIdlePerTeamRoundMs} ms beyond its idle (${result.organiserCpuPerTeamRoundMs} ms in all)`,
-    note: `${inputs.messages.toLocaleString('en')}-message rounds (participant stacks share this machine), ${inputs.roundIntervalSeconds} s intervals whole, in all: ${parts}; rounds: ${outcomes}${diagnoses ? ` (${diagnoses})` : ''}`,
+    note: inAllOf(result, inputs),
   };
 }
 
@@ -182,10 +194,8 @@ export async function remoteTeamsFigure(stack: FullStack, inputs: RemoteTeamsInp
     roundIntervalSeconds: inputs.roundIntervalSeconds,
     roundDeadlineSeconds: inputs.deadlineSeconds,
   });
-  context.log(`  the organiser's idle CPU (no team, rounds paused, ${IDLE_SECONDS} s)…`);
-  const idle = await idleCpu(stack, IDLE_SECONDS, context);
   const participants: Participant[] = [];
-  const configurations: RemoteTeamsResult[] = [];
+  const measured: MeasuredRounds[] = [];
   try {
     for (const teams of [...inputs.teamCounts].sort((a, b) => a - b)) {
       while (participants.length < teams) {
@@ -193,13 +203,22 @@ export async function remoteTeamsFigure(stack: FullStack, inputs: RemoteTeamsInp
         context.log(`  starting participant stack ${participants.length + 1} (npm start -- --join)…`);
         participants.push(await startParticipant(stack, participants.length + 1, context));
       }
-      const result = await measureRounds(stack, participants, idle, inputs, context);
-      configurations.push(result);
-      context.log(`  ${rowOf(result, inputs).measure}: ${rowOf(result, inputs).result} (${rowOf(result, inputs).note})`);
+      if (measured.length === 0) {
+        context.log(`  a warm-up round with ${teams} team${teams > 1 ? 's' : ''}, not measured (the organiser store's JVM still compiles its paths)…`);
+        await measureRounds(stack, participants, { ...inputs, rounds: 1 }, context);
+      }
+      const result = await measureRounds(stack, participants, inputs, context);
+      measured.push(result);
+      context.log(`  ${measureOf(result)}: ${result.organiserCpuPerTeamRoundMs} ms in all (${inAllOf(result, inputs)})`);
     }
   } finally {
     await Promise.all(participants.map((participant) => participant.process.stop(25_000)));
   }
+  await stack.setTeams([], null);
+  context.log(`  the organiser's idle CPU (no team, rounds paused, ${IDLE_SECONDS} s, after a settling pause of ${IDLE_SETTLE_SECONDS} s)…`);
+  await sleep(IDLE_SETTLE_SECONDS * 1000, context.signal);
+  const idle = await idleCpu(stack, IDLE_SECONDS, context);
+  const configurations = measured.map((result) => beyondIdle(result, idle));
   const totals = { messages: rounded(totalsCpuMs(inputs.messages), 2), eventMessages: rounded(totalsCpuMs(inputs.eventMessages), 2) };
   const largest = configurations.at(-1);
   const atEventMessagesMs = largest ? rounded(largest.beyondIdlePerTeamRoundMs + totals.eventMessages - totals.messages) : null;
@@ -214,7 +233,7 @@ export async function remoteTeamsFigure(stack: FullStack, inputs: RemoteTeamsInp
     {
       measure: "organiser's idle CPU",
       result: `${rounded(Object.values(idle).reduce((sum, ms) => sum + ms, 0))} ms/s`,
-      note: `no team, rounds paused (${idleParts} ms/s): the snapshot the scoreboard rebuilds each second, the scheduler's ticks, the JVM; subtracted from the rows below`,
+      note: `no team, rounds paused, measured after the rows (${idleParts} ms/s): the snapshot the scoreboard rebuilds each second, the scheduler's ticks, the JVM; subtracted from the rows below`,
     },
     ...configurations.map((result) => rowOf(result, inputs)),
   ];
