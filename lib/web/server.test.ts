@@ -1,7 +1,8 @@
 /**
  * The web app's own server, over HTTP against the real process (lib/web/main.ts) with a real organiser
  * store on DynamoDB Local: bodies capped before they are read (413, chunked ones cut off), memory flat
- * under a stream of oversized bodies, and client addresses from the connection, not from headers.
+ * under a stream of oversized bodies, client addresses from the connection, not from headers, and
+ * idle keep-alive connections kept open longer than clients keep theirs.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -124,5 +125,26 @@ describe('client addresses', () => {
     expect(throttled.status).toBe(429);
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
     expect((await web().send('POST', '/api/admin/session', { body: { secret: SECRET }, from: '127.0.0.22' })).status).toBe(200);
+  });
+});
+
+describe('keep-alive connections', () => {
+  it('keeps an idle connection open past 6 s, so a client reusing it is answered (not reset)', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const request = http.get({ host: '127.0.0.1', port: web().port, path: '/api/metrics', agent }, (response) => {
+          response.resume();
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, reused: request.reusedSocket }));
+        });
+        request.on('error', reject);
+      });
+    try {
+      expect(await get()).toEqual({ status: 200, reused: false });
+      await new Promise((resolve) => setTimeout(resolve, 6500));
+      expect(await get()).toEqual({ status: 200, reused: true });
+    } finally {
+      agent.destroy();
+    }
   });
 });

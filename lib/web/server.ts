@@ -117,6 +117,14 @@ function requestHandler(next: Handler, trustedProxies: number): Handler {
   };
 }
 
+/**
+ * How long an idle keep-alive connection stays open: longer than the clients and reverse proxies
+ * that reuse connections keep theirs idle (a load balancer's 60 s). With Node's default of 5 s, a
+ * client reusing a connection as the server closes it gets ECONNRESET (seen in CI: an organiser's
+ * request 6 s after the last on its connection), and a reverse proxy answers 502.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 /** Starts Next.js (production build) behind this server on `port`, all interfaces. */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   // Next.js and React pick their production builds by NODE_ENV when first loaded, as `next start` sets it.
@@ -134,6 +142,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       }
     });
   });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, () => resolve());
