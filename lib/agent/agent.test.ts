@@ -225,7 +225,7 @@ describe("the agent's stop()", () => {
     const organiser = await standIn();
     const started = await startAgent(organiser);
     organiser.retryAfterSeconds = 60;
-    await eventually('the agent to be throttled', () => started.lines.find((line) => line.includes('throttling')));
+    await eventually('the agent to be throttled', () => started.lines.find((line) => line.includes('slow down')));
     expect(await settlesAfterStop(started)).toBe(true);
   });
 

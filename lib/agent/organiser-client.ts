@@ -145,7 +145,10 @@ export class OrganiserClient {
     }
     if (response.status === 429) {
       const retryAfter = Number(response.headers.get('retry-after'));
-      throw new OrganiserUnreachableError(`the organiser is throttling this address: ${said}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 5);
+      throw new OrganiserUnreachableError(
+        `the organiser asked the agent to slow down: ${said}`,
+        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 5,
+      );
     }
     if (response.status >= 500) throw new OrganiserUnreachableError(`the organiser answered ${response.status}: ${said}`);
     if (response.status >= 400) {

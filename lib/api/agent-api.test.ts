@@ -7,9 +7,11 @@
  * often the agent's last-seen time is written and how long each write counts it online.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AgentClient, type Offer } from '@/testing/agent-client';
+import { eventually } from '@/testing/eventually';
 import { dynamoDbFixture } from '@/testing/fixtures';
 import { organiserStoreFixture } from '@/testing/organiser-store';
 import { offerRecordedRound } from '@/testing/recorded-rounds';
@@ -17,6 +19,7 @@ import { jsonOf, type Reply, webAppFixture } from '@/testing/web-app';
 import { AgentRecords, agentOnline } from '../store/agent-records';
 import { newRemoteTeam } from '../store/team-records';
 import { AgentApi, SEEN_BETWEEN_ROUNDS, SEEN_IN_ROUND } from './agent-api';
+import { AGENT_CALL_BUDGET, HELD_POLLS_PER_TEAM } from './agent-budget';
 import { AGENT_LIMITS } from './agent-schemas';
 import { HttpError } from './http';
 
@@ -283,6 +286,47 @@ describe('table uploads and forwarded logs', () => {
     expect(new Set(kept?.state.map((line) => line.team))).toEqual(new Set(['blue-whales']));
     expect(kept?.map).toEqual([]);
     expect((await blue.logs(Array.from({ length: 101 }, (_, index) => entry(index)))).status).toBe(400);
+  });
+});
+
+describe('what one team’s agent may ask', () => {
+  it('answers a team calling beyond its budget 429 with Retry-After, keeping nothing of the refused calls, while other teams are answered as ever', async () => {
+    const red = agentOf(await addRemoteTeam('red-ants'));
+    const yellow = agentOf(await addRemoteTeam('yellow-bees'));
+    // Sent at once: far more than the bucket holds plus what it regains while they are answered.
+    const flood = await Promise.all(Array.from({ length: AGENT_CALL_BUDGET.burst * 2 }, () => red.next(0, 0)));
+    const refused = flood.filter((reply) => reply.status === 429);
+    expect(flood.filter((reply) => reply.status === 204).length).toBeGreaterThanOrEqual(AGENT_CALL_BUDGET.burst);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(flood.every((reply) => reply.status === 204 || reply.status === 429)).toBe(true);
+    expect(jsonOf(refused[0]!).error).toMatch(/^your team's agent is calling faster than the organiser serves one team: try again in \d+ s$/);
+    expect(Number(refused[0]!.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+
+    const logs = await red.logs([{ id: 1, time: new Date().toISOString(), function: 'state', kind: 'output', level: 'info', message: 'kept?' }]);
+    expect(logs.status).toBe(429);
+    expect(await new AgentRecords(store()).logsOf('red-ants')).toBeNull();
+    expect((await yellow.next(0, 0)).status).toBe(204);
+    expect((await yellow.hello()).status).toBe(200);
+
+    await sleep(Number(logs.headers['retry-after']) * 1000);
+    expect((await red.next(0, 0)).status).toBe(204);
+  });
+
+  it(`holds at most ${HELD_POLLS_PER_TEAM} long polls of one team at once, answering another 429 with a sentence`, async () => {
+    const purple = agentOf(await addRemoteTeam('purple-moths'));
+    const held = Array.from({ length: HELD_POLLS_PER_TEAM }, () => purple.next(0, 5));
+    const beyond = await eventually(
+      'a long poll beyond the held ones refused',
+      () => purple.next(0, 1),
+      (reply) => reply.status === 429,
+      { timeoutMs: 5000 },
+    );
+    expect(jsonOf(beyond).error).toBe(
+      `your team already has ${HELD_POLLS_PER_TEAM} long polls held on this organiser (one agent holds one): is the agent running more than once?`,
+    );
+    expect(beyond.headers['retry-after']).toBe('5');
+    expect((await Promise.all(held)).map((reply) => reply.status)).toEqual(Array(HELD_POLLS_PER_TEAM).fill(204));
+    expect((await purple.next(0, 1)).status).toBe(204);
   });
 });
 

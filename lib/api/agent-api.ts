@@ -1,7 +1,8 @@
 /**
  * The agent API (docs/room.md): what a remote team's agent may do with its join token — say hello,
  * long-poll for its next round, `start` it (conditional) and report it `sent` (idempotent), upload its
- * AggregateTable and forward its function logs. Every call marks the agent seen: written at most
+ * AggregateTable and forward its function logs. Every call takes from the team's call budget first
+ * (./agent-budget.ts: 429 beyond it, before its body is read) and marks the agent seen: written at most
  * every 5 s per team from its `start` to its first upload after it, every 15 s otherwise, each write
  * saying until when the agent counts as online. The token names the team: no path names one.
  */
@@ -11,6 +12,7 @@ import type { LogEntry } from '../runtime/logs/log-entry';
 import type { AgentRecords, ForwardedLogs, ReportRefusal } from '../store/agent-records';
 import type { OrganiserStore } from '../store/organiser-store';
 import type { AgentInfo, Round } from '../store/types';
+import { AGENT_CALL_COSTS, AgentCallBudget, HELD_POLLS_PER_TEAM } from './agent-budget';
 import type { LogsReport, SentReport, StartReport, TableReport } from './agent-schemas';
 import { AGENT_LIMITS } from './agent-schemas';
 import { RoundWaits } from './agent-waits';
@@ -113,6 +115,7 @@ export class AgentApi {
   private readonly inRoundUntil = new Map<string, number>();
   private readonly tableReceivedAt = new Map<string, number>();
   private readonly waits: RoundWaits;
+  private readonly budget: AgentCallBudget;
 
   constructor(
     private readonly store: OrganiserStore,
@@ -122,6 +125,16 @@ export class AgentApi {
     private readonly now: () => number = Date.now,
   ) {
     this.waits = new RoundWaits(store, (team) => this.seen(team));
+    this.budget = new AgentCallBudget(now);
+  }
+
+  /** Takes a call of `cost` from the team's budget (before its body is read); 429 with Retry-After when it is spent. */
+  charge(team: string, cost: number = AGENT_CALL_COSTS.call): void {
+    const retryAfterSeconds = this.budget.take(team, cost);
+    if (retryAfterSeconds === null) return;
+    throw new HttpError(429, `your team's agent is calling faster than the organiser serves one team: try again in ${retryAfterSeconds} s`, {
+      'retry-after': String(retryAfterSeconds),
+    });
   }
 
   /**
@@ -160,6 +173,15 @@ export class AgentApi {
 
   /** The team's open round at once, else held up to `waitSeconds` (204 when none came). */
   async nextRound(team: string, after: number, waitSeconds: number, signal?: AbortSignal): Promise<Response> {
+    if (waitSeconds > 0 && this.waits.heldFor(team) >= HELD_POLLS_PER_TEAM) {
+      throw new HttpError(
+        429,
+        `your team already has ${HELD_POLLS_PER_TEAM} long polls held on this organiser (one agent holds one): is the agent running more than once?`,
+        {
+          'retry-after': '5',
+        },
+      );
+    }
     await this.seen(team);
     const newest = await this.records.newestRound(team);
     let open = newest && isOpenForAgent(newest, after, new Date(this.now()).toISOString()) ? newest : null;

@@ -32,6 +32,13 @@ export class RoundWaits {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** How many long polls the team has held here now. */
+  heldFor(team: string): number {
+    let held = 0;
+    for (const waiter of this.waiters) if (waiter.team === team) held++;
+    return held;
+  }
+
   /** Resolves with the team's open round once there is one, or null after `ms` (or when `signal` aborts). */
   wait(team: string, after: number, ms: number, signal?: AbortSignal): Promise<Round | null> {
     return new Promise((resolve) => {

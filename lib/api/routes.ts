@@ -3,6 +3,7 @@
  * (401/429/503 with a sentence), the context and the `{slug}` path parameter.
  */
 
+import { AGENT_CALL_COSTS } from './agent-budget';
 import { clientAddressOf } from './client';
 import { type AppContext, appContext } from './context';
 import { HttpError, parseParam, respond } from './http';
@@ -47,11 +48,17 @@ export async function requireAgent(request: Request, context: AppContext): Promi
   throw new HttpError(result.status, result.message, headers);
 }
 
-/** A remote team's agent route (docs/room.md): the join token names the team. */
-export function agentRoute(request: Request, handler: (context: AppContext, team: string) => Promise<Response>): Promise<Response> {
+/** A remote team's agent route (docs/room.md): the join token names the team, whose call budget pays `cost` before the body is read. */
+export function agentRoute(
+  request: Request,
+  handler: (context: AppContext, team: string) => Promise<Response>,
+  cost: number = AGENT_CALL_COSTS.call,
+): Promise<Response> {
   return respond(async () => {
     const context = appContext();
-    return handler(context, await requireAgent(request, context));
+    const team = await requireAgent(request, context);
+    context.agents.charge(team, cost);
+    return handler(context, team);
   });
 }
 
