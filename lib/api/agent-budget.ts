@@ -3,7 +3,7 @@
  * a participant holding a join token, or a broken agent, who loops over the agent API slows only
  * its own team down, never the organiser's other teams' rounds. Each team has a bucket of calls
  * (AGENT_CALL_BUDGET) that refills at a steady rate; a call that finds it short is answered 429 with
- * Retry-After, which the agent waits out. An honest agent makes about nine calls a round and at most
+ * Retry-After, which the agent waits out. An honest agent makes 9–14 calls a round and at most
  * a few a second while its table changes, far inside it. Buckets are per web app instance, kept in
  * memory per team slug (a token names the team: no other key can grow the map).
  */
