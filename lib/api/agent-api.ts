@@ -16,7 +16,7 @@ import { AGENT_CALL_COSTS, AgentCallBudget, HELD_POLLS_PER_TEAM } from './agent-
 import type { LogsReport, SentReport, StartReport, TableReport } from './agent-schemas';
 import { AGENT_LIMITS } from './agent-schemas';
 import { RoundWaits } from './agent-waits';
-import { HttpError, json } from './http';
+import { HttpError, json, tooManyRequests } from './http';
 import { requestOrigin } from './organiser-url';
 
 /** How often a team's last-seen time is written, and how long each write counts its agent online (docs/room.md). */
@@ -132,9 +132,7 @@ export class AgentApi {
   charge(team: string, cost: number = AGENT_CALL_COSTS.call): void {
     const retryAfterSeconds = this.budget.take(team, cost);
     if (retryAfterSeconds === null) return;
-    throw new HttpError(429, `your team's agent is calling faster than the organiser serves one team: try again in ${retryAfterSeconds} s`, {
-      'retry-after': String(retryAfterSeconds),
-    });
+    throw tooManyRequests(`your team's agent is calling faster than the organiser serves one team: try again in ${retryAfterSeconds} s`, retryAfterSeconds);
   }
 
   /**
@@ -174,12 +172,9 @@ export class AgentApi {
   /** The team's open round at once, else held up to `waitSeconds` (204 when none came). */
   async nextRound(team: string, after: number, waitSeconds: number, signal?: AbortSignal): Promise<Response> {
     if (waitSeconds > 0 && this.waits.heldFor(team) >= HELD_POLLS_PER_TEAM) {
-      throw new HttpError(
-        429,
+      throw tooManyRequests(
         `your team already has ${HELD_POLLS_PER_TEAM} long polls held on this organiser (one agent holds one): is the agent running more than once?`,
-        {
-          'retry-after': '5',
-        },
+        5,
       );
     }
     await this.seen(team);
@@ -226,9 +221,7 @@ export class AgentApi {
     const now = this.now();
     const last = this.tableReceivedAt.get(team) ?? 0;
     if (now - last < TABLE_UPLOAD_FLOOR_MS) {
-      throw new HttpError(429, `table values come at most every ${AGENT_LIMITS.tableUploadMinIntervalMs} ms: send the latest again after that`, {
-        'retry-after': '1',
-      });
+      throw tooManyRequests(`table values come at most every ${AGENT_LIMITS.tableUploadMinIntervalMs} ms: send the latest again after that`, 1);
     }
     this.tableReceivedAt.set(team, now);
     const { readable, unreadable } = readableValues(report.values, report.unreadable);

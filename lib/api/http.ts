@@ -33,6 +33,11 @@ export function noTeam(slug: string): HttpError {
   return new HttpError(404, `no team with slug "${slug}"`);
 }
 
+/** 429 saying why, with the whole seconds the client should wait (Retry-After). */
+export function tooManyRequests(message: string, retryAfterSeconds: number): HttpError {
+  return new HttpError(429, message, { 'retry-after': String(retryAfterSeconds) });
+}
+
 export function isHttpError(error: unknown): error is HttpError {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[HTTP_ERROR] === true;
 }
