@@ -108,6 +108,35 @@ export function mergeLogs(kept: ForwardedLogs | null, entries: readonly LogEntry
   return merged;
 }
 
+/** The agent's `start` of round `number`, recorded (the first startId wins): the answer of `POST rounds/{n}/start`. */
+export async function recordStart(records: AgentRecords, team: string, number: number, report: StartReport, now: number): Promise<Response> {
+  const { readable, unreadable } = readableValues(report.baseline, report.unreadable);
+  const startedAt = new Date(now).toISOString();
+  const result = await records.startRound(team, number, { startId: report.startId, startedAt, unreadable }, readable);
+  if (!result.ok) return refused(result.refusal, number, result.round);
+  return json({ number, startId: result.start.startId, startedAt: result.start.startedAt });
+}
+
+/** The agent's `sent` report of round `number`, recorded once: the answer of `POST rounds/{n}/sent` (`known`: the round as the caller knows it, see AgentRecords.reportSent). */
+export async function recordSent(records: AgentRecords, team: string, number: number, report: SentReport, now: number, known?: Round): Promise<Response> {
+  const failed = 'error' in report;
+  const result = await records.reportSent(
+    team,
+    number,
+    {
+      startId: report.startId,
+      sentAt: new Date(now).toISOString(),
+      acknowledged: failed ? null : report.acknowledged,
+      durationMs: failed ? null : report.durationMs,
+      error: failed ? report.error : null,
+    },
+    (round) => round.offer?.deadlineSeconds ?? 30,
+    known,
+  );
+  if (!result.ok) return refused(result.refusal, number, result.round);
+  return json({ number, sentAt: result.sent.sentAt, deadlineAt: result.deadlineAt });
+}
+
 export class AgentApi {
   /** Per team: until when the last last-seen write counts the agent online. */
   private readonly seenUntil = new Map<string, number>();
@@ -188,32 +217,14 @@ export class AgentApi {
   async start(team: string, number: number, report: StartReport): Promise<Response> {
     this.inRoundUntil.set(team, this.now() + IN_ROUND_AFTER_START_MS);
     await this.seen(team);
-    const { readable, unreadable } = readableValues(report.baseline, report.unreadable);
-    const startedAt = new Date(this.now()).toISOString();
-    const result = await this.records.startRound(team, number, { startId: report.startId, startedAt, unreadable }, readable);
-    if (!result.ok) return refused(result.refusal, number, result.round);
-    return json({ number, startId: result.start.startId, startedAt: result.start.startedAt });
+    return recordStart(this.records, team, number, report, this.now());
   }
 
   async sent(team: string, number: number, report: SentReport): Promise<Response> {
     await this.seen(team);
-    const sentAt = new Date(this.now()).toISOString();
-    const failed = 'error' in report;
-    const result = await this.records.reportSent(
-      team,
-      number,
-      {
-        startId: report.startId,
-        sentAt,
-        acknowledged: failed ? null : report.acknowledged,
-        durationMs: failed ? null : report.durationMs,
-        error: failed ? report.error : null,
-      },
-      (round) => round.offer?.deadlineSeconds ?? 30,
-    );
-    if (!result.ok) return refused(result.refusal, number, result.round);
-    if (!result.deadlineAt) this.inRoundUntil.delete(team); // the burst was not sent whole: the round fails now
-    return json({ number, sentAt: result.sent.sentAt, deadlineAt: result.deadlineAt });
+    const answer = await recordSent(this.records, team, number, report, this.now());
+    if (answer.ok && 'error' in report) this.inRoundUntil.delete(team); // the burst was not sent whole: the round fails now
+    return answer;
   }
 
   async table(team: string, report: TableReport): Promise<Response> {

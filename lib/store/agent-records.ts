@@ -92,6 +92,11 @@ export class AgentRecords {
     return this.table.get<TokenRecord>(teamTokenKey(slug));
   }
 
+  /** Every remote team's current token hash (one query: the agent stream checks its links against it). */
+  async tokenHashes(): Promise<Map<string, string>> {
+    return new Map((await this.table.query<TokenRecord>(TEAM_TOKEN_PK)).map((record) => [record.team, record.hash]));
+  }
+
   /** The team a token hash belongs to, or null (never issued, regenerated, revoked). */
   async teamOfToken(hash: string): Promise<string | null> {
     return (await this.table.get<{ team: string }>(tokenKey(hash)))?.team ?? null;
@@ -211,9 +216,13 @@ export class AgentRecords {
     return { ok: false, refusal: 'closed', round };
   }
 
-  /** The agent's `sent`: recorded once, for the `startId` that holds the round; the same report again gets the same answer. */
-  async reportSent(slug: string, number: number, sent: AgentSent, deadlineSeconds: (round: Round) => number): Promise<SentResult> {
-    const round = await this.store.getRound(slug, number);
+  /**
+   * The agent's `sent`: recorded once, for the `startId` that holds the round; the same report again
+   * gets the same answer. `known`: the round as the caller last knew it (read again only when the
+   * write is refused).
+   */
+  async reportSent(slug: string, number: number, sent: AgentSent, deadlineSeconds: (round: Round) => number, known?: Round): Promise<SentResult> {
+    const round = known ?? (await this.store.getRound(slug, number));
     if (!round?.offer) return { ok: false, refusal: 'no-round', round };
     const refusal = (current: Round): SentResult | null => {
       if (current.agentSent?.startId === sent.startId) return { ok: true, sent: current.agentSent, deadlineAt: current.deadlineAt ?? null };
