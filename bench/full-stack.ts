@@ -34,6 +34,7 @@ export interface StackPorts {
   organiserStore: number;
   runtime: number;
   teamBase: number;
+  agentStream: number;
 }
 
 /** A team the benchmark wants, by slug and pipeline. */
@@ -72,6 +73,7 @@ export class FullStack {
       organiserStore: await freePort(),
       runtime: await freePort(),
       teamBase: await freePort(),
+      agentStream: await freePort(),
     };
     const secret = randomBytes(12).toString('base64url');
     const dataDirectory = path.join(options.workDirectory, 'workshop');
@@ -86,6 +88,7 @@ export class FullStack {
         ORGANISER_STORE_PORT: String(ports.organiserStore),
         RUNTIME_PORT: String(ports.runtime),
         TEAM_PORT_BASE: String(ports.teamBase),
+        AGENT_STREAM_PORT: String(ports.agentStream),
         WORKSHOP_DATA_DIR: dataDirectory,
         ORGANISER_SECRET: secret,
         ORGANISER_TABLE,

@@ -8,8 +8,8 @@
 import { NO_AWS_ENDPOINTS } from '@/testing/cdk-outputs';
 import { freePorts } from '@/testing/ports';
 
-if (!process.env.E2E_PORTS) process.env.E2E_PORTS = (await freePorts(5)).join(',');
-const [web, kinesis, organiserStore, runtime, teamPortBase] = process.env.E2E_PORTS.split(',').map(Number);
+if (!process.env.E2E_PORTS) process.env.E2E_PORTS = (await freePorts(6)).join(',');
+const [web, kinesis, organiserStore, runtime, teamPortBase, agentStream] = process.env.E2E_PORTS.split(',').map(Number);
 
 export const E2E_BASE_URL = `http://127.0.0.1:${web}`;
 export const E2E_SECRET = 'e2e-organiser-secret';
@@ -19,6 +19,7 @@ export const E2E_ENV = {
   KINESIS_PORT: String(kinesis),
   ORGANISER_STORE_PORT: String(organiserStore),
   RUNTIME_PORT: String(runtime),
+  AGENT_STREAM_PORT: String(agentStream),
   /** The first port tried for the teams' DynamoDB Local processes (taken ones are skipped). */
   TEAM_PORT_BASE: String(teamPortBase),
   ORGANISER_SECRET: E2E_SECRET,

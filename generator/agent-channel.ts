@@ -1,7 +1,8 @@
 /**
  * The team channel of a remote team (room mode, docs/room.md "The organiser's side of a remote
- * round"): the round is offered to the team's agent through its record in the organiser store (the
- * scheduler writes the offer with the round); the agent starts it with its baseline, sends the burst
+ * round"): the round is offered to the team's agent with its record in the organiser store (the
+ * scheduler writes the offer with the round, and sends it down the team's agent stream when the
+ * agent is linked: lib/agent-stream/hub.ts); the agent starts it with its baseline, sends the burst
  * from the seed into its own stream, reports it sent and uploads its AggregateTable on change. So
  * `prepare` waits for the agent's start, `send` for its report that the burst was sent, and `read`
  * answers the latest upload received since the start, with the organiser's time of receipt: the
@@ -61,7 +62,7 @@ function lastSeenWords(team: Pick<Team, 'remote'> | null): string {
 const valuesOf = (record: Record<string, string> | undefined): TableValues => new Map(Object.entries(record ?? {}));
 
 export interface AgentChannelContext {
-  /** The round record, the agent's upload and the team record as the round looks at them (the scheduler's are batched across its remote rounds). */
+  /** The round record, the agent's upload and the team record as the round looks at them (the scheduler's: from its agent stream's memory while the agent is linked, else from the store batched across its remote rounds). */
   reads: RemoteRoundReads;
   /** The team as it was when the round began. */
   team: Team;

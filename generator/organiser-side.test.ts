@@ -141,7 +141,13 @@ describe('the scheduler process', () => {
     const lines: string[] = [];
     const child = startNodeModule('hung-scheduler', path.resolve(import.meta.dirname, 'scheduler-main.ts'), [], {
       cwd: path.resolve(import.meta.dirname, '..'),
-      env: { ...process.env, ORGANISER_STORE_ENDPOINT: unanswering().endpoint, ORGANISER_TABLE: 'Hung', SCHEDULER_LEASE_TTL_MS: '2000' },
+      env: {
+        ...process.env,
+        ORGANISER_STORE_ENDPOINT: unanswering().endpoint,
+        ORGANISER_TABLE: 'Hung',
+        SCHEDULER_LEASE_TTL_MS: '2000',
+        AGENT_STREAM_PORT: '0',
+      },
       onLine: (line) => lines.push(line),
     });
     try {

@@ -3,7 +3,7 @@
  * `node --import tsx generator/scheduler-main.ts`. Configured by the environment (lib/config.ts):
  * ORGANISER_STORE_ENDPOINT (absent: the organiser store on AWS), ORGANISER_TABLE, AWS_REGION, the
  * round defaults ROUND_INTERVAL_SECONDS, ROUND_MESSAGES, ROUND_DEADLINE_SECONDS, and the lease's
- * SCHEDULER_LEASE_TTL_MS. Exits on SIGTERM, SIGINT or when its parent's IPC channel closes, after
+ * SCHEDULER_LEASE_TTL_MS, and AGENT_STREAM_PORT (remote teams' agent streams, lib/agent-stream/). Exits on SIGTERM, SIGINT or when its parent's IPC channel closes, after
  * voiding its running rounds and releasing the lease.
  *
  * Watchdog: when a tick has run longer than the lease (something hangs despite every call's
@@ -13,8 +13,11 @@
  * than restarting the tick loop in place: a hung promise cannot be cancelled from outside, and a
  * fresh process also drops whatever state the hang left behind.
  */
+import { storeIdentity } from '@/lib/agent-stream/frames';
+import { AgentHub } from '@/lib/agent-stream/hub';
 import { readConfig } from '@/lib/config';
-import { ConfigError } from '@/lib/errors';
+import { ConfigError, errorMessage } from '@/lib/errors';
+import { AgentRecords } from '@/lib/store/agent-records';
 import { OrganiserStore } from '@/lib/store/organiser-store';
 import { Scheduler } from './scheduler';
 
@@ -36,7 +39,18 @@ const store = new OrganiserStore({ region: config.AWS_REGION, dynamodbEndpoint: 
   roundMessages: config.ROUND_MESSAGES,
   roundDeadlineSeconds: config.ROUND_DEADLINE_SECONDS,
 });
-const scheduler = new Scheduler({ store, log, leaseTtlMs: config.SCHEDULER_LEASE_TTL_MS });
+// Remote teams' agent streams, served while this scheduler leads; the web app passes them here (lib/agent-stream/).
+const agentHub =
+  config.AGENT_STREAM_PORT > 0
+    ? new AgentHub({ store, records: new AgentRecords(store), leading: (): boolean => scheduler.isLeader, log, storeIdentity: storeIdentity(config) })
+    : undefined;
+const scheduler = new Scheduler({ store, log, leaseTtlMs: config.SCHEDULER_LEASE_TTL_MS, agentHub });
+if (agentHub) {
+  await agentHub.listen(config.AGENT_STREAM_PORT).then(
+    (port) => log(`agent stream on 127.0.0.1:${port}`),
+    (error: unknown) => log(`no agent stream (remote teams' agents use HTTP calls): 127.0.0.1:${config.AGENT_STREAM_PORT}: ${errorMessage(error)}`),
+  );
+}
 
 let stopping = false;
 async function shutdown(why: string): Promise<void> {
@@ -44,6 +58,7 @@ async function shutdown(why: string): Promise<void> {
   stopping = true;
   log(`stopping (${why})`);
   await scheduler.stop();
+  await agentHub?.close();
   log('stopped');
   process.exit(0);
 }

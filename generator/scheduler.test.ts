@@ -287,6 +287,7 @@ describe('scheduler processes', () => {
         ROUND_MESSAGES: String(MESSAGES),
         ROUND_DEADLINE_SECONDS: String(DEADLINE_SECONDS),
         SCHEDULER_LEASE_TTL_MS: String(leaseTtlMs),
+        AGENT_STREAM_PORT: '0', // no remote team here; several schedulers run at once
       },
       onLine: (line) => lines.push(`${name}: ${line}`),
     });

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { AgentHub } from '@/lib/agent-stream/hub';
 import { warmCredentials } from '@/lib/aws/clients';
 import { errorMessage } from '@/lib/errors';
 import { DEFAULT_FAILURE_PERCENTAGES } from '@/lib/pipeline-resources';
@@ -61,6 +62,8 @@ export interface SchedulerOptions {
   firstRoundDelayMs?: number;
   /** Default START_LEAD_MS. */
   startLeadMs?: number;
+  /** Remote teams' agent streams (lib/agent-stream/hub.ts): their rounds are offered down them and read from what they report. */
+  agentHub?: AgentHub;
   log?: (line: string) => void;
 }
 
@@ -179,6 +182,7 @@ export class Scheduler {
   private readonly store: OrganiserStore;
   /** What remote teams' rounds look at (room mode): their agents' reports and uploads, one BatchGetItem per look for all of them. */
   private readonly remoteReads: RemoteRoundReads;
+  private readonly agentHub: AgentHub | null;
   private readonly leaseTtlMs: number;
   private readonly leaseRenewMs: number;
   private readonly tickMs: number;
@@ -206,7 +210,9 @@ export class Scheduler {
 
   constructor(options: SchedulerOptions) {
     this.store = options.store;
-    this.remoteReads = new AgentRecords(options.store).batchedRoundReads(REMOTE_READ_WINDOW_MS);
+    const storeReads = new AgentRecords(options.store).batchedRoundReads(REMOTE_READ_WINDOW_MS);
+    this.agentHub = options.agentHub ?? null;
+    this.remoteReads = this.agentHub ? this.agentHub.reads(storeReads) : storeReads;
     this.holder = options.holder ?? `scheduler-${randomUUID()}`;
     this.leaseTtlMs = options.leaseTtlMs ?? LEASE_TTL_MS;
     this.leaseRenewMs = options.leaseRenewMs ?? Math.min(LEASE_RENEW_MS, this.leaseTtlMs / 3);
@@ -519,7 +525,10 @@ export class Scheduler {
     // A local or aws team's tables are prepared while its round is recorded (one store call less
     // before its burst, which waits for the record); a remote team's agent is offered the round from
     // its record, so that is written first.
-    if (team.kind === 'remote' && !(await recorded)) return;
+    if (team.kind === 'remote') {
+      if (!(await recorded)) return;
+      this.agentHub?.offer(round);
+    }
     let closing: Round;
     try {
       const hooks: RoundHooks = {
@@ -551,6 +560,7 @@ export class Scheduler {
       closing = voidRound(round, `the generator failed: ${errorMessage(error)}`);
     }
     if (!(await recorded)) return; // no record to close, and nothing was sent
+    if (team.kind === 'remote') this.agentHub?.closed(round);
     const closed = await this.closeWithRetries(closing);
     if (closed) this.log(`round ${round.number} of ${team.slug} (lab ${round.lab}): ${summary(closing)}`);
   }

@@ -15,6 +15,8 @@ const schema = z.object({
   KINESIS_PORT: port.default(4567),
   ORGANISER_STORE_PORT: port.default(8000),
   RUNTIME_PORT: port.default(3001),
+  /** The scheduler serves remote teams' agent streams on 127.0.0.1 here, and the web app passes them to it (docs/room.md); 0: none (agents use HTTP calls). */
+  AGENT_STREAM_PORT: z.coerce.number().int().min(0).max(65535).default(3002),
   /** First port tried for teams' DynamoDB Local processes (each team takes the next free one). */
   TEAM_PORT_BASE: port.default(8100),
   WORKSHOP_DATA_DIR: z.string().min(1).default('.workshop'),

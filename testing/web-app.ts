@@ -102,6 +102,7 @@ export class WebApp {
         ORGANISER_STORE_ENDPOINT: store.endpoint,
         ORGANISER_TABLE: store.table,
         NEXT_TELEMETRY_DISABLED: '1',
+        AGENT_STREAM_PORT: '0', // no scheduler beside it: agents use the HTTP calls
         ...options.env,
       };
       delete env.ORGANISER_SECRET;

@@ -25,9 +25,25 @@ export interface Workshop {
  * The ports of a whole stack as its environment variables, free now. TEAM_PORT_BASE is the first
  * port tried for the teams' DynamoDB Locals (taken ones are skipped).
  */
-export async function stackPorts(): Promise<Record<'PORT' | 'KINESIS_PORT' | 'ORGANISER_STORE_PORT' | 'RUNTIME_PORT' | 'TEAM_PORT_BASE', string>> {
-  const [web, kinesis, organiserStore, runtime, teamPortBase] = (await freePorts(5)).map(String) as [string, string, string, string, string];
-  return { PORT: web, KINESIS_PORT: kinesis, ORGANISER_STORE_PORT: organiserStore, RUNTIME_PORT: runtime, TEAM_PORT_BASE: teamPortBase };
+export async function stackPorts(): Promise<
+  Record<'PORT' | 'KINESIS_PORT' | 'ORGANISER_STORE_PORT' | 'RUNTIME_PORT' | 'TEAM_PORT_BASE' | 'AGENT_STREAM_PORT', string>
+> {
+  const [web, kinesis, organiserStore, runtime, teamPortBase, agentStream] = (await freePorts(6)).map(String) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  return {
+    PORT: web,
+    KINESIS_PORT: kinesis,
+    ORGANISER_STORE_PORT: organiserStore,
+    RUNTIME_PORT: runtime,
+    TEAM_PORT_BASE: teamPortBase,
+    AGENT_STREAM_PORT: agentStream,
+  };
 }
 
 /** Runs `npm start [-- args]` with `env`, in the repository or in `cwd` (a copy of it, testing/repository-copy.ts). */

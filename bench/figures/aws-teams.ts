@@ -138,6 +138,7 @@ async function measureTeams(
       ORGANISER_STORE_ENDPOINT: parts.dynamoDbEndpoint,
       ORGANISER_TABLE: table,
       AWS_REGION: LOCAL_REGION,
+      AGENT_STREAM_PORT: '0', // AWS teams only
       // The organiser's own credentials (the stand-ins take any) and the SDK's standard endpoint variables.
       AWS_ACCESS_KEY_ID: 'organiser',
       AWS_SECRET_ACCESS_KEY: 'organiser-secret',

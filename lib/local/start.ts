@@ -33,6 +33,7 @@ function fatal(message: string, code = 1): never {
 
 async function portProblems(config: Config, joining: boolean): Promise<string[]> {
   const ports: Array<[number, string]> = joining ? [] : [[config.PORT, 'PORT']];
+  if (!joining && config.AGENT_STREAM_PORT > 0) ports.push([config.AGENT_STREAM_PORT, 'AGENT_STREAM_PORT']);
   if (joining) {
     ports.push([config.KINESIS_PORT, 'KINESIS_PORT'], [config.RUNTIME_PORT, 'RUNTIME_PORT']);
   } else if (config.WORKSHOP_MODE === 'local') {

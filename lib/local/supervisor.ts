@@ -154,7 +154,7 @@ export class Supervisor {
       kinesisEndpoint: kinesis.endpoint,
       shardCount: config.SHARD_COUNT,
       portBase: config.TEAM_PORT_BASE,
-      reservedPorts: [config.PORT, config.KINESIS_PORT, config.ORGANISER_STORE_PORT, config.RUNTIME_PORT],
+      reservedPorts: [config.PORT, config.KINESIS_PORT, config.ORGANISER_STORE_PORT, config.RUNTIME_PORT, config.AGENT_STREAM_PORT],
       logDirectory: this.logDirectory,
       tablesDirectory: path.join(this.dataDirectory, 'teams'),
       codeDirectoryOf: (pipeline) => this.codeDirectoryOf(pipeline),

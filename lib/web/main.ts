@@ -5,6 +5,7 @@
  * (lib/config.ts). Stops on SIGTERM and SIGINT.
  */
 import path from 'node:path';
+import { storeIdentity } from '../agent-stream/frames';
 import { readConfig } from '../config';
 import { ConfigError } from '../errors';
 import { startWebServer } from './server';
@@ -18,7 +19,12 @@ try {
   process.exit(2);
 }
 
-const web = await startWebServer({ dir: path.resolve(import.meta.dirname, '../..'), port: config.PORT, trustedProxies: config.TRUST_PROXY });
+const web = await startWebServer({
+  dir: path.resolve(import.meta.dirname, '../..'),
+  port: config.PORT,
+  trustedProxies: config.TRUST_PROXY,
+  agentStream: config.AGENT_STREAM_PORT > 0 ? { port: config.AGENT_STREAM_PORT, store: storeIdentity(config) } : null,
+});
 const proxies = config.TRUST_PROXY ? `, believing X-Forwarded-For from ${config.TRUST_PROXY} reverse prox${config.TRUST_PROXY > 1 ? 'ies' : 'y'}` : '';
 console.log(`web app listening on port ${config.PORT}${proxies}`);
 

@@ -2,11 +2,19 @@
  * The web app's own server, over HTTP against the real process (lib/web/main.ts) with a real organiser
  * store on DynamoDB Local: bodies capped before they are read (413, chunked ones cut off), memory flat
  * under a stream of oversized bodies, client addresses from the connection, not from headers, and
- * idle keep-alive connections kept open longer than clients keep theirs.
+ * idle keep-alive connections kept open longer than clients keep theirs; WebSocket upgrades answered
+ * by this server, never by Next.js: the agent stream's passed to the scheduler on this machine (a
+ * stand-in here: lib/agent-stream/pass-through.ts).
  */
+
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { STORE_HEADER } from '@/lib/agent-stream/frames';
+import { CLIENT_ADDRESS_HEADER } from '@/lib/api/client';
 import { dynamoDbFixture } from '@/testing/fixtures';
 import { organiserStoreFixture } from '@/testing/organiser-store';
 import { jsonOf, webAppFixture } from '@/testing/web-app';
@@ -14,7 +22,16 @@ import { jsonOf, webAppFixture } from '@/testing/web-app';
 const SECRET = 'server-test-secret';
 const db = dynamoDbFixture();
 const store = organiserStoreFixture(db);
-const web = webAppFixture(db, store, { secret: SECRET });
+/** A stand-in for the scheduler's agent stream (lib/agent-stream/hub.ts): it accepts every upgrade, noting the headers the web server passed. */
+const hubStandIn = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+await once(hubStandIn, 'listening');
+const passedHeaders: http.IncomingHttpHeaders[] = [];
+hubStandIn.on('connection', (socket, request) => {
+  passedHeaders.push(request.headers);
+  socket.close();
+});
+afterAll(() => new Promise((resolve) => hubStandIn.close(resolve)));
+const web = webAppFixture(db, store, { secret: SECRET, env: { AGENT_STREAM_PORT: String((hubStandIn.address() as AddressInfo).port) } });
 
 /** Streams `bytes` of zeros (with a Content-Length, or chunked) until the server answers; its status, or how the connection ended. */
 function sendLarge(bytes: number, chunked: boolean, from = '127.0.0.1'): Promise<number | string> {
@@ -146,5 +163,39 @@ describe('keep-alive connections', () => {
     } finally {
       agent.destroy();
     }
+  });
+});
+
+describe('WebSocket upgrades', () => {
+  /** An upgrade request to `path`: the status it was answered and the body's sentence, or how the connection ended. */
+  function upgrade(path: string): Promise<{ status: number; error: string } | string> {
+    return new Promise((resolve) => {
+      const request = http.request({
+        host: '127.0.0.1',
+        port: web().port,
+        path,
+        headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      });
+      request.on('response', (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => {
+          body += chunk.toString();
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, error: (JSON.parse(body) as { error: string }).error }));
+      });
+      request.on('upgrade', () => resolve('upgraded'));
+      request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      request.end();
+    });
+  }
+
+  it('passes the agent stream to the scheduler on this machine and answers any other itself (404), also after Next.js served requests', async () => {
+    expect((await web().send('GET', '/api/scoreboard')).status).toBe(200); // Next.js has handled a request on this server
+    expect(await upgrade('/api/agent/stream')).toBe('upgraded');
+    expect(passedHeaders.at(-1)).toMatchObject({
+      [CLIENT_ADDRESS_HEADER]: expect.stringMatching(/127\.0\.0\.1$/),
+      [STORE_HEADER]: expect.stringMatching(/\/Organiser-/),
+    });
+    expect(await upgrade('/_next/webpack-hmr')).toEqual({ status: 404, error: 'no WebSocket at /_next/webpack-hmr' });
   });
 });

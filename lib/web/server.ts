@@ -8,11 +8,15 @@
  * - caps the body at the route's limit (lib/api/body-limits.ts): a Content-Length over it is answered
  *   413 before anything is read; a chunked body is counted as it streams and cut off with 413 at the
  *   limit (never held beyond it), else handed to Next.js whole, with its length.
+ * An upgrade to `/api/agent/stream` goes, bytes untouched, to the scheduler's agent stream on this
+ * machine (lib/agent-stream/pass-through.ts); Next.js serves no WebSocket.
  * The rest of a refused body is dropped as it arrives, never kept, so memory stays flat however many
  * oversized bodies arrive.
  */
 import http, { IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { type AgentStreamTarget, passAgentStream } from '../agent-stream/pass-through';
 import { bodyLimitFor, describeBytes } from '../api/body-limits';
 import { CLIENT_ADDRESS_HEADER, CLIENT_PROTO_HEADER } from '../api/client';
 import { errorMessage } from '../errors';
@@ -24,6 +28,8 @@ export interface WebServerOptions {
   port: number;
   /** Reverse proxies in front whose X-Forwarded-For and X-Forwarded-Proto are believed (TRUST_PROXY); 0: none. */
   trustedProxies: number;
+  /** The scheduler's agent stream on 127.0.0.1 (AGENT_STREAM_PORT) and the store it must serve, where `/api/agent/stream` upgrades are passed; null: none. */
+  agentStream: AgentStreamTarget | null;
 }
 
 export interface WebServer {
@@ -130,7 +136,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   // Next.js and React pick their production builds by NODE_ENV when first loaded, as `next start` sets it.
   (process.env as Record<string, string | undefined>).NODE_ENV ??= 'production';
   const { default: next } = await import('next');
-  const app = next({ dev: false, dir: options.dir, port: options.port, hostname: 'localhost' });
+  // Next.js adds an 'upgrade' listener of its own to the server of the first request it handles (in
+  // production it ends upgrades it does not know), which would cut the agent stream's: it is given a
+  // server that never listens instead, so upgrades on ours are only passAgentStream's.
+  const app = next({ dev: false, dir: options.dir, port: options.port, hostname: 'localhost', httpServer: http.createServer() });
   await app.prepare();
   const handle = requestHandler(app.getRequestHandler(), options.trustedProxies);
   const server = http.createServer((request, response) => {
@@ -141,6 +150,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         response.end(JSON.stringify({ error: `the server could not do this: ${errorMessage(error)}` }));
       }
     });
+  });
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    setClientHeaders(request, options.trustedProxies);
+    passAgentStream(request, socket, head, options.agentStream);
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
