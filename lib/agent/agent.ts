@@ -4,7 +4,8 @@
  * the team's AggregateTable when it changes (read every `tableUploadMinIntervalMs`: a change is
  * uploaded as soon as it has settled, read twice alike, and while the table keeps changing at most
  * every `tableChangingUploadIntervalMs`), and forwards the team's function logs from the local runtime. A dropped connection is retried with
- * backoff; a refused token (401) stops the agent with TokenRefusedError.
+ * backoff; a refused token (401) stops the agent with TokenRefusedError. While it runs it keeps the
+ * organiser's agent stream open (./organiser-stream.ts), over which the same calls go when it can.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TeamTarget } from '@/generator/round';
@@ -13,7 +14,8 @@ import { errorMessage, TokenRefusedError } from '@/lib/errors';
 import type { LogEntry } from '@/lib/runtime/logs/log-entry';
 import { Backoff } from './backoff';
 import { RoundJournal } from './journal';
-import { type OrganiserClient, OrganiserUnreachableError } from './organiser-client';
+import type { OrganiserClient } from './organiser-client';
+import { OrganiserUnreachableError } from './organiser-errors';
 import type { Hello, TableReport } from './protocol';
 import { RoundRunner } from './round-runner';
 import { readTableReport, sameReport } from './table-report';
@@ -64,7 +66,8 @@ export class Agent {
 
   /** Runs until `stop()`; rejects with TokenRefusedError when the organiser refuses the token. */
   async run(): Promise<void> {
-    const loops = [this.roundsLoop(), this.tableLoop(), this.logsLoop()].map((loop) =>
+    const stream = this.options.client.stream.run(this.signal, this.options.report);
+    const loops = [stream, this.roundsLoop(), this.tableLoop(), this.logsLoop()].map((loop) =>
       loop.catch((error: unknown) => {
         this.controller.abort(error);
         throw error;

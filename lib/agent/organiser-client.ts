@@ -1,13 +1,17 @@
 /**
- * The agent's HTTP client for the organiser's `/api/agent/*` routes (docs/room.md): one JSON call
- * per method, the join token as a bearer token, a deadline on every call, and the answers sorted
- * into what the agent does next: go on, retry later (the network or the organiser is down, or it
- * throttles us), stop (the token was refused), or give up on this call (a 409 or another 4xx).
+ * The agent's client for the organiser's `/api/agent/*` routes (docs/room.md): one JSON call per
+ * method, the join token as a bearer token, a deadline on every call, made over the organiser's agent
+ * stream while it is open (./organiser-stream.ts) and over HTTP otherwise, and the answers, however
+ * they came, sorted into what the agent does next: go on, retry later (the network or the organiser
+ * is down, or it throttles us), stop (the token was refused), or give up on this call (a 409 or
+ * another 4xx).
  */
 
 import type { z } from 'zod';
 import { timeoutSignal, untilAborted } from '@/lib/async';
-import { errorMessage, TokenRefusedError } from '@/lib/errors';
+import { errorMessage } from '@/lib/errors';
+import { AgentCallRefusedError, OrganiserUnreachableError, parseJson, saidIn, tokenRefusedError } from './organiser-errors';
+import { OrganiserStream } from './organiser-stream';
 import {
   type Hello,
   helloSchema,
@@ -23,36 +27,26 @@ import {
 
 /** Calls other than the long poll give up after this long. */
 const CALL_TIMEOUT_MS = 15_000;
+/** Waiting for an offer over the agent stream costs the organiser nothing: never less than this (no busy loop at a 0 s long poll). */
+const MIN_STREAM_WAIT_SECONDS = 1;
 /** The long poll may be held this much longer than it asked for before we give up on it. */
 const LONG_POLL_MARGIN_MS = 10_000;
-
-/** The organiser could not be reached or answered with a server error: try again later. */
-export class OrganiserUnreachableError extends Error {
-  constructor(
-    message: string,
-    /** Seconds the organiser asked us to wait (429 Retry-After), if it did. */
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** The organiser refused the call for good (a 4xx other than 401 and 429): `reason` is a 409's. */
-export class AgentCallRefusedError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly reason?: string,
-  ) {
-    super(message);
-  }
-}
 
 /** What the agent tells the organiser about itself (kept on the team record). */
 export interface AgentDescription {
   version: string;
   pipeline: 'handlers' | 'solution';
   host: string;
+}
+
+/** An answer of the organiser, over HTTP or the agent stream alike. */
+interface Answer {
+  status: number;
+  /** The body parsed, undefined when there was none or it was not JSON. */
+  json: unknown;
+  text: string;
+  /** A 429's Retry-After, in seconds (absent or not a number when none was given). */
+  retryAfterSeconds?: number;
 }
 
 interface CallOptions {
@@ -63,6 +57,8 @@ interface CallOptions {
 
 export class OrganiserClient {
   readonly baseUrl: string;
+  /** The organiser's agent stream: calls and offers go over it while it is open (the agent keeps it open with `stream.run`). */
+  readonly stream: OrganiserStream;
 
   constructor(
     organiserUrl: string,
@@ -70,6 +66,7 @@ export class OrganiserClient {
     private readonly description: AgentDescription,
   ) {
     this.baseUrl = organiserUrl.replace(/\/+$/, '');
+    this.stream = new OrganiserStream(this.baseUrl, token);
   }
 
   /** Who am I: the team, its page on the scoreboard, the organiser's clock and the limits to keep. */
@@ -83,8 +80,12 @@ export class OrganiserClient {
     return parse(helloSchema, json, 'hello');
   }
 
-  /** The team's open round, or null when none came within `waitSeconds`. */
+  /**
+   * The team's open round, or null when none came within `waitSeconds`: offered over the agent
+   * stream while it is open (null too when it closes first; the caller asks again), else long polled.
+   */
   async nextRound(after: number, waitSeconds: number, signal?: AbortSignal): Promise<RoundOffer | null> {
+    if (this.stream.open) return this.stream.nextOffer(after, Math.max(waitSeconds, MIN_STREAM_WAIT_SECONDS) * 1000, signal);
     const { status, json } = await this.call('GET', `/api/agent/rounds/next?after=${after}&waitSeconds=${waitSeconds}`, {
       timeoutMs: waitSeconds * 1000 + LONG_POLL_MARGIN_MS,
       signal,
@@ -111,7 +112,20 @@ export class OrganiserClient {
     await this.call('POST', '/api/agent/logs', { body, signal });
   }
 
-  private async call(method: string, path: string, options: CallOptions): Promise<{ status: number; json: unknown }> {
+  private async call(method: 'GET' | 'POST' | 'PUT', path: string, options: CallOptions): Promise<{ status: number; json: unknown }> {
+    const answer = method !== 'GET' && this.stream.open ? await this.callOverStream(method, path, options) : await this.fetchAnswer(method, path, options);
+    return this.interpret(method, path, answer);
+  }
+
+  private async callOverStream(method: 'POST' | 'PUT', path: string, options: CallOptions): Promise<Answer> {
+    const { status, json, retryAfterSeconds } = await this.stream.call(method, path, options.body, {
+      timeoutMs: options.timeoutMs ?? CALL_TIMEOUT_MS,
+      signal: options.signal,
+    });
+    return { status, json, text: json === undefined ? '' : JSON.stringify(json), retryAfterSeconds };
+  }
+
+  private async fetchAnswer(method: string, path: string, options: CallOptions): Promise<Answer> {
     const signal = timeoutSignal(options.timeoutMs ?? CALL_TIMEOUT_MS, options.signal);
     let response: Response;
     try {
@@ -136,35 +150,26 @@ export class OrganiserClient {
       if (options.signal?.aborted) throw options.signal.reason;
       throw new OrganiserUnreachableError(`the organiser's answer to ${method} ${path.split('?')[0]} was cut off: ${networkProblem(error)}`);
     }
-    const json = parseJson(text);
-    const said = typeof json === 'object' && json && 'error' in json && typeof json.error === 'string' ? json.error : text.slice(0, 200);
-    if (response.status === 401) {
-      throw new TokenRefusedError(
-        `the organiser at ${this.baseUrl} refused this join token (${said || 'HTTP 401'}): ask the organiser for your team's current join command`,
-      );
-    }
-    if (response.status === 429) {
-      const retryAfter = Number(response.headers.get('retry-after'));
+    return { status: response.status, json: parseJson(text), text, retryAfterSeconds: Number(response.headers.get('retry-after')) };
+  }
+
+  /** Sorts an answer, however it came, into going on (returned), retrying later, stopping, or giving up on the call (thrown). */
+  private interpret(method: string, path: string, answer: Answer): { status: number; json: unknown } {
+    const { status, json, retryAfterSeconds } = answer;
+    const said = saidIn(json, answer.text);
+    if (status === 401) throw tokenRefusedError(this.baseUrl, answer.text);
+    if (status === 429) {
       throw new OrganiserUnreachableError(
         `the organiser asked the agent to slow down: ${said}`,
-        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 5,
+        retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0 ? retryAfterSeconds : 5,
       );
     }
-    if (response.status >= 500) throw new OrganiserUnreachableError(`the organiser answered ${response.status}: ${said}`);
-    if (response.status >= 400) {
+    if (status >= 500) throw new OrganiserUnreachableError(`the organiser answered ${status}: ${said}`);
+    if (status >= 400) {
       const reason = typeof json === 'object' && json && 'reason' in json && typeof json.reason === 'string' ? json.reason : undefined;
-      throw new AgentCallRefusedError(response.status, `${method} ${path.split('?')[0]} was refused (${response.status}): ${said}`, reason);
+      throw new AgentCallRefusedError(status, `${method} ${path.split('?')[0]} was refused (${status}): ${said}`, reason);
     }
-    return { status: response.status, json };
-  }
-}
-
-function parseJson(text: string): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
+    return { status, json };
   }
 }
 

@@ -13,7 +13,8 @@ import { sendRecords } from '@/generator/sender';
 import { errorMessage } from '@/lib/errors';
 import { MAX_SENT_ERROR_CHARS } from '../api/agent-schemas';
 import type { JournalEntry, RoundJournal } from './journal';
-import { AgentCallRefusedError, type OrganiserClient, OrganiserUnreachableError } from './organiser-client';
+import type { OrganiserClient } from './organiser-client';
+import { AgentCallRefusedError, OrganiserUnreachableError } from './organiser-errors';
 import type { RoundOffer, SentBody, TableReport } from './protocol';
 import { readTableReport } from './table-report';
 

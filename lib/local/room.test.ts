@@ -72,6 +72,8 @@ async function startParticipant(): Promise<Workshop> {
     .find((line) => line.includes('runtime/process/main.ts'));
   expect(runtime, 'the participant runs the copy, not this repository').toContain(path.join(copy.directory, 'lib/runtime/process/main.ts'));
   expect(stack.output()).toContain('pipeline/solution/');
+  // The agent reaches the organiser over the agent stream, passed by the organiser's web port to its scheduler (docs/room.md).
+  await untilOutput(stack, "connected to the organiser's agent stream", 60_000);
   await eventually('the organiser to see the participant online', remoteState, (state) => state?.online === true, { timeoutMs: 60_000 });
   return stack;
 }
