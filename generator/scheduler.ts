@@ -18,7 +18,7 @@ import { agentChannel, REMOTE_POLL_INTERVAL_MS, REMOTE_READ_WINDOW_MS, roundOffe
 import { BurstWorkers, type MadeRound } from './burst-workers';
 import { type RoundPlan, type RoundTotals, roundTotals } from './messages';
 import { roundSeed } from './random';
-import { type RoundGenerator, type RoundHooks, type RoundSettings, runRoundOver } from './round';
+import { type RoundGenerator, type RoundHooks, type RoundProgress, type RoundSettings, runRoundOver } from './round';
 import { closedRound, voidRound } from './scoring';
 import { type BurstSender, sdkChannel, type TeamChannel } from './team-channel';
 
@@ -159,6 +159,11 @@ function mergedPerTurn<T extends object>(write: (fields: T) => void): (fields: T
       write(merged);
     });
   };
+}
+
+/** A remote round's progress less what the agent's `start` and `sent` already wrote on its record, with the same values (lib/store/agent-records.ts). */
+function withoutAgentReports({ sendStartedAt: _started, sentAt: _sent, deadlineAt: _deadline, ...rest }: Partial<RoundProgress>): Partial<RoundProgress> {
+  return rest;
 }
 
 /**
@@ -533,7 +538,9 @@ export class Scheduler {
     try {
       const hooks: RoundHooks = {
         signal,
-        onProgress: mergedPerTurn((fields) => {
+        onProgress: mergedPerTurn((progress) => {
+          const fields = team.kind === 'remote' ? withoutAgentReports(progress) : progress;
+          if (Object.keys(fields).length === 0) return;
           this.store.updateRunningRound(round.team, round.number, fields).catch((error) => {
             if (!(error instanceof ConditionalCheckFailedException))
               this.log(`progress of round ${round.number} of ${team.slug} not recorded: ${errorMessage(error)}`);

@@ -196,6 +196,12 @@ describe('a round over the stream', () => {
     hub.offer(round); // back to round 7 for what follows (the store has only round 7)
   });
 
+  it('answers the round’s looks before the start from memory while the agent is linked, every fourth from the store', async () => {
+    storeLooks.length = 0;
+    for (let look = 0; look < 8; look++) expect(await reads.round('stream-team', 7)).toMatchObject({ number: 7, offer: expect.any(Object) });
+    expect(storeLooks).toEqual(['round stream-team#7', 'round stream-team#7']);
+  });
+
   it('records start and sent in the store as over HTTP, and the round reads them from memory', async () => {
     const started = await link.call('POST', '/api/agent/rounds/7/start', { startId: 'start-aaaa-1', baseline: { PV: '0.00' }, unreadable: [] });
     expect(started).toMatchObject({ status: 200, body: { number: 7, startId: 'start-aaaa-1', startedAt: expect.any(String) } });

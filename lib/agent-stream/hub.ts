@@ -52,6 +52,8 @@ export const SEEN_WRITE_EVERY_MS = 60_000;
 export const SEEN_FOR_MS = 90_000;
 /** Links are checked against the store's current join tokens this often (a revoked or regenerated token's link is closed), as long as the web app believes a valid token. */
 export const TOKEN_CHECK_MS = TOKEN_CACHE_MS;
+/** Before a linked agent's start, every this many looks of the round read the store rather than memory. */
+const STORE_LOOK_EVERY = 4;
 /** How long a round's reads take a linked agent for online without a store read (docs/room.md: offline within 10 s). */
 const LINKED_ONLINE_MS = 10_000;
 
@@ -66,6 +68,8 @@ interface TeamState {
   team: Team | null;
   /** The team's newest round as the scheduler offered it, with what this hub recorded of its start and sent. */
   round: Round | null;
+  /** The round's looks answered before its start (every STORE_LOOK_EVERY-th reads the store). */
+  looksBeforeStart: number;
   upload: TableUpload | null;
   uploadWritten: boolean;
   tableWrittenAt: number;
@@ -155,6 +159,7 @@ export class AgentHub {
   offer(round: Round): void {
     const state = this.state(round.team);
     state.round = round;
+    state.looksBeforeStart = 0;
     if (state.link) this.send(state.link, { type: 'offer', offer: offerOf(round) });
   }
 
@@ -171,9 +176,13 @@ export class AgentHub {
   reads(fallback: RemoteRoundReads): RemoteRoundReads {
     return {
       round: (slug, number) => {
-        const round = this.teams.get(slug)?.round;
-        // Kept once this hub recorded the start: until then another transport (or leader) may have.
-        return round?.number === number && round.agentStart ? Promise.resolve(round) : fallback.round(slug, number);
+        const state = this.teams.get(slug);
+        const round = state?.round?.number === number ? state.round : null;
+        if (round?.agentStart) return Promise.resolve(round);
+        // Not started here yet: while the agent is linked it starts over the link, but another run of
+        // it (over HTTP, or linked to another leader) may have, so every few looks read the store.
+        if (round && state?.link && ++state.looksBeforeStart % STORE_LOOK_EVERY !== 0) return Promise.resolve(round);
+        return fallback.round(slug, number);
       },
       upload: (slug) => {
         const state = this.teams.get(slug);
@@ -196,6 +205,7 @@ export class AgentHub {
         link: null,
         team: null,
         round: null,
+        looksBeforeStart: 0,
         upload: null,
         uploadWritten: true,
         tableWrittenAt: 0,
