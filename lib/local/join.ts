@@ -131,7 +131,7 @@ export class Participant {
       `  Rounds           ${rounds}`,
       `  Process logs     ${relative(stack.logDirectory)}/`,
       '',
-      '  Nothing here listens beyond this machine; the agent only calls the organiser over HTTP.',
+      '  Nothing here listens beyond this machine; the agent only connects out to the organiser’s web port.',
       '  Press Ctrl-C to stop everything.',
       '',
     ].join('\n');
