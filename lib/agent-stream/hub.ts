@@ -144,6 +144,7 @@ export class AgentHub {
     for (const timer of this.timers) clearInterval(timer);
     for (const state of this.teams.values()) state.link?.socket.close(CLOSE_CODES.goingAway, 'the organiser’s scheduler is stopping');
     await Promise.all([...this.teams.keys()].map((team) => this.flush(team)));
+    for (const socket of this.sockets.clients) socket.terminate(); // links whose agent did not answer the close by now
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
