@@ -26,6 +26,7 @@ import { eventually } from '@/testing/eventually';
 import { kinesisFixture, pipelineTeamFixture, runtimeFixture } from '@/testing/fixtures';
 import { OrganiserStandIn } from '@/testing/organiser-stand-in';
 import { REFERENCE_SOLUTION } from '@/testing/pipeline-team';
+import { runAgent } from '@/testing/running-agent';
 import { Agent, joinOrganiser } from './agent';
 import { RoundJournal } from './journal';
 import { OrganiserClient } from './organiser-client';
@@ -73,14 +74,7 @@ async function startAgent(organiser: OrganiserStandIn, directory = journalDirect
   const lines: string[] = [];
   const hello = await joinOrganiser(client, (line) => lines.push(line));
   const agent = new Agent({ client, hello, target: team().target, journalDirectory: directory, runtimeUrl: runtime, report: (line) => lines.push(line) });
-  const outcome = agent.run().then(
-    () => null,
-    (error: unknown) => error,
-  );
-  cleanups.push(async () => {
-    agent.stop();
-    await outcome;
-  });
+  const outcome = runAgent(agent, cleanups);
   return { agent, outcome, lines };
 }
 

@@ -19,6 +19,7 @@ import { refuseUpgrade } from '@/lib/agent-stream/refuse-upgrade';
 import { TokenRefusedError } from '@/lib/errors';
 import { localResources } from '@/lib/pipeline-resources';
 import { eventually } from '@/testing/eventually';
+import { runAgent } from '@/testing/running-agent';
 import { Agent } from './agent';
 import { OrganiserClient } from './organiser-client';
 import { AgentCallRefusedError, OrganiserUnreachableError } from './organiser-errors';
@@ -322,14 +323,7 @@ describe('the agent with the stream', () => {
       runtimeUrl: hub.url,
       report: () => undefined,
     });
-    const outcome = agent.run().then(
-      () => null,
-      (error: unknown) => error,
-    );
-    cleanups.push(async () => {
-      agent.stop();
-      await outcome;
-    });
+    const outcome = runAgent(agent, cleanups);
 
     const error = await outcome;
     expect(error).toBeInstanceOf(TokenRefusedError);
