@@ -129,8 +129,12 @@ export function agentChannel(context: AgentChannelContext): TeamChannel<RoundTot
       const upload = await reads.upload(team.slug).catch(() => null);
       const receivedAt = upload ? Date.parse(upload.receivedAt) : Number.NaN;
       if (upload && receivedAt >= startedAt) {
-        if (upload.receivedAt !== latestReceipt) latest = { values: valuesOf(upload.values), since: receivedAt };
-        latestReceipt = upload.receivedAt;
+        // Never back to an older upload than one already read: an agent whose stream dropped uploads
+        // over HTTP meanwhile, and the stream's memory, linked again, may hold an older one.
+        if (upload.receivedAt !== latestReceipt && receivedAt >= latest.since) {
+          latest = { values: valuesOf(upload.values), since: receivedAt };
+          latestReceipt = upload.receivedAt;
+        }
         return latest;
       }
       const current = await reads.team(team.slug).catch(() => null);
