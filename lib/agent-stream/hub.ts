@@ -15,21 +15,28 @@
  */
 import http from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { z } from 'zod';
-import { isOpenForAgent, mergeLogs, offerOf, readableValues, recordSent, recordStart, TABLE_UPLOAD_FLOOR_MS } from '@/lib/api/agent-api';
+import {
+  chargeCall,
+  isOpenForAgent,
+  mergeLogs,
+  offerOf,
+  type RecordedReport,
+  receivedTable,
+  recordSent,
+  recordStart,
+  teamLogEntries,
+} from '@/lib/api/agent-api';
 import { AGENT_CALL_COSTS, AgentCallBudget } from '@/lib/api/agent-budget';
-import { AGENT_LIMITS, logsSchema, roundNumberSchema, sentSchema, startSchema, tableSchema } from '@/lib/api/agent-schemas';
+import { logsSchema, roundNumberSchema, sentSchema, startSchema, type TableReport, tableSchema } from '@/lib/api/agent-schemas';
 import { bodyLimitFor, describeBytes } from '@/lib/api/body-limits';
 import { CLIENT_ADDRESS_HEADER } from '@/lib/api/client';
-import { HttpError, json, parseParam, respond, tooManyRequests } from '@/lib/api/http';
-import { describeIssues } from '@/lib/api/schemas';
+import { HttpError, json, parseParam, parseValue, respond } from '@/lib/api/http';
 import { AgentGate, TOKEN_CACHE_MS, tokenHash } from '@/lib/auth/join-tokens';
 import { bearerOf } from '@/lib/auth/organiser';
 import { errorMessage } from '@/lib/errors';
-import type { LogEntry } from '@/lib/runtime/logs/log-entry';
 import type { AgentRecords, ForwardedLogs, RemoteRoundReads, TableUpload } from '@/lib/store/agent-records';
 import type { OrganiserStore } from '@/lib/store/organiser-store';
-import type { AgentSent, AgentStart, Round, Team } from '@/lib/store/types';
+import type { Round, Team } from '@/lib/store/types';
 import {
   AGENT_STREAM_PATH,
   type AnswerFrame,
@@ -315,50 +322,21 @@ export class AgentHub {
     const state = this.state(slug);
     const route = `${call.method} ${call.path.replace(ROUND_CALL, '/api/agent/rounds/{n}/$2')}`;
     const cost = route === 'POST /api/agent/logs' ? AGENT_CALL_COSTS.logs : AGENT_CALL_COSTS.call;
-    const retryAfterSeconds = this.budget.take(slug, cost);
-    if (retryAfterSeconds !== null) {
-      throw tooManyRequests(`your team's agent is calling faster than the organiser serves one team: try again in ${retryAfterSeconds} s`, retryAfterSeconds);
-    }
+    chargeCall(this.budget, slug, cost);
     const number = () => parseParam('number', ROUND_CALL.exec(call.path)?.[1] ?? '', roundNumberSchema);
     switch (route) {
-      case 'POST /api/agent/rounds/{n}/start': {
-        const report = parse(startSchema, call.body);
-        const response = await recordStart(this.options.records, slug, number(), report, this.now());
-        if (response.ok) {
-          const { startId, startedAt } = (await response.clone().json()) as { startId: string; startedAt: string };
-          const { readable, unreadable } = readableValues(report.baseline, report.unreadable);
-          const agentStart: AgentStart = { startId, startedAt, unreadable };
-          this.recorded(state, number(), { agentStart, baseline: readable, sendStartedAt: startedAt });
-        }
-        return response;
-      }
+      case 'POST /api/agent/rounds/{n}/start':
+        return this.recorded(state, number(), await recordStart(this.options.records, slug, number(), parseValue(startSchema, call.body), this.now()));
       case 'POST /api/agent/rounds/{n}/sent': {
-        const report = parse(sentSchema, call.body);
         const known = state.round?.number === number() && state.round.agentStart ? state.round : undefined;
-        const response = await recordSent(this.options.records, slug, number(), report, this.now(), known);
-        if (response.ok) {
-          const { sentAt, deadlineAt } = (await response.clone().json()) as { sentAt: string; deadlineAt: string | null };
-          const failed = 'error' in report;
-          const agentSent: AgentSent = {
-            startId: report.startId,
-            sentAt,
-            acknowledged: failed ? null : report.acknowledged,
-            durationMs: failed ? null : report.durationMs,
-            error: failed ? report.error : null,
-          };
-          this.recorded(state, number(), { agentSent, ...(deadlineAt ? { sentAt, deadlineAt } : {}) });
-        }
-        return response;
+        return this.recorded(state, number(), await recordSent(this.options.records, slug, number(), parseValue(sentSchema, call.body), this.now(), known));
       }
       case 'PUT /api/agent/table':
-        return this.table(slug, state, parse(tableSchema, call.body));
+        return this.table(slug, state, parseValue(tableSchema, call.body));
       case 'POST /api/agent/logs': {
-        const { entries } = parse(logsSchema, call.body);
+        const { entries } = parseValue(logsSchema, call.body);
         if (entries.length > 0) {
-          state.logs = mergeLogs(
-            state.logs,
-            entries.map((entry) => ({ ...entry, team: slug }) as LogEntry),
-          );
+          state.logs = mergeLogs(state.logs, teamLogEntries(slug, { entries }));
           state.logsWritten = false;
           this.paceWrite(slug, state, 'logs');
         }
@@ -369,27 +347,17 @@ export class AgentHub {
     }
   }
 
-  /** What this hub recorded of the team's round (its start or sent), kept for the round's reads. */
-  private recorded(state: TeamState, number: number, fields: Partial<Round>): void {
-    if (state.round?.number === number) state.round = { ...state.round, ...fields };
+  /** Keeps what a report recorded on the team's round (its start or sent) for the round's reads; answers the call. */
+  private recorded(state: TeamState, number: number, { answer, recorded }: RecordedReport): Response {
+    if (recorded && state.round?.number === number) state.round = { ...state.round, ...recorded };
+    return answer;
   }
 
-  private table(
-    slug: string,
-    state: TeamState,
-    report: { values: Partial<Record<string, string>>; unreadable: TableUpload['unreadable']; readAt: string | null },
-  ): Response {
-    const now = this.now();
-    const last = state.upload ? Date.parse(state.upload.receivedAt) : 0;
-    if (now - last < TABLE_UPLOAD_FLOOR_MS) {
-      throw tooManyRequests(`table values come at most every ${AGENT_LIMITS.tableUploadMinIntervalMs} ms: send the latest again after that`, 1);
-    }
-    const { readable, unreadable } = readableValues(report.values, report.unreadable);
-    const receivedAt = new Date(now).toISOString();
-    state.upload = { team: slug, values: readable, unreadable, readAt: report.readAt, receivedAt };
+  private table(slug: string, state: TeamState, report: TableReport): Response {
+    state.upload = receivedTable(slug, report, this.now(), state.upload ? Date.parse(state.upload.receivedAt) : 0);
     state.uploadWritten = false;
     this.paceWrite(slug, state, 'table');
-    return json({ receivedAt });
+    return json({ receivedAt: state.upload.receivedAt });
   }
 
   /** Writes the team's latest table or logs for its page now when the last write is older than its pace, else at the end of it. */
@@ -481,11 +449,4 @@ export class AgentHub {
       this.options.log(`agent stream: the join tokens could not be checked (tried again later): ${errorMessage(error)}`);
     }
   }
-}
-
-/** A call's body checked as its HTTP route checks it: 400 naming the field at fault. */
-function parse<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body);
-  if (!result.success) throw new HttpError(400, describeIssues(result.error));
-  return result.data;
 }

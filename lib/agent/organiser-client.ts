@@ -9,8 +9,7 @@
 
 import type { z } from 'zod';
 import { timeoutSignal, untilAborted } from '@/lib/async';
-import { errorMessage } from '@/lib/errors';
-import { AgentCallRefusedError, OrganiserUnreachableError, parseJson, saidIn, tokenRefusedError } from './organiser-errors';
+import { AgentCallRefusedError, networkProblem, OrganiserUnreachableError, parseJson, saidIn, tokenRefusedError } from './organiser-errors';
 import { OrganiserStream } from './organiser-stream';
 import {
   type Hello,
@@ -182,12 +181,4 @@ function parse<T>(schema: z.ZodType<T>, json: unknown, what: string): T {
     );
   }
   return result.data;
-}
-
-/** What went wrong on the network, as one phrase (fetch hides the reason in `cause`). */
-function networkProblem(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  if (cause?.code) return cause.code;
-  if ((error as { name?: string })?.name === 'TimeoutError') return 'no answer in time';
-  return cause?.message ?? errorMessage(error);
 }

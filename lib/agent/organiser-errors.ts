@@ -3,7 +3,7 @@
  * (./organiser-client.ts, ./organiser-stream.ts): retry later, give up on the call, or stop because
  * the token was refused (TokenRefusedError, lib/errors.ts).
  */
-import { TokenRefusedError } from '@/lib/errors';
+import { errorMessage, TokenRefusedError } from '@/lib/errors';
 
 /** The organiser could not be reached or answered with a server error: try again later. */
 export class OrganiserUnreachableError extends Error {
@@ -46,4 +46,13 @@ export function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** What went wrong on the network, as one phrase: a system error's code, on the error (ws) or in its `cause` (fetch). */
+export function networkProblem(error: unknown): string {
+  const { code, name, cause } = (error ?? {}) as { code?: unknown; name?: string; cause?: { code?: string; message?: string } };
+  if (typeof code === 'string') return code;
+  if (cause?.code) return cause.code;
+  if (name === 'TimeoutError') return 'no answer in time';
+  return cause?.message ?? errorMessage(error);
 }

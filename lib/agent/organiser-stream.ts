@@ -20,7 +20,7 @@ import {
 } from '@/lib/agent-stream/frames';
 import { errorMessage } from '@/lib/errors';
 import { Backoff } from './backoff';
-import { OrganiserUnreachableError, tokenRefusedError } from './organiser-errors';
+import { networkProblem, OrganiserUnreachableError, tokenRefusedError } from './organiser-errors';
 import { offerSchema, type RoundOffer } from './protocol';
 
 /** After a refused upgrade, a replaced link or unreadable frames, the stream is tried again this much later. */
@@ -301,10 +301,4 @@ export class OrganiserStream {
 /** Whether the agent waiting with `after` wants this offer (the long poll's rule). */
 function wanted(offer: RoundOffer, after: number): boolean {
   return offer.started !== null || offer.number > after;
-}
-
-/** What went wrong on the network, as one phrase (a system error's code when it has one). */
-function networkProblem(error: unknown): string {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : errorMessage(error);
 }

@@ -9,7 +9,7 @@
 import { AGGREGATION_KEYS, MESSAGE_COUNT_KEY } from '../domain/hierarchy';
 import { PIPELINE_FUNCTIONS } from '../pipeline-resources';
 import type { LogEntry } from '../runtime/logs/log-entry';
-import type { AgentRecords, ForwardedLogs, ReportRefusal } from '../store/agent-records';
+import type { AgentRecords, ForwardedLogs, ReportRefusal, TableUpload } from '../store/agent-records';
 import type { OrganiserStore } from '../store/organiser-store';
 import type { AgentInfo, Round } from '../store/types';
 import { AGENT_CALL_COSTS, AgentCallBudget, HELD_POLLS_PER_TEAM } from './agent-budget';
@@ -108,17 +108,27 @@ export function mergeLogs(kept: ForwardedLogs | null, entries: readonly LogEntry
   return merged;
 }
 
+/** A report recorded on a round: the call's answer, and the fields it put on the round record (none when refused). */
+export interface RecordedReport {
+  answer: Response;
+  recorded: Partial<Round> | null;
+}
+
 /** The agent's `start` of round `number`, recorded (the first startId wins): the answer of `POST rounds/{n}/start`. */
-export async function recordStart(records: AgentRecords, team: string, number: number, report: StartReport, now: number): Promise<Response> {
+export async function recordStart(records: AgentRecords, team: string, number: number, report: StartReport, now: number): Promise<RecordedReport> {
   const { readable, unreadable } = readableValues(report.baseline, report.unreadable);
   const startedAt = new Date(now).toISOString();
   const result = await records.startRound(team, number, { startId: report.startId, startedAt, unreadable }, readable);
-  if (!result.ok) return refused(result.refusal, number, result.round);
-  return json({ number, startId: result.start.startId, startedAt: result.start.startedAt });
+  if (!result.ok) return { answer: refused(result.refusal, number, result.round), recorded: null };
+  const { start } = result;
+  return {
+    answer: json({ number, startId: start.startId, startedAt: start.startedAt }),
+    recorded: { agentStart: start, baseline: readable, sendStartedAt: start.startedAt },
+  };
 }
 
 /** The agent's `sent` report of round `number`, recorded once: the answer of `POST rounds/{n}/sent` (`known`: the round as the caller knows it, see AgentRecords.reportSent). */
-export async function recordSent(records: AgentRecords, team: string, number: number, report: SentReport, now: number, known?: Round): Promise<Response> {
+export async function recordSent(records: AgentRecords, team: string, number: number, report: SentReport, now: number, known?: Round): Promise<RecordedReport> {
   const failed = 'error' in report;
   const result = await records.reportSent(
     team,
@@ -133,8 +143,33 @@ export async function recordSent(records: AgentRecords, team: string, number: nu
     (round) => round.offer?.deadlineSeconds ?? 30,
     known,
   );
-  if (!result.ok) return refused(result.refusal, number, result.round);
-  return json({ number, sentAt: result.sent.sentAt, deadlineAt: result.deadlineAt });
+  if (!result.ok) return { answer: refused(result.refusal, number, result.round), recorded: null };
+  const { sent, deadlineAt } = result;
+  return {
+    answer: json({ number, sentAt: sent.sentAt, deadlineAt }),
+    recorded: { agentSent: sent, ...(deadlineAt ? { sentAt: sent.sentAt, deadlineAt } : {}) },
+  };
+}
+
+/** Takes a call of `cost` from the team's budget; 429 with Retry-After when it is spent (the HTTP routes and the agent stream alike). */
+export function chargeCall(budget: AgentCallBudget, team: string, cost: number): void {
+  const retryAfterSeconds = budget.take(team, cost);
+  if (retryAfterSeconds === null) return;
+  throw tooManyRequests(`your team's agent is calling faster than the organiser serves one team: try again in ${retryAfterSeconds} s`, retryAfterSeconds);
+}
+
+/** A table upload received at `now` (the team's previous one at `lastReceivedAt`), its unreadable values kept apart; 429 when it comes too soon after the previous. */
+export function receivedTable(team: string, report: TableReport, now: number, lastReceivedAt: number): TableUpload {
+  if (now - lastReceivedAt < TABLE_UPLOAD_FLOOR_MS) {
+    throw tooManyRequests(`table values come at most every ${AGENT_LIMITS.tableUploadMinIntervalMs} ms: send the latest again after that`, 1);
+  }
+  const { readable, unreadable } = readableValues(report.values, report.unreadable);
+  return { team, values: readable, unreadable, readAt: report.readAt, receivedAt: new Date(now).toISOString() };
+}
+
+/** Forwarded log entries, as kept for `team` (the token names the team, not the entries). */
+export function teamLogEntries(team: string, report: LogsReport): LogEntry[] {
+  return report.entries.map((entry) => ({ ...entry, team }) as LogEntry);
 }
 
 export class AgentApi {
@@ -159,9 +194,7 @@ export class AgentApi {
 
   /** Takes a call of `cost` from the team's budget (before its body is read); 429 with Retry-After when it is spent. */
   charge(team: string, cost: number = AGENT_CALL_COSTS.call): void {
-    const retryAfterSeconds = this.budget.take(team, cost);
-    if (retryAfterSeconds === null) return;
-    throw tooManyRequests(`your team's agent is calling faster than the organiser serves one team: try again in ${retryAfterSeconds} s`, retryAfterSeconds);
+    chargeCall(this.budget, team, cost);
   }
 
   /**
@@ -217,12 +250,12 @@ export class AgentApi {
   async start(team: string, number: number, report: StartReport): Promise<Response> {
     this.inRoundUntil.set(team, this.now() + IN_ROUND_AFTER_START_MS);
     await this.seen(team);
-    return recordStart(this.records, team, number, report, this.now());
+    return (await recordStart(this.records, team, number, report, this.now())).answer;
   }
 
   async sent(team: string, number: number, report: SentReport): Promise<Response> {
     await this.seen(team);
-    const answer = await recordSent(this.records, team, number, report, this.now());
+    const { answer } = await recordSent(this.records, team, number, report, this.now());
     if (answer.ok && 'error' in report) this.inRoundUntil.delete(team); // the burst was not sent whole: the round fails now
     return answer;
   }
@@ -230,24 +263,18 @@ export class AgentApi {
   async table(team: string, report: TableReport): Promise<Response> {
     await this.seen(team);
     const now = this.now();
-    const last = this.tableReceivedAt.get(team) ?? 0;
-    if (now - last < TABLE_UPLOAD_FLOOR_MS) {
-      throw tooManyRequests(`table values come at most every ${AGENT_LIMITS.tableUploadMinIntervalMs} ms: send the latest again after that`, 1);
-    }
+    const upload = receivedTable(team, report, now, this.tableReceivedAt.get(team) ?? 0);
     this.tableReceivedAt.set(team, now);
-    const { readable, unreadable } = readableValues(report.values, report.unreadable);
-    const receivedAt = new Date(now).toISOString();
-    await this.records.putTable({ team, values: readable, unreadable, readAt: report.readAt, receivedAt });
+    await this.records.putTable(upload);
     this.inRoundUntil.delete(team); // the round's reads have an upload since the start: they look no more at the agent's last-seen time
     await this.seen(team); // written now if the last write counted the agent online for the faster pace only
-    return json({ receivedAt });
+    return json({ receivedAt: upload.receivedAt });
   }
 
   async logs(team: string, report: LogsReport): Promise<Response> {
     await this.seen(team);
     if (report.entries.length > 0) {
-      const entries = report.entries.map((entry) => ({ ...entry, team }) as LogEntry);
-      await this.records.putLogs(team, mergeLogs(await this.records.logsOf(team), entries));
+      await this.records.putLogs(team, mergeLogs(await this.records.logsOf(team), teamLogEntries(team, report)));
     }
     return json({ accepted: report.entries.length });
   }

@@ -63,6 +63,13 @@ export function csv(body: string, filename: string): Response {
   });
 }
 
+/** Checks a value (a parsed body) against a schema; 400 naming the field on failure. */
+export function parseValue<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new HttpError(400, describeIssues(result.error));
+  return result.data;
+}
+
 /** Parses a JSON body against a schema; 400 naming the field on failure. */
 export async function parseBody<T extends z.ZodType>(request: Request, schema: T, emptyBody?: unknown): Promise<z.infer<T>> {
   const text = await request.text();
@@ -74,16 +81,12 @@ export async function parseBody<T extends z.ZodType>(request: Request, schema: T
       throw new HttpError(400, 'body: must be JSON (Content-Type: application/json)');
     }
   }
-  const result = schema.safeParse(value);
-  if (!result.success) throw new HttpError(400, describeIssues(result.error));
-  return result.data;
+  return parseValue(schema, value);
 }
 
 /** Parses a request's query parameters against a schema; 400 naming the parameter on failure. */
 export function parseQuery<T extends z.ZodType>(request: Request, schema: T): z.infer<T> {
-  const result = schema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
-  if (!result.success) throw new HttpError(400, describeIssues(result.error));
-  return result.data;
+  return parseValue(schema, Object.fromEntries(new URL(request.url).searchParams));
 }
 
 /** Parses a path parameter against a schema; 400 naming the parameter on failure. */
